@@ -1,0 +1,26 @@
+import type { BackendChoice, BackendName, ResolvedTrainConfig } from '../../src-shared/entities/train-config';
+
+/** Messages from the host to a training worker. A worker trains exactly one run, then exits. */
+export type HostToWorker =
+  | { type: 'start'; runId: number; config: ResolvedTrainConfig; datasetFile: string }
+  /** Stop after the current batch; the partial epoch is discarded. */
+  | { type: 'stop' };
+
+export interface EpochMessage {
+  type: 'epoch';
+  /** Epoch counted from 1. */
+  epoch: number;
+  /** Wall time the epoch ended, ms since the Unix epoch. */
+  time: number;
+  /** Metric values; may be NaN or infinite (a diverging loss). */
+  metrics: Record<string, number>;
+}
+
+/** Messages from a training worker to its host. The host is the only database writer. */
+export type WorkerToHost =
+  | { type: 'started'; backend: BackendName; device: string; time: number; trainSize: number; valSize: number }
+  | EpochMessage
+  | { type: 'progress'; epoch: number; epochs: number; batch: number; batches: number; loss: number; etaMs: number | null }
+  | { type: 'ended'; status: 'finished' | 'stopped' | 'diverged' | 'failed'; time: number; error: string | null };
+
+export type { BackendChoice };

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { trainConfigSchema } from '../entities/train-config';
+import { metricSeriesSchema, runSummarySchema } from '../entities/run';
+import { datasetInfoSchema } from '../entities/dataset';
+
+const runId = z.number({ error: 'run_id must be a number' }).int().positive();
+const empty = z.object({}).strict();
+
+export const backendStatusSchema = z.object({
+  name: z.enum(['tensorflow-cuda', 'tensorflow', 'wasm', 'cpu']),
+  /** Whether the backend's package is installed (wasm and cpu always are). */
+  installed: z.boolean(),
+  /** Whether it loaded in a probe; null when not probed (only `runboard doctor` loads native backends). */
+  loads: z.boolean().nullable(),
+  /** Why it is not usable and what to do, when it is not. */
+  reason: z.string().nullable(),
+});
+export type BackendStatus = z.infer<typeof backendStatusSchema>;
+
+export const EXPORT_FORMATS = ['csv', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const exportRequestSchema = z.object({
+  format: z.enum(EXPORT_FORMATS, { error: `format must be one of ${EXPORT_FORMATS.join(', ')}` }),
+  experiment: z.string().optional(),
+  /** Export only these runs (the table's selection); all runs of the experiment when absent. */
+  run_ids: z.array(runId).max(100_000).optional(),
+});
+export type ExportRequest = z.infer<typeof exportRequestSchema>;
+
+/**
+ * The API contract: one map of `domain/verb` to input and output schemas. Every transport (Electron IPC,
+ * HTTP + WebSocket for `serve`, in-process for the CLI) validates input with these schemas before a handler runs.
+ */
+export const contract = {
+  'system/info': {
+    input: empty,
+    output: z.object({
+      version: z.string(),
+      db_path: z.string(),
+      schema_version: z.number().int(),
+      backends: z.array(backendStatusSchema),
+      /** Which host serves the UI: the desktop app or `serve` in a browser. */
+      host: z.enum(['desktop', 'serve', 'cli']),
+    }),
+  },
+  'datasets/list': { input: empty, output: z.array(datasetInfoSchema) },
+  'experiments/list': {
+    input: empty,
+    output: z.array(z.object({ id: z.number().int(), name: z.string(), run_count: z.number().int() })),
+  },
+  'runs/list': {
+    input: z.object({ experiment: z.string().optional() }).strict(),
+    output: z.array(runSummarySchema),
+  },
+  'runs/get': {
+    input: z.object({ run_id: runId }).strict(),
+    output: runSummarySchema.extend({ config: z.record(z.string(), z.unknown()) }),
+  },
+  'runs/metrics': {
+    input: z
+      .object({
+        run_ids: z.array(runId).min(1).max(500),
+        /** Metric keys to read; all of each run's keys when absent. */
+        keys: z.array(z.string().min(1).max(200)).max(100).optional(),
+        /** Point budget per series: longer series are downsampled by the store. Required, as in TensorBoard. */
+        max_points: z.number().int().min(2).max(10_000),
+      })
+      .strict(),
+    output: z.array(metricSeriesSchema),
+  },
+  'runs/start': { input: trainConfigSchema.strict(), output: z.object({ run_id: runId }) },
+  'runs/stop': { input: z.object({ run_id: runId }).strict(), output: z.object({ stopping: z.boolean() }) },
+  'runs/export': {
+    input: exportRequestSchema.strict(),
+    output: z.object({ filename: z.string(), mime_type: z.string(), content: z.string(), rows: z.number().int() }),
+  },
+} as const;
+
+export type Contract = typeof contract;
+export type Method = keyof Contract;
+export type MethodInput<M extends Method> = z.input<Contract[M]['input']>;
+export type MethodParsedInput<M extends Method> = z.output<Contract[M]['input']>;
+export type MethodOutput<M extends Method> = z.output<Contract[M]['output']>;
+
+export const METHODS = Object.keys(contract) as Method[];
+
+export function isMethod(name: string): name is Method {
+  return Object.prototype.hasOwnProperty.call(contract, name);
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { metricValueSchema, runProgressSchema, runSummarySchema } from '../entities/run';
+
+/** Events the host pushes to every UI, named in the past tense. */
+export const events = {
+  /** A run was created (it is queued or already running). */
+  'run/created': z.object({ run: runSummarySchema }),
+  /** A run's status, backend or end time changed. */
+  'run/updated': z.object({ run: runSummarySchema }),
+  /** An epoch ended and its metrics were committed. */
+  'run/epoch-logged': z.object({
+    run_id: z.number().int(),
+    epoch: z.number().int(),
+    time: z.number(),
+    metrics: z.record(z.string(), metricValueSchema),
+  }),
+  /** Progress inside an epoch, at most a few times a second per run. */
+  'run/progressed': z.object({ run_id: z.number().int(), progress: runProgressSchema }),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+export type AnyEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];

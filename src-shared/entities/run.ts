@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'stopped', 'interrupted', 'diverged'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const runStatusSchema = z.enum(RUN_STATUSES);
+
+/** Statuses a run never leaves. */
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'stopped', 'interrupted', 'diverged'];
+export function isTerminal(status: RunStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/**
+ * A metric value as it crosses JSON: finite numbers as numbers, and the non-finite values that JSON cannot
+ * hold as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`, so a diverged loss is never silently `null`.
+ */
+export const metricValueSchema = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+export type MetricValue = z.infer<typeof metricValueSchema>;
+
+export const paramValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** Live progress of a running run, inside the current epoch (epochs and batches counted from 1). */
+export const runProgressSchema = z.object({
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  batch: z.number().int(),
+  batches: z.number().int(),
+  /** Mean training loss so far in this epoch. */
+  loss: metricValueSchema.nullable(),
+  /** Estimated milliseconds until the run ends. */
+  eta_ms: z.number().nullable(),
+});
+export type RunProgress = z.infer<typeof runProgressSchema>;
+
+/** One row of the runs table. Times are milliseconds since the Unix epoch. */
+export const runSummarySchema = z.object({
+  run_id: z.number().int(),
+  name: z.string(),
+  experiment: z.string(),
+  status: runStatusSchema,
+  /** Backend the run trained on (`wasm`, `tensorflow`...), or the one requested while it is queued. */
+  backend: z.string().nullable(),
+  /** Device description, e.g. `CPU (WebAssembly SIMD, 1 thread)`. */
+  device: z.string().nullable(),
+  parent_run_id: z.number().int().nullable(),
+  seed: z.number().int().nullable(),
+  created_at: z.number(),
+  started_at: z.number().nullable(),
+  ended_at: z.number().nullable(),
+  /** Seconds from start to end (or to now while running). */
+  duration_s: z.number().nullable(),
+  error: z.string().nullable(),
+  params: z.record(z.string(), paramValueSchema),
+  /** Final (last logged) value of each metric. */
+  metrics: z.record(z.string(), metricValueSchema),
+  /** Best value of each metric: highest for accuracies, lowest for losses. */
+  best: z.record(z.string(), metricValueSchema),
+  /** Number of epochs logged. */
+  epochs: z.number().int(),
+  progress: runProgressSchema.nullable(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const metricPointSchema = z.object({
+  /** Epoch, counted from 1. */
+  step: z.number().int(),
+  value: metricValueSchema,
+  /** Wall time the epoch ended, ms since the Unix epoch. */
+  time: z.number(),
+});
+export type MetricPoint = z.infer<typeof metricPointSchema>;
+
+export const metricSeriesSchema = z.object({
+  run_id: z.number().int(),
+  key: z.string(),
+  points: z.array(metricPointSchema),
+  /** True when the series was downsampled to fit the point budget. */
+  downsampled: z.boolean(),
+});
+export type MetricSeries = z.infer<typeof metricSeriesSchema>;
+
+/** Which way is better for a metric: accuracies (and precision, recall, F1) up, everything else down. */
+export function metricDirection(key: string): 'max' | 'min' {
+  return /acc|precision|recall|f1|auc/i.test(key) ? 'max' : 'min';
+}
+
+/** The metrics every epoch logs. */
+export const EPOCH_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy'] as const;
+
+export function toMetricValue(value: number): MetricValue {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  return value;
+}
+
+export function fromMetricValue(value: MetricValue): number {
+  if (value === 'NaN') return NaN;
+  if (value === 'Infinity') return Infinity;
+  if (value === '-Infinity') return -Infinity;
+  return value;
+}
