@@ -1,10 +1,13 @@
+import type { DatasetSource } from '../datasets/catalogue';
 import type { BackendChoice, BackendName, ResolvedTrainConfig } from '../../src-shared/entities/train-config';
 
 /** Messages from the host to a training worker. A worker trains exactly one run, then exits. */
 export type HostToWorker =
-  | { type: 'start'; runId: number; config: ResolvedTrainConfig; datasetFile: string }
+  | { type: 'start'; runId: number; config: ResolvedTrainConfig; dataset: DatasetSource }
   /** Stop after the current batch; the partial epoch is discarded. */
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** Load a backend and report whether it works, then exit (`runboard doctor`). */
+  | { type: 'probe'; backend: BackendName };
 
 export interface EpochMessage {
   type: 'epoch';
@@ -21,6 +24,7 @@ export type WorkerToHost =
   | { type: 'started'; backend: BackendName; device: string; time: number; trainSize: number; valSize: number }
   | EpochMessage
   | { type: 'progress'; epoch: number; epochs: number; batch: number; batches: number; loss: number; etaMs: number | null }
+  | { type: 'probed'; backend: BackendName; ok: boolean; device: string | null; error: string | null }
   | { type: 'ended'; status: 'finished' | 'stopped' | 'diverged' | 'failed'; time: number; error: string | null };
 
 export type { BackendChoice };

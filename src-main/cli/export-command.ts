@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { EXPORT_FORMATS, type ExportFormat } from '../../src-shared/api/contract';
+import { AppError } from '../../src-shared/api/errors';
+import { openCore } from '../core';
+import { exportRuns } from '../export';
+import { resolveDbLocation } from '../paths';
+import { EXIT, type CliIo } from './io';
+
+/**
+ * Writes `content` to `path` whole or not at all: a temporary file in the same folder, then a rename.
+ * @throws AppError(IO_ERROR) saying why, with no file left behind.
+ */
+export function writeFileAtomically(path: string, content: string): void {
+  const target = resolve(path);
+  const folder = dirname(target);
+  if (!existsSync(folder)) throw new AppError('IO_ERROR', `Cannot write ${target}: the folder ${folder} does not exist.`);
+  if (existsSync(target) && statSync(target).isDirectory()) throw new AppError('IO_ERROR', `Cannot write ${target}: it is a folder.`);
+  const temporary = join(folder, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temporary, content);
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new AppError('IO_ERROR', `Cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? ''} ${(error as Error).message}`.trim());
+  }
+}
+
+/** `runboard export`: the runs table as CSV or JSON, to a file or stdout. */
+export async function exportCommand(flags: { format?: string; out?: string; experiment?: string; db?: string }, io: CliIo): Promise<number> {
+  const format = (flags.format ?? 'csv') as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw new AppError('BAD_INPUT', `--format: unknown format "${flags.format}"; valid formats: ${EXPORT_FORMATS.join(', ')}.`, [{ field: '--format', message: 'unknown format' }]);
+  }
+  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
+  try {
+    const table = await exportRuns(core.store, format, { experiment: flags.experiment });
+    if (flags.out) {
+      writeFileAtomically(flags.out, table.content);
+      io.stderr.write(`Exported ${table.rows} run(s) to ${resolve(flags.out)}\n`);
+    } else {
+      io.stdout.write(table.content);
+    }
+    return EXIT.ok;
+  } finally {
+    await core.dispose();
+  }
+}

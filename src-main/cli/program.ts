@@ -1,0 +1,109 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AppError } from '../../src-shared/api/errors';
+import { BACKENDS, OPTIMIZERS, ACTIVATIONS } from '../../src-shared/entities/train-config';
+import { EXPORT_FORMATS } from '../../src-shared/api/contract';
+import { appVersion } from '../paths';
+import { doctorCommand } from './doctor-command';
+import { exportCommand } from './export-command';
+import { EXIT, type CliIo } from './io';
+import { runsCommand } from './runs-command';
+import { serveCommand } from './serve-command';
+import { trainCommand, type TrainFlags } from './train-command';
+
+const DB_HELP = 'database file (default: $RUNBOARD_DB, else ~/.local/share/runboard/runboard.db)';
+
+/** Builds the `runboard` command tree. Each action stores its exit status in `result.code`. */
+export function buildProgram(io: CliIo, result: { code: number }): Command {
+  const program = new Command('runboard')
+    .description('Train small neural networks and track every run: params, per-epoch metrics, curves, exports.')
+    .version(appVersion(), '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('train')
+    .description('train a model and log the run')
+    .requiredOption('--dataset <name>', 'dataset to train on (digits, iris)')
+    .option('--epochs <n>', 'epochs (default 10)')
+    .option('--batch-size <n>', 'batch size (default 32)')
+    .option('--lr <x>', 'learning rate (default 0.01)')
+    .option('--momentum <x>', 'SGD momentum in [0, 1) (default 0.9)')
+    .option('--optimizer <name>', `${OPTIMIZERS.join(' | ')} (default sgd)`)
+    .option('--hidden <sizes>', 'hidden layer sizes, comma separated (default 256,256)')
+    .option('--activation <name>', `${ACTIVATIONS.join(' | ')} (default relu)`)
+    .option('--dropout <x>', 'dropout after each hidden activation, in [0, 1) (default 0.2)')
+    .option('--seed <n>', 'seed for the split, shuffling, initialisation and dropout (default: random, recorded)')
+    .option('--val-split <x>', 'fraction held out for validation (default 0.2)')
+    .option('--backend <name>', `${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
+    .option('--name <name>', 'run name (default <dataset>-<id>)')
+    .option('--experiment <name>', 'experiment (default "default")')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print one JSON object with the result when done')
+    .action(async (flags: TrainFlags) => {
+      result.code = await trainCommand(flags, io);
+    });
+
+  program
+    .command('runs')
+    .description('list runs')
+    .option('--experiment <name>', 'only this experiment')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print a JSON array')
+    .action(async (flags: { experiment?: string; db?: string; json?: boolean }) => {
+      result.code = await runsCommand(flags, io);
+    });
+
+  program
+    .command('export')
+    .description('export the runs table (one row per run: params, final and best metrics)')
+    .addOption(new Option('--format <format>', 'file format').choices([...EXPORT_FORMATS]).default('csv'))
+    .option('--out <file>', 'write to this file (default: stdout)')
+    .option('--experiment <name>', 'only this experiment')
+    .option('--db <path>', DB_HELP)
+    .action(async (flags: { format?: string; out?: string; experiment?: string; db?: string }) => {
+      result.code = await exportCommand(flags, io);
+    });
+
+  program
+    .command('serve')
+    .description('serve the UI to a browser (first line printed: the URL to open)')
+    .option('--port <n>', 'port (default 7321; 0 picks a free one)')
+    .option('--host <address>', 'interface to listen on (default 127.0.0.1)')
+    .option('--allow-remote', 'allow listening on an interface other machines can reach')
+    .option('--db <path>', DB_HELP)
+    .action(async (flags: { port?: string; host?: string; db?: string; allowRemote?: boolean }) => {
+      result.code = await serveCommand(flags, io, io.env.RUNBOARD_SERVE_NOTICE);
+    });
+
+  program
+    .command('doctor')
+    .description('check Node, Electron, each training backend (and why one does not load) and the database')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: { db?: string; json?: boolean }) => {
+      result.code = await doctorCommand(flags, io);
+    });
+
+  return program;
+}
+
+/** Runs `runboard <argv>`; returns the exit status instead of exiting. */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const result = { code: EXIT.ok as number };
+  const program = buildProgram(io, result);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof AppError) {
+      io.stderr.write(`runboard: ${error.message}\n`);
+      return error.code === 'INTERNAL' ? EXIT.failed : EXIT.usage;
+    }
+    io.stderr.write(`runboard: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.failed;
+  }
+}

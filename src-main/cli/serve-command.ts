@@ -1,0 +1,47 @@
+import { AppError } from '../../src-shared/api/errors';
+import { openCore } from '../core';
+import { rendererDir, resolveDbLocation } from '../paths';
+import { startServer } from '../server';
+import { EXIT, type CliIo } from './io';
+
+export interface ServeFlags {
+  port?: string;
+  host?: string;
+  db?: string;
+  allowRemote?: boolean;
+}
+
+/**
+ * `runboard serve`: the UI in a browser, for machines without a display. The first stdout line is the URL to open
+ * (it carries the access token). Runs until SIGINT or SIGTERM; running runs then end as `stopped`.
+ */
+export async function serveCommand(flags: ServeFlags, io: CliIo, notice?: string): Promise<number> {
+  const port = flags.port === undefined ? undefined : Number(flags.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new AppError('BAD_INPUT', `--port: must be a whole number from 0 to 65535 (0 picks a free port), not "${flags.port}".`);
+  }
+  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'serve' });
+  let server;
+  try {
+    server = await startServer({ api: core.api, rendererDir: rendererDir(), ...(flags.host ? { host: flags.host } : {}), ...(port !== undefined ? { port } : {}), allowRemote: flags.allowRemote === true });
+  } catch (error) {
+    await core.dispose();
+    throw error;
+  }
+  io.stdout.write(`${server.url}\n`);
+  if (notice) io.stderr.write(`${notice}\n`);
+  io.stderr.write(`Runboard is serving ${core.dbPath}. Open the URL above in a browser; press Ctrl+C to stop.\n`);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolveStop();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  io.stderr.write('Stopping: running runs end as stopped...\n');
+  await server.close();
+  await core.dispose();
+  return EXIT.ok;
+}

@@ -1,0 +1,141 @@
+import { AppError } from '../../src-shared/api/errors';
+import type { AnyEvent } from '../../src-shared/api/events';
+import { fromMetricValue } from '../../src-shared/entities/run';
+import { trainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../src-shared/entities/train-config';
+import { parseOrThrow } from '../../src-shared/api/validation';
+import { openCore } from '../core';
+import { resolveDbLocation } from '../paths';
+import { EXIT, type CliIo } from './io';
+import { formatDuration, formatValue } from './format';
+import { progressLine } from './progress-bar';
+
+/** The `train` flags as commander hands them over: every value is still text. */
+export interface TrainFlags {
+  dataset?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  momentum?: string;
+  optimizer?: string;
+  hidden?: string;
+  activation?: string;
+  dropout?: string;
+  seed?: string;
+  valSplit?: string;
+  backend?: string;
+  name?: string;
+  experiment?: string;
+  db?: string;
+  json?: boolean;
+}
+
+/** `batch_size` -> `--batch-size`: errors name the flag the user typed. */
+export function flagName(field: string): string {
+  return `--${(field.split('.')[0] ?? field).replace(/_/g, '-')}`;
+}
+
+function number(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  return text.trim() === '' ? NaN : Number(text);
+}
+
+/**
+ * Turns `train` flags into a validated configuration.
+ * @throws AppError(BAD_INPUT) naming each bad flag, before anything is opened or written.
+ */
+export function parseTrainFlags(flags: TrainFlags): TrainConfig {
+  const input: Record<string, unknown> = {
+    dataset: flags.dataset,
+    epochs: number(flags.epochs),
+    batch_size: number(flags.batchSize),
+    lr: number(flags.lr),
+    momentum: number(flags.momentum),
+    optimizer: flags.optimizer,
+    hidden: flags.hidden === undefined ? undefined : flags.hidden.trim() === '' ? [] : flags.hidden.split(',').map((s) => number(s)),
+    activation: flags.activation,
+    dropout: number(flags.dropout),
+    seed: number(flags.seed),
+    val_split: number(flags.valSplit),
+    backend: flags.backend,
+    name: flags.name,
+    experiment: flags.experiment,
+  };
+  for (const key of Object.keys(input)) if (input[key] === undefined) delete input[key];
+  try {
+    return parseOrThrow(trainConfigSchema.strict(), input satisfies Partial<Record<keyof TrainConfigInput, unknown>>, 'training options');
+  } catch (error) {
+    if (error instanceof AppError && error.fields) {
+      const fields = error.fields.map((f) => ({ field: flagName(f.field), message: f.message }));
+      throw new AppError('BAD_INPUT', fields.map((f) => `${f.field}: ${f.message}`).join('\n'), fields);
+    }
+    throw error;
+  }
+}
+
+/** `runboard train`: one run, with a progress bar on a terminal, a JSON summary with `--json`; exit 0 only when it finished. */
+export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number> {
+  const config = parseTrainFlags(flags);
+  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
+  const live = io.stderr.isTTY === true;
+  let lastAccuracy: number | null = null;
+  const onEvent = (event: AnyEvent) => {
+    if (event.event === 'run/progressed' && live) {
+      io.stderr.write(`\r${progressLine(event.payload.progress, lastAccuracy, io.stderr.columns ?? 80)}\x1b[K`);
+    } else if (event.event === 'run/epoch-logged') {
+      const m = event.payload.metrics;
+      lastAccuracy = m.train_accuracy === undefined ? null : fromMetricValue(m.train_accuracy);
+      const line = `epoch ${event.payload.epoch}: train_loss ${formatValue(m.train_loss)}  train_accuracy ${formatValue(m.train_accuracy)}  val_loss ${formatValue(m.val_loss)}  val_accuracy ${formatValue(m.val_accuracy)}`;
+      if (!flags.json) io.stdout.write(`${live ? '\r\x1b[K' : ''}${line}\n`);
+    }
+  };
+  const unsubscribe = core.api.subscribe(onEvent);
+  let signals = 0;
+  let runId: number | null = null;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) process.exit(EXIT.interrupted);
+    io.stderr.write('\nStopping after the current batch (press Ctrl+C again to quit at once)...\n');
+    if (runId !== null) core.trainer.stop(runId);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const started = await core.trainer.start(config);
+    runId = started.run_id;
+    if (!flags.json) io.stdout.write(`Run ${started.run_id} (${started.name}) in experiment "${started.experiment}", database ${core.dbPath}\n`);
+    const status = await core.trainer.wait(started.run_id);
+    if (live) io.stderr.write('\r\x1b[K');
+    const run = await core.store.getRun(started.run_id);
+    if (!run) throw new AppError('INTERNAL', `Run ${started.run_id} disappeared.`);
+    if (flags.json) {
+      const summary = {
+        run_id: run.run_id,
+        name: run.name,
+        experiment: run.experiment,
+        status: run.status,
+        backend: run.backend,
+        device: run.device,
+        seed: run.seed,
+        epochs: run.epochs,
+        duration_s: run.duration_s,
+        error: run.error,
+        params: run.params,
+        metrics: run.metrics,
+        best: run.best,
+      };
+      io.stdout.write(JSON.stringify(summary) + '\n');
+    } else {
+      io.stdout.write(
+        `Run ${run.run_id} ${run.status} after ${run.epochs} epoch(s) in ${formatDuration(run.duration_s === null ? null : run.duration_s * 1000)} on ${run.backend} (${run.device ?? '-'}).` +
+          (run.error ? `\n${run.error}` : '') +
+          '\n',
+      );
+    }
+    return status === 'finished' ? EXIT.ok : signals > 0 ? EXIT.interrupted : EXIT.failed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    unsubscribe();
+    await core.dispose();
+  }
+}

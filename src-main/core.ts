@@ -1,0 +1,62 @@
+import type { ApiHost } from '../src-shared/api/host';
+import { ApiService } from './api/api-service';
+import { createHandlers } from './api/handlers';
+import { DatasetCatalogue } from './datasets/catalogue';
+import type { DbLocation } from './paths';
+import { SqliteStore } from './store/sqlite-store';
+import { TrainerHost } from './training/trainer-host';
+import { NodeWorkerLauncher, type WorkerLauncher } from './training/worker-launcher';
+
+export interface CoreOptions {
+  db: DbLocation;
+  host: 'desktop' | 'serve' | 'cli';
+  /** How training processes start: child_process (default) or Electron's utilityProcess. */
+  launcher?: WorkerLauncher;
+  /** better-sqlite3 binary for this runtime (Electron); the package's own build otherwise. */
+  nativeBinding?: string;
+  /** For tests: the worker script to fork. */
+  workerEntry?: string;
+}
+
+/** Runboard's core, the same under the desktop app, `serve` and the CLI. */
+export interface Core {
+  api: ApiHost;
+  store: SqliteStore;
+  trainer: TrainerHost;
+  datasets: DatasetCatalogue;
+  dbPath: string;
+  /** Stops running runs (they end as `stopped`), waits for their last writes, and closes the database. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Opens the database (refusing files it must not touch) and wires the store, the trainer host and the API service.
+ * @throws AppError when the database cannot be used; nothing has been written then.
+ */
+export async function openCore(options: CoreOptions): Promise<Core> {
+  const store = SqliteStore.open(options.db, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  const datasets = new DatasetCatalogue();
+  let service: ApiService | undefined;
+  const trainer = new TrainerHost({
+    store,
+    datasets,
+    launcher: options.launcher ?? new NodeWorkerLauncher(),
+    emit: (event) => service?.emit(event),
+    ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
+  });
+  service = new ApiService(createHandlers({ store, trainer, datasets, host: options.host }));
+  let disposed = false;
+  return {
+    api: service,
+    store,
+    trainer,
+    datasets,
+    dbPath: store.path,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await trainer.dispose();
+      store.close();
+    },
+  };
+}

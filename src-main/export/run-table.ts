@@ -1,0 +1,48 @@
+import { EPOCH_METRICS, type MetricValue, type RunSummary } from '../../src-shared/entities/run';
+import { PARAM_KEYS, type ParamValue } from '../../src-shared/entities/train-config';
+
+export type Cell = string | number | boolean | null;
+
+/** The fixed leading columns of every run table export. */
+export const BASE_COLUMNS = ['run_id', 'name', 'experiment', 'status', 'backend', 'started_at', 'duration_s'] as const;
+
+function orderKeys(keys: Iterable<string>, preferred: readonly string[]): string[] {
+  const all = new Set(keys);
+  const first = preferred.filter((k) => all.has(k));
+  const rest = [...all].filter((k) => !preferred.includes(k)).sort();
+  return [...first, ...rest];
+}
+
+/** Columns for these runs: the base ones, then `params.<name>`, `metrics.<key>` (final value) and `best.<key>`. */
+export function tableColumns(runs: readonly RunSummary[]): string[] {
+  const params = orderKeys(runs.flatMap((r) => Object.keys(r.params)), PARAM_KEYS);
+  const metrics = orderKeys(runs.flatMap((r) => [...Object.keys(r.metrics), ...Object.keys(r.best)]), EPOCH_METRICS);
+  return [...BASE_COLUMNS, ...params.map((k) => `params.${k}`), ...metrics.map((k) => `metrics.${k}`), ...metrics.map((k) => `best.${k}`)];
+}
+
+/** One run as a row of cells, in `columns` order. Times are ISO 8601 (UTC); missing values are null. */
+export function tableRow(run: RunSummary, columns: readonly string[]): Cell[] {
+  return columns.map((column) => {
+    switch (column) {
+      case 'run_id':
+        return run.run_id;
+      case 'name':
+        return run.name;
+      case 'experiment':
+        return run.experiment;
+      case 'status':
+        return run.status;
+      case 'backend':
+        return run.backend;
+      case 'started_at':
+        return run.started_at === null ? null : new Date(run.started_at).toISOString();
+      case 'duration_s':
+        return run.duration_s === null ? null : Math.round(run.duration_s * 1000) / 1000;
+    }
+    const dot = column.indexOf('.');
+    const group = column.slice(0, dot);
+    const key = column.slice(dot + 1);
+    const source: Record<string, ParamValue | MetricValue> = group === 'params' ? run.params : group === 'metrics' ? run.metrics : run.best;
+    return source[key] ?? null;
+  });
+}

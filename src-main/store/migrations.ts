@@ -1,0 +1,91 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Numbered schema migrations, keyed by `PRAGMA user_version`. Append only: a migration that has shipped is never
+ * edited, a new one gets the next number. Each runs inside the same transaction as the version bump.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'experiments, runs, typed params, per-epoch metrics and their summaries',
+    up(db) {
+      db.exec(`
+        CREATE TABLE experiments (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          created_at INTEGER NOT NULL
+        );
+        CREATE TABLE runs (
+          id INTEGER PRIMARY KEY,
+          experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+          name TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('queued','running','finished','failed','stopped','interrupted','diverged')),
+          backend TEXT,
+          device TEXT,
+          seed INTEGER,
+          config TEXT NOT NULL,
+          parent_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+          created_at INTEGER NOT NULL,
+          started_at INTEGER,
+          ended_at INTEGER,
+          error TEXT,
+          owner_host TEXT,
+          owner_pid INTEGER
+        );
+        CREATE INDEX runs_by_experiment ON runs (experiment_id, id);
+        CREATE INDEX runs_by_status ON runs (status);
+        CREATE TABLE params (
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          key TEXT NOT NULL,
+          type TEXT NOT NULL CHECK (type IN ('number','string','boolean','null')),
+          num_value REAL,
+          text_value TEXT,
+          PRIMARY KEY (run_id, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX params_by_key_number ON params (key, num_value);
+        CREATE INDEX params_by_key_text ON params (key, text_value);
+        -- value is NULL exactly when special names a non-finite value (SQLite stores NaN as NULL).
+        CREATE TABLE metrics (
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          key TEXT NOT NULL,
+          step INTEGER NOT NULL CHECK (step >= 1),
+          value REAL,
+          special TEXT CHECK (special IN ('NaN','Infinity','-Infinity')),
+          wall_time INTEGER NOT NULL,
+          PRIMARY KEY (run_id, key, step)
+        ) WITHOUT ROWID;
+        -- One row per run and metric key, kept in step by logEpoch, so the runs table never scans metrics.
+        -- min and max are over finite values only.
+        CREATE TABLE metric_summaries (
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          key TEXT NOT NULL,
+          last_step INTEGER NOT NULL,
+          last_value REAL,
+          last_special TEXT,
+          min_value REAL,
+          max_value REAL,
+          count INTEGER NOT NULL,
+          PRIMARY KEY (run_id, key)
+        ) WITHOUT ROWID;
+      `);
+      db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?)').run('default', Date.now());
+    },
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** Checks the list itself: versions 1..N, in order, no gaps. A broken list is a programming error. */
+export function assertMigrationsAreMonotonic(migrations: readonly Migration[] = MIGRATIONS): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`Migration ${index} has version ${migration.version}; expected ${index + 1}`);
+    }
+  });
+}

@@ -1,0 +1,59 @@
+import type { MetricSeries, RunStatus, RunSummary } from '../../src-shared/entities/run';
+import type { ParamValue } from '../../src-shared/entities/train-config';
+
+export interface CreateRunInput {
+  experiment: string;
+  /** Display name; `<dataset>-<id>` when absent. */
+  name?: string | undefined;
+  /** The complete configuration, stored as JSON. */
+  config: Record<string, unknown>;
+  /** Every hyperparameter, flattened and typed; all written with the run, before its first epoch. */
+  params: Record<string, ParamValue>;
+  seed: number | null;
+  /** The backend requested (`auto`, `wasm`...), replaced by the one used when the run starts. */
+  backend: string | null;
+  parentRunId?: number | null;
+  /** Used for a name default. */
+  dataset?: string;
+}
+
+export interface EpochInput {
+  /** Epoch counted from 1. */
+  step: number;
+  /** Wall time the epoch ended, ms since the Unix epoch. */
+  time: number;
+  /** May hold NaN and infinities: they are stored and read back as such. */
+  metrics: Record<string, number>;
+}
+
+export interface RunFilter {
+  experiment?: string | undefined;
+  runIds?: readonly number[] | undefined;
+}
+
+export type RunDetail = RunSummary & { config: Record<string, unknown> };
+
+/**
+ * Where runs live. Asynchronous, although SQLite is synchronous here, so that a server-backed store can
+ * implement it later without touching callers. Each method is one transaction; none holds one across an await.
+ */
+export interface RunStore {
+  readonly path: string;
+  readonly schemaVersion: number;
+  createRun(input: CreateRunInput): Promise<RunSummary>;
+  markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void>;
+  /** Commits one epoch's metrics in one transaction: all of them or none. */
+  logEpoch(runId: number, epoch: EpochInput): Promise<void>;
+  endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null }): Promise<void>;
+  getRun(runId: number): Promise<RunDetail | null>;
+  listRuns(filter?: RunFilter): Promise<RunSummary[]>;
+  listExperiments(): Promise<{ id: number; name: string; run_count: number }[]>;
+  /**
+   * Metric series of the given runs. `maxPoints` is the budget per series (longer series are downsampled);
+   * `null` reads every point, for exports only.
+   */
+  getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null): Promise<MetricSeries[]>;
+  /** Marks runs left `queued` or `running` by a process that no longer exists as `interrupted`; returns their ids. */
+  recoverInterruptedRuns(): Promise<number[]>;
+  close(): void;
+}

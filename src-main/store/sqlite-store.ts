@@ -1,0 +1,324 @@
+import { hostname } from 'node:os';
+import type { Database } from 'better-sqlite3';
+import { AppError } from '../../src-shared/api/errors';
+import { downsample } from '../../src-shared/downsample';
+import { metricDirection, type MetricPoint, type MetricSeries, type MetricValue, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
+import type { ParamValue } from '../../src-shared/entities/train-config';
+import type { DbLocation } from '../paths';
+import { describeSqliteError, openDatabase, type OpenOptions } from './open-database';
+import type { CreateRunInput, EpochInput, RunDetail, RunFilter, RunStore } from './run-store';
+
+type RunRow = [
+  id: number,
+  name: string,
+  experiment: string,
+  status: RunStatus,
+  backend: string | null,
+  device: string | null,
+  parentRunId: number | null,
+  seed: number | null,
+  createdAt: number,
+  startedAt: number | null,
+  endedAt: number | null,
+  error: string | null,
+];
+type ParamRow = [runId: number, key: string, type: string, num: number | null, text: string | null];
+type SummaryRow = [runId: number, key: string, lastStep: number, lastValue: number | null, lastSpecial: string | null, min: number | null, max: number | null];
+
+const RUN_COLUMNS = `r.id, r.name, e.name, r.status, r.backend, r.device, r.parent_run_id, r.seed, r.created_at, r.started_at, r.ended_at, r.error`;
+
+/** Splits a number into the stored pair: finite values in `value`, NaN and infinities named in `special`. */
+function encodeMetric(value: number): [number | null, string | null] {
+  if (Number.isFinite(value)) return [value, null];
+  return [null, Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'];
+}
+
+function decodeMetric(value: number | null, special: string | null): MetricValue {
+  if (special === 'NaN' || special === 'Infinity' || special === '-Infinity') return special;
+  return value ?? 'NaN';
+}
+
+function encodeParam(value: ParamValue): [string, number | null, string | null] {
+  if (value === null) return ['null', null, null];
+  if (typeof value === 'number') return ['number', value, null];
+  if (typeof value === 'boolean') return ['boolean', value ? 1 : 0, null];
+  return ['string', null, value];
+}
+
+function decodeParam(type: string, num: number | null, text: string | null): ParamValue {
+  if (type === 'number') return num;
+  if (type === 'boolean') return num === 1;
+  if (type === 'string') return text;
+  return null;
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The SQLite implementation of `RunStore` (better-sqlite3: synchronous, prepared once, `BEGIN IMMEDIATE` for writers). */
+export class SqliteStore implements RunStore {
+  readonly path: string;
+  readonly schemaVersion: number;
+  readonly backupPath: string | null;
+  private readonly db: Database;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+  private closed = false;
+
+  private constructor(db: Database, path: string, schemaVersion: number, backupPath: string | null) {
+    this.db = db;
+    this.path = path;
+    this.schemaVersion = schemaVersion;
+    this.backupPath = backupPath;
+    this.statements = prepareStatements(db);
+  }
+
+  /** Opens the database (see `openDatabase` for what it refuses). Runs orphaned by a dead process become `interrupted`. */
+  static open(location: DbLocation, options: OpenOptions = {}): SqliteStore {
+    const opened = openDatabase(location, options);
+    const store = new SqliteStore(opened.db, opened.path, opened.schemaVersion, opened.backupPath);
+    store.recoverSync();
+    return store;
+  }
+
+  /** The connection, for benchmarks and tests that compare against raw SQL. */
+  get connection(): Database {
+    return this.db;
+  }
+
+  async createRun(input: CreateRunInput): Promise<RunSummary> {
+    const id = this.write(() => {
+      const s = this.statements;
+      s.insertExperiment.run(input.experiment, Date.now());
+      const experiment = s.experimentByName.get(input.experiment) as { id: number };
+      if (input.parentRunId != null && !s.runExists.get(input.parentRunId)) {
+        throw new AppError('NOT_FOUND', `Parent run ${input.parentRunId} does not exist.`);
+      }
+      const result = s.insertRun.run({
+        experiment_id: experiment.id,
+        name: input.name?.trim() || '',
+        status: 'queued',
+        backend: input.backend,
+        seed: input.seed,
+        config: JSON.stringify(input.config),
+        parent_run_id: input.parentRunId ?? null,
+        created_at: Date.now(),
+        owner_host: hostname(),
+        owner_pid: process.pid,
+      });
+      const runId = Number(result.lastInsertRowid);
+      if (!input.name?.trim()) s.renameRun.run(`${input.dataset ?? 'run'}-${runId}`, runId);
+      for (const [key, value] of Object.entries(input.params)) {
+        const [type, num, text] = encodeParam(value);
+        s.insertParam.run(runId, key, type, num, text);
+      }
+      return runId;
+    });
+    return (await this.getRun(id)) as RunSummary;
+  }
+
+  async markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void> {
+    this.write(() => this.statements.markRunning.run(started.backend, started.device, started.time, runId));
+  }
+
+  async logEpoch(runId: number, epoch: EpochInput): Promise<void> {
+    if (!Number.isInteger(epoch.step) || epoch.step < 1) throw new AppError('BAD_INPUT', `Epoch must be a whole number from 1; got ${epoch.step}.`);
+    this.write(() => {
+      const s = this.statements;
+      for (const [key, raw] of Object.entries(epoch.metrics)) {
+        const [value, special] = encodeMetric(raw);
+        s.insertMetric.run(runId, key, epoch.step, value, special, epoch.time);
+        s.upsertSummary.run({ run_id: runId, key, step: epoch.step, value, special });
+      }
+    });
+  }
+
+  async endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null }): Promise<void> {
+    this.write(() => this.statements.endRun.run(end.status, end.time, end.error ?? null, runId));
+  }
+
+  async getRun(runId: number): Promise<RunDetail | null> {
+    const row = this.statements.runById.raw(true).get(runId) as RunRow | undefined;
+    if (!row) return null;
+    const [summary] = this.assemble([row], this.statements.paramsOfRun.raw(true).all(runId) as ParamRow[], this.statements.summariesOfRun.raw(true).all(runId) as SummaryRow[]);
+    const config = JSON.parse((this.statements.configOfRun.get(runId) as { config: string }).config) as Record<string, unknown>;
+    return { ...(summary as RunSummary), config };
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
+    const clauses: string[] = [];
+    const args: unknown[] = [];
+    if (filter.experiment !== undefined) {
+      clauses.push('e.name = ?');
+      args.push(filter.experiment);
+    }
+    if (filter.runIds !== undefined) {
+      clauses.push('r.id IN (SELECT value FROM json_each(?))');
+      args.push(JSON.stringify(filter.runIds));
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const runsSql = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where}`;
+    const read = this.db.transaction(() => {
+      const runs = this.db.prepare(`${runsSql} ORDER BY r.id DESC`).raw(true).all(...args) as RunRow[];
+      const subset = where ? `WHERE run_id IN (SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where})` : '';
+      const params = this.db.prepare(`SELECT run_id, key, type, num_value, text_value FROM params ${subset}`).raw(true).all(...args) as ParamRow[];
+      const summaries = this.db
+        .prepare(`SELECT run_id, key, last_step, last_value, last_special, min_value, max_value FROM metric_summaries ${subset}`)
+        .raw(true)
+        .all(...args) as SummaryRow[];
+      return this.assemble(runs, params, summaries);
+    });
+    return read.deferred();
+  }
+
+  async listExperiments(): Promise<{ id: number; name: string; run_count: number }[]> {
+    return this.statements.experiments.all() as { id: number; name: string; run_count: number }[];
+  }
+
+  async getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null): Promise<MetricSeries[]> {
+    const s = this.statements;
+    const read = this.db.transaction(() => {
+      const out: MetricSeries[] = [];
+      for (const runId of runIds) {
+        const runKeys = keys ?? (s.metricKeysOfRun.pluck().all(runId) as string[]);
+        for (const key of runKeys) {
+          const rows = s.seriesOf.raw(true).all(runId, key) as [number, number | null, string | null, number][];
+          if (rows.length === 0 && keys) continue;
+          const points: MetricPoint[] = rows.map(([step, value, special, time]) => ({ step, value: decodeMetric(value, special), time }));
+          const kept = maxPoints === null ? points : downsample(points, maxPoints, (p) => (typeof p.value === 'number' ? p.value : NaN));
+          out.push({ run_id: runId, key, points: kept, downsampled: kept.length < points.length });
+        }
+      }
+      return out;
+    });
+    return read.deferred();
+  }
+
+  async recoverInterruptedRuns(): Promise<number[]> {
+    return this.recoverSync();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private recoverSync(): number[] {
+    const here = hostname();
+    const candidates = this.statements.unfinishedRuns.all() as { id: number; owner_host: string | null; owner_pid: number | null }[];
+    const orphaned = candidates.filter(
+      (run) => run.owner_pid !== process.pid && (run.owner_pid === null || (run.owner_host === here && !isProcessAlive(run.owner_pid))),
+    );
+    if (orphaned.length === 0) return [];
+    this.write(() => {
+      for (const run of orphaned) {
+        this.statements.interruptRun.run(`The process that ran it (pid ${run.owner_pid ?? '?'}) ended before the run did.`, run.id);
+      }
+    });
+    return orphaned.map((run) => run.id);
+  }
+
+  /** One `BEGIN IMMEDIATE` transaction; SQLite failures become errors that say what to do. */
+  private write<T>(body: () => T): T {
+    if (this.closed) throw new AppError('INTERNAL', 'The database is closed.');
+    try {
+      return this.db.transaction(body).immediate();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      if ((error as { code?: string }).code?.startsWith('SQLITE_')) throw describeSqliteError(error, this.path);
+      throw error;
+    }
+  }
+
+  private assemble(runs: RunRow[], params: ParamRow[], summaries: SummaryRow[]): RunSummary[] {
+    const now = Date.now();
+    const byId = new Map<number, RunSummary>();
+    const out: RunSummary[] = runs.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error]) => {
+      const end = ended_at ?? (status === 'running' ? now : null);
+      const summary: RunSummary = {
+        run_id,
+        name,
+        experiment,
+        status,
+        backend,
+        device,
+        parent_run_id,
+        seed,
+        created_at,
+        started_at,
+        ended_at,
+        duration_s: started_at !== null && end !== null ? Math.max(0, (end - started_at) / 1000) : null,
+        error,
+        params: {},
+        metrics: {},
+        best: {},
+        epochs: 0,
+        progress: null,
+      };
+      byId.set(run_id, summary);
+      return summary;
+    });
+    for (const [runId, key, type, num, text] of params) {
+      const run = byId.get(runId);
+      if (run) run.params[key] = decodeParam(type, num, text);
+    }
+    for (const [runId, key, lastStep, lastValue, lastSpecial, min, max] of summaries) {
+      const run = byId.get(runId);
+      if (!run) continue;
+      run.metrics[key] = decodeMetric(lastValue, lastSpecial);
+      const best = metricDirection(key) === 'max' ? max : min;
+      if (best !== null) run.best[key] = best;
+      if (lastStep > run.epochs) run.epochs = lastStep;
+    }
+    return out;
+  }
+}
+
+function prepareStatements(db: Database) {
+  return {
+    insertExperiment: db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+    experimentByName: db.prepare('SELECT id FROM experiments WHERE name = ?'),
+    experiments: db.prepare(
+      'SELECT e.id, e.name, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS run_count FROM experiments e ORDER BY e.name',
+    ),
+    runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?'),
+    insertRun: db.prepare(
+      `INSERT INTO runs (experiment_id, name, status, backend, seed, config, parent_run_id, created_at, owner_host, owner_pid)
+       VALUES (@experiment_id, @name, @status, @backend, @seed, @config, @parent_run_id, @created_at, @owner_host, @owner_pid)`,
+    ),
+    renameRun: db.prepare('UPDATE runs SET name = ? WHERE id = ?'),
+    insertParam: db.prepare('INSERT INTO params (run_id, key, type, num_value, text_value) VALUES (?, ?, ?, ?, ?)'),
+    markRunning: db.prepare("UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ?"),
+    insertMetric: db.prepare('INSERT OR REPLACE INTO metrics (run_id, key, step, value, special, wall_time) VALUES (?, ?, ?, ?, ?, ?)'),
+    upsertSummary: db.prepare(
+      `INSERT INTO metric_summaries (run_id, key, last_step, last_value, last_special, min_value, max_value, count)
+       VALUES (@run_id, @key, @step, @value, @special, @value, @value, 1)
+       ON CONFLICT (run_id, key) DO UPDATE SET
+         last_step = CASE WHEN excluded.last_step >= last_step THEN excluded.last_step ELSE last_step END,
+         last_value = CASE WHEN excluded.last_step >= last_step THEN excluded.last_value ELSE last_value END,
+         last_special = CASE WHEN excluded.last_step >= last_step THEN excluded.last_special ELSE last_special END,
+         min_value = CASE WHEN excluded.min_value IS NULL THEN min_value WHEN min_value IS NULL THEN excluded.min_value ELSE min(min_value, excluded.min_value) END,
+         max_value = CASE WHEN excluded.max_value IS NULL THEN max_value WHEN max_value IS NULL THEN excluded.max_value ELSE max(max_value, excluded.max_value) END,
+         count = count + 1`,
+    ),
+    endRun: db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status IN ('queued','running')"),
+    runById: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`),
+    configOfRun: db.prepare('SELECT config FROM runs WHERE id = ?'),
+    paramsOfRun: db.prepare('SELECT run_id, key, type, num_value, text_value FROM params WHERE run_id = ?'),
+    summariesOfRun: db.prepare('SELECT run_id, key, last_step, last_value, last_special, min_value, max_value FROM metric_summaries WHERE run_id = ?'),
+    metricKeysOfRun: db.prepare('SELECT key FROM metric_summaries WHERE run_id = ? ORDER BY key'),
+    seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step'),
+    unfinishedRuns: db.prepare("SELECT id, owner_host, owner_pid FROM runs WHERE status IN ('queued','running')"),
+    interruptRun: db.prepare(
+      `UPDATE runs SET status = 'interrupted', error = ?,
+         ended_at = coalesce((SELECT max(wall_time) FROM metrics m WHERE m.run_id = runs.id), started_at, created_at)
+       WHERE id = ? AND status IN ('queued','running')`,
+    ),
+  };
+}

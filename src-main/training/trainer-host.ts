@@ -1,0 +1,210 @@
+import { AppError } from '../../src-shared/api/errors';
+import type { AnyEvent } from '../../src-shared/api/events';
+import { isTerminal, toMetricValue, type RunProgress, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
+import { flattenParams, type ResolvedTrainConfig, type TrainConfig } from '../../src-shared/entities/train-config';
+import type { DatasetCatalogue } from '../datasets/catalogue';
+import { workerEntry } from '../paths';
+import type { RunStore } from '../store/run-store';
+import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason } from './backend-diagnosis';
+import { checkSplit } from './data';
+import { randomSeed } from './prng';
+import type { WorkerHandle, WorkerLauncher } from './worker-launcher';
+import type { WorkerToHost } from './worker-protocol';
+
+type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
+
+interface ActiveRun {
+  runId: number;
+  worker: WorkerHandle;
+  /** Store writes for this run, in message order. */
+  writes: Promise<void>;
+  ended: boolean;
+  stopRequested: boolean;
+  progress: RunProgress | null;
+  done: Promise<RunStatus>;
+  resolveDone(status: RunStatus): void;
+  killTimer?: NodeJS.Timeout;
+}
+
+export interface TrainerHostOptions {
+  store: RunStore;
+  datasets: DatasetCatalogue;
+  launcher: WorkerLauncher;
+  emit: (event: AnyEvent) => void;
+  /** The built worker script; defaults to out/main/training-worker.js. */
+  workerEntry?: string;
+  /** How long a stopped worker may take to finish its batch before it is killed. */
+  stopGraceMs?: number;
+}
+
+/**
+ * Starts and supervises training processes, one run per process, and is the only writer of their results:
+ * params when the run is created (before any epoch), each epoch's metrics in one transaction when it ends,
+ * and the final status. Pushes every change as an event.
+ */
+export class TrainerHost {
+  private readonly active = new Map<number, ActiveRun>();
+  private disposed = false;
+
+  constructor(private readonly options: TrainerHostOptions) {}
+
+  /**
+   * Checks everything that can be checked before a run exists (dataset, split, backend), then creates the run
+   * with all its params and starts its process.
+   * @throws AppError(BAD_INPUT | BACKEND_UNAVAILABLE) before anything is written.
+   */
+  async start(input: TrainConfig, parentRunId: number | null = null): Promise<RunSummary> {
+    if (this.disposed) throw new AppError('CONFLICT', 'Runboard is shutting down; the run was not started.');
+    const { datasets, store } = this.options;
+    const info = datasets.info(input.dataset);
+    checkSplit(datasets.labels(input.dataset), info.classes.length, input.val_split);
+    if (input.backend === 'tensorflow' || input.backend === 'tensorflow-cuda') {
+      if (!isPackageInstalled(NATIVE_PACKAGES[input.backend])) {
+        const message = `backend ${input.backend} is not available: ${notInstalledReason(input.backend)}`;
+        throw new AppError('BACKEND_UNAVAILABLE', message, [{ field: 'backend', message }]);
+      }
+    }
+    const config: ResolvedTrainConfig = { ...input, seed: input.seed ?? randomSeed() };
+    const { name, experiment, ...hyperparameters } = config;
+    const run = await store.createRun({
+      experiment,
+      name,
+      dataset: config.dataset,
+      config: hyperparameters,
+      params: flattenParams(config),
+      seed: config.seed,
+      backend: config.backend,
+      parentRunId,
+    });
+    this.options.emit({ event: 'run/created', payload: { run } });
+    this.launch(run.run_id, config);
+    return run;
+  }
+
+  /** Asks a run to stop after its current batch; kills its process if it does not end within the grace period. */
+  stop(runId: number): boolean {
+    const active = this.active.get(runId);
+    if (!active || active.ended) return false;
+    active.stopRequested = true;
+    active.worker.send({ type: 'stop' });
+    active.killTimer ??= setTimeout(() => active.worker.kill(), this.options.stopGraceMs ?? 10_000);
+    return true;
+  }
+
+  /** Resolves with the run's final status once it has ended and everything is written. */
+  async wait(runId: number): Promise<RunStatus> {
+    const active = this.active.get(runId);
+    if (active) return active.done;
+    const run = await this.options.store.getRun(runId);
+    if (!run) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
+    return run.status;
+  }
+
+  /** Live progress of running runs (not stored: it is superseded by each committed epoch). */
+  progressOf(runId: number): RunProgress | null {
+    return this.active.get(runId)?.progress ?? null;
+  }
+
+  get runningCount(): number {
+    return this.active.size;
+  }
+
+  /** Stops every run (they end as `stopped`), waits for their last writes, and refuses new runs. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const pending = [...this.active.values()];
+    for (const active of pending) this.stop(active.runId);
+    await Promise.all(pending.map((active) => active.done));
+  }
+
+  private launch(runId: number, config: ResolvedTrainConfig): void {
+    const worker = this.options.launcher.launch(this.options.workerEntry ?? workerEntry());
+    let resolveDone!: (status: RunStatus) => void;
+    const done = new Promise<RunStatus>((resolve) => (resolveDone = resolve));
+    const active: ActiveRun = { runId, worker, writes: Promise.resolve(), ended: false, stopRequested: false, progress: null, done, resolveDone };
+    this.active.set(runId, active);
+    worker.onMessage((message) => this.onMessage(active, message));
+    worker.onExit((exit) => {
+      if (!active.ended) {
+        const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+        const status: EndStatus = active.stopRequested ? 'stopped' : 'failed';
+        this.end(active, status, status === 'stopped' ? null : `The training process ${how} before the run ended (out of memory?).`, Date.now());
+      }
+    });
+    worker.send({ type: 'start', runId, config, dataset: this.options.datasets.source(config.dataset) });
+  }
+
+  private onMessage(active: ActiveRun, message: WorkerToHost): void {
+    const { store, emit } = this.options;
+    const runId = active.runId;
+    switch (message.type) {
+      case 'started':
+        this.enqueue(active, async () => {
+          await store.markRunning(runId, { backend: message.backend, device: message.device, time: message.time });
+          await this.emitUpdated(runId);
+        });
+        break;
+      case 'epoch':
+        this.enqueue(active, async () => {
+          await store.logEpoch(runId, { step: message.epoch, time: message.time, metrics: message.metrics });
+          const metrics = Object.fromEntries(Object.entries(message.metrics).map(([k, v]) => [k, toMetricValue(v)]));
+          emit({ event: 'run/epoch-logged', payload: { run_id: runId, epoch: message.epoch, time: message.time, metrics } });
+        });
+        break;
+      case 'progress': {
+        const progress: RunProgress = {
+          epoch: message.epoch,
+          epochs: message.epochs,
+          batch: message.batch,
+          batches: message.batches,
+          loss: toMetricValue(message.loss),
+          eta_ms: message.etaMs,
+        };
+        active.progress = progress;
+        emit({ event: 'run/progressed', payload: { run_id: runId, progress } });
+        break;
+      }
+      case 'ended':
+        this.end(active, message.status, message.error, message.time);
+        break;
+      case 'probed':
+        break;
+    }
+  }
+
+  private end(active: ActiveRun, status: EndStatus, error: string | null, time: number): void {
+    if (active.ended) return;
+    active.ended = true;
+    active.progress = null;
+    if (active.killTimer) clearTimeout(active.killTimer);
+    this.enqueue(active, async () => {
+      await this.options.store.endRun(active.runId, { status, time, error });
+      await this.emitUpdated(active.runId);
+    });
+    void active.writes.finally(() => {
+      this.active.delete(active.runId);
+      // The worker exits by itself after its last message; make sure it does.
+      setTimeout(() => active.worker.kill(), 5000).unref();
+      active.resolveDone(status);
+    });
+  }
+
+  /** Chains a store write after the run's previous ones; a failed write stops the run instead of losing order. */
+  private enqueue(active: ActiveRun, write: () => Promise<void>): void {
+    active.writes = active.writes.then(write).catch((error: unknown) => {
+      console.error(`runboard: writing run ${active.runId} failed:`, error);
+      if (active.ended) return;
+      active.worker.send({ type: 'stop' });
+      const message = error instanceof AppError ? error.message : `Writing the run failed: ${(error as Error).message}`;
+      this.end(active, 'failed', message, Date.now());
+    });
+  }
+
+  private async emitUpdated(runId: number): Promise<void> {
+    const run = await this.options.store.getRun(runId);
+    if (!run) return;
+    const { config: _config, ...summary } = run;
+    if (!isTerminal(summary.status)) summary.progress = this.progressOf(runId);
+    this.options.emit({ event: 'run/updated', payload: { run: summary } });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Entry point of a training process: one run per process, forked by the host (child_process under Node,
+ * utilityProcess under Electron). It never touches the database: it sends epochs and progress to the host, which
+ * is the only writer. A crash, an out-of-memory or a leak here cannot take the host down.
+ */
+import { loadBackend } from './backends';
+import { prepareRun, seedMathRandom } from './run-training';
+import type { HostToWorker, WorkerToHost } from './worker-protocol';
+
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+let stopRequested = false;
+let busy = false;
+
+function post(message: WorkerToHost): void {
+  if (parentPort) parentPort.postMessage(message);
+  else if (process.send && process.connected) process.send(message);
+}
+
+function finish(code = 0): void {
+  // Let the IPC channel flush the last message before the process ends.
+  setTimeout(() => process.exit(code), 20);
+}
+
+const PROGRESS_INTERVAL_MS = 200;
+
+async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
+  const { config } = message;
+  try {
+    seedMathRandom(config.seed);
+    const { tf, backend, device } = await loadBackend(config.backend);
+    const run = prepareRun(tf, config, message.dataset);
+    const startedAt = Date.now();
+    post({ type: 'started', backend, device, time: startedAt, trainSize: run.trainSize, valSize: run.valSize });
+    let lastProgress = 0;
+    let batchesDone = 0;
+    const outcome = await run.train({
+      shouldStop: () => stopRequested,
+      onEpoch: (epoch, metrics) => post({ type: 'epoch', epoch, time: Date.now(), metrics }),
+      onProgress: (p) => {
+        batchesDone++;
+        const now = Date.now();
+        if (now - lastProgress < PROGRESS_INTERVAL_MS && p.batch !== p.batches) return;
+        lastProgress = now;
+        const remaining = (p.epochs - p.epoch) * p.batches + (p.batches - p.batch);
+        const etaMs = batchesDone > 0 ? Math.round(((now - startedAt) / batchesDone) * remaining) : null;
+        post({ type: 'progress', epoch: p.epoch, epochs: p.epochs, batch: p.batch, batches: p.batches, loss: p.loss, etaMs });
+      },
+    });
+    post({ type: 'ended', status: outcome, time: Date.now(), error: outcome === 'diverged' ? 'The loss became NaN or infinite; training stopped. Try a smaller learning rate.' : null });
+    finish(0);
+  } catch (error) {
+    post({ type: 'ended', status: 'failed', time: Date.now(), error: (error as Error).message || String(error) });
+    finish(1);
+  }
+}
+
+async function probe(message: Extract<HostToWorker, { type: 'probe' }>): Promise<void> {
+  try {
+    const { device } = await loadBackend(message.backend);
+    post({ type: 'probed', backend: message.backend, ok: true, device, error: null });
+  } catch (error) {
+    post({ type: 'probed', backend: message.backend, ok: false, device: null, error: (error as Error).message });
+  }
+  finish(0);
+}
+
+function handle(message: HostToWorker): void {
+  if (message.type === 'stop') {
+    stopRequested = true;
+    if (!busy) finish(0);
+    return;
+  }
+  if (busy) return;
+  busy = true;
+  if (message.type === 'start') void runTraining(message);
+  else void probe(message);
+}
+
+if (parentPort) {
+  parentPort.on('message', (event) => handle(event.data as HostToWorker));
+} else {
+  process.on('message', (message) => handle(message as HostToWorker));
+  // The host went away (it crashed or was killed): stop at the next batch and exit.
+  process.on('disconnect', () => {
+    stopRequested = true;
+    setTimeout(() => process.exit(0), 2000).unref();
+  });
+}
+process.on('uncaughtException', (error) => {
+  post({ type: 'ended', status: 'failed', time: Date.now(), error: error.message });
+  finish(1);
+});
