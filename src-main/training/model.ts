@@ -40,3 +40,13 @@ export function buildOptimizer(tf: Tf, name: OptimizerName, lr: number, momentum
   if (name === 'adam') return tf.train.adam(lr);
   return momentum > 0 ? tf.train.momentum(lr, momentum) : tf.train.sgd(lr);
 }
+
+/**
+ * Disposes an optimiser and everything it holds. tfjs-core 4.22's MomentumOptimizer.dispose() does not call
+ * SGDOptimizer.dispose(), so its learning-rate scalar (`c`) would leak one tensor per run.
+ */
+export function disposeOptimizer(optimizer: tfType.Optimizer): void {
+  const learningRateScalar = (optimizer as unknown as { c?: tfType.Tensor }).c;
+  optimizer.dispose();
+  if (learningRateScalar && !learningRateScalar.isDisposed) learningRateScalar.dispose();
+}

@@ -2,7 +2,7 @@ import type { ResolvedTrainConfig } from '../../src-shared/entities/train-config
 import { readLabelledCsv } from '../datasets/csv-dataset';
 import type { DatasetSource } from '../datasets/catalogue';
 import { gatherLabels, preprocessRows, stratifiedSplit } from './data';
-import { buildModel, buildOptimizer, type Tf } from './model';
+import { buildModel, buildOptimizer, disposeOptimizer, type Tf } from './model';
 import { Prng } from './prng';
 import { trainLoop, type LoopCallbacks, type LoopOutcome } from './train-loop';
 
@@ -41,7 +41,7 @@ export function prepareRun(tf: Tf, config: ResolvedTrainConfig, dataset: Dataset
       try {
         return await trainLoop(tf, model, optimizer, data, { epochs: config.epochs, batchSize: config.batch_size, rng: root.fork(2) }, callbacks);
       } finally {
-        optimizer.dispose();
+        disposeOptimizer(optimizer);
         model.dispose();
         tf.dispose([data.xTrain, data.yTrain, data.xVal, data.yVal]);
       }

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { ApiService } from '../../src-main/api/api-service';
+import type { Handlers } from '../../src-main/api/handlers';
+import { contract, METHODS, type Method } from '../../src-shared/api/contract';
+import { requireBuiltWorker, tinyRun, useCore } from '../helpers/core';
+
+requireBuiltWorker();
+const newCore = useCore();
+
+/** Calls a method and checks its output against the contract's output schema. */
+async function callValid<M extends Method>(api: { call: ApiService['call'] }, method: M, input: unknown) {
+  const result = await api.call(method, input);
+  if (!result.ok) throw new Error(`${method} failed: ${result.error.message}`);
+  const parsed = contract[method].output.safeParse(result.value);
+  if (!parsed.success) throw new Error(`${method} returned output outside its contract: ${parsed.error.message}`);
+  return result.value;
+}
+
+describe('API contract, against the real service', () => {
+  it('answers every method with output that matches its schema', async () => {
+    const { core } = await newCore();
+    const covered = new Set<Method>();
+    const call = async <M extends Method>(method: M, input: unknown) => {
+      covered.add(method);
+      return callValid(core.api, method, input);
+    };
+    const info = await call('system/info', {});
+    expect(info.host).toBe('cli');
+    expect(info.backends.map((b) => b.name)).toContain('wasm');
+    expect((await call('datasets/list', {})).map((d) => d.name)).toEqual(['digits', 'iris']);
+    const { run_id } = await call('runs/start', tinyRun);
+    await core.trainer.wait(run_id);
+    expect((await call('experiments/list', {}))[0]).toMatchObject({ name: 'default', run_count: 1 });
+    expect((await call('runs/list', {}))[0]).toMatchObject({ run_id, status: 'finished', epochs: 3 });
+    expect((await call('runs/get', { run_id })).config).toMatchObject({ dataset: 'iris', hidden: [8] });
+    const series = await call('runs/metrics', { run_ids: [run_id], max_points: 100 });
+    expect(series.map((s) => s.key).sort()).toEqual(['train_accuracy', 'train_loss', 'val_accuracy', 'val_loss']);
+    expect(await call('runs/stop', { run_id })).toEqual({ stopping: false });
+    const csv = await call('runs/export', { format: 'csv' });
+    expect(csv).toMatchObject({ mime_type: 'text/csv', rows: 1 });
+    expect(covered).toEqual(new Set(METHODS));
+  });
+
+  it('refuses invalid input with BAD_INPUT and names each field, before any handler runs', async () => {
+    const { core } = await newCore();
+    const result = await core.api.call('runs/start', { dataset: 'iris', lr: -1, batch_size: 0, dropout: 1, hidden: [0], backend: 'quantum' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('BAD_INPUT');
+    expect(result.error.fields?.map((f) => f.field).sort()).toEqual(['backend', 'batch_size', 'dropout', 'hidden.0', 'lr']);
+    expect(await core.store.listRuns()).toEqual([]);
+  });
+
+  it('refuses unknown fields, so a typo is not silently ignored', async () => {
+    const { core } = await newCore();
+    const result = await core.api.call('runs/start', { dataset: 'iris', learning_rate: 0.1 });
+    expect(result.ok ? null : result.error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/learning_rate/) });
+  });
+
+  it('requires a point budget on metric reads', async () => {
+    const { core } = await newCore();
+    const result = await core.api.call('runs/metrics', { run_ids: [1] });
+    expect(result.ok ? null : result.error.fields?.[0]?.field).toBe('max_points');
+  });
+
+  it('answers NOT_FOUND for a missing run and an unknown method', async () => {
+    const { core } = await newCore();
+    expect(await core.api.call('runs/get', { run_id: 99 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await core.api.call('runs/delete-everything' as Method, {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('never lets an unexpected error message cross the boundary', async () => {
+    const logged: unknown[] = [];
+    const handlers = { 'datasets/list': async () => Promise.reject(new Error('secret path /home/me/.ssh')) } as unknown as Handlers;
+    const service = new ApiService(handlers, (_m, e) => logged.push(e));
+    const result = await service.call('datasets/list', {});
+    expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(JSON.stringify(result)).not.toContain('secret');
+    expect(logged).toHaveLength(1);
+  });
+
+  it('delivers events to every subscriber until it unsubscribes, even when one listener throws', () => {
+    const service = new ApiService({} as Handlers, () => undefined);
+    const seen: string[] = [];
+    service.subscribe(() => {
+      throw new Error('bad listener');
+    });
+    const off = service.subscribe((e) => seen.push(e.event));
+    const event = { event: 'run/progressed', payload: { run_id: 1, progress: { epoch: 1, epochs: 2, batch: 1, batches: 3, loss: 1, eta_ms: null } } } as const;
+    service.emit(event);
+    off();
+    service.emit(event);
+    expect(seen).toEqual(['run/progressed']);
+  });
+});

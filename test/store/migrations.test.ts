@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, assertMigrationsAreMonotonic, type Migration } from '../../src-main/store/migrations';
+import { openDatabase } from '../../src-main/store/open-database';
+import { SqliteStore } from '../../src-main/store/sqlite-store';
+import { useTempDir } from '../helpers/temp';
+
+const tempDir = useTempDir();
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('schema migrations', () => {
+  it('are numbered 1..N without gaps', () => {
+    expect(() => assertMigrationsAreMonotonic()).not.toThrow();
+    expect(() => assertMigrationsAreMonotonic([MIGRATIONS[0] as Migration, { ...(MIGRATIONS[0] as Migration), version: 3 }])).toThrow(/expected 2/);
+  });
+
+  it('bring a new database to the latest version, in WAL mode with foreign keys on', () => {
+    const opened = openDatabase({ path: join(tempDir(), 'new.db'), explicit: true });
+    expect(opened.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    expect(opened.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(opened.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(Number(opened.db.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
+    opened.db.close();
+  });
+
+  it('refuse a database from a newer Runboard and leave the file unchanged', () => {
+    const path = join(tempDir(), 'future.db');
+    const db = new BetterSqlite3(path);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
+    db.close();
+    const before = sha(path);
+    expect(() => SqliteStore.open({ path, explicit: true })).toThrow(/newer version of Runboard/);
+    expect(sha(path)).toBe(before);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  it('refuse a file that is not SQLite, unchanged', () => {
+    const path = join(tempDir(), 'notes.db');
+    writeFileSync(path, 'these are my notes, not a database\n'.repeat(50));
+    const before = sha(path);
+    expect(() => SqliteStore.open({ path, explicit: true })).toThrow(/not a Runboard database/);
+    expect(sha(path)).toBe(before);
+  });
+
+  it("refuse another program's SQLite database, unchanged", () => {
+    const path = join(tempDir(), 'other.db');
+    const db = new BetterSqlite3(path);
+    db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY)');
+    db.close();
+    const before = sha(path);
+    expect(() => SqliteStore.open({ path, explicit: true })).toThrow(/not a Runboard one/);
+    expect(sha(path)).toBe(before);
+  });
+
+  it('refuse a path in a folder that does not exist, creating nothing', () => {
+    const folder = join(tempDir(), 'missing');
+    expect(() => SqliteStore.open({ path: join(folder, 'x.db'), explicit: true })).toThrow(/does not exist/);
+    expect(existsSync(folder)).toBe(false);
+  });
+
+  it('create the default data folder when the path was not given by the user', () => {
+    const path = join(tempDir(), 'data', 'runboard', 'runboard.db');
+    SqliteStore.open({ path, explicit: false }).close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('refuse a truncated database with advice, leaving it unchanged', () => {
+    const path = join(tempDir(), 'cut.db');
+    const store = SqliteStore.open({ path, explicit: true });
+    store.connection.exec('CREATE TABLE filler (x TEXT); ' + Array.from({ length: 200 }, (_, i) => `INSERT INTO filler VALUES ('${'x'.repeat(500)}${i}');`).join(''));
+    store.connection.pragma('wal_checkpoint(TRUNCATE)');
+    store.close();
+    const bytes = readFileSync(path);
+    writeFileSync(path, Buffer.concat([bytes.subarray(0, 4096), Buffer.alloc(4096, 0xab)]));
+    const before = sha(path);
+    expect(() => {
+      const reopened = SqliteStore.open({ path, explicit: true });
+      reopened.connection.prepare('SELECT count(*) FROM filler').get();
+      reopened.close();
+    }).toThrow(/damaged|not a Runboard database|malformed/);
+    expect(sha(path)).toBe(before);
+  });
+
+  it('roll a failing migration back entirely and keep a backup of the file as it was', () => {
+    const path = join(tempDir(), 'old.db');
+    openDatabase({ path, explicit: true, }, { migrations: MIGRATIONS.slice(0, 1) }).db.close();
+    const failing: Migration = {
+      version: 2,
+      description: 'adds a column, then fails',
+      up(db) {
+        db.exec('ALTER TABLE runs ADD COLUMN half_done TEXT');
+        throw new Error('simulated failure');
+      },
+    };
+    expect(() => openDatabase({ path, explicit: true }, { migrations: [...MIGRATIONS.slice(0, 1), failing] })).toThrow(/Migration 2 .* failed: simulated failure.*schema version 1/);
+    const db = new BetterSqlite3(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect((db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name)).not.toContain('half_done');
+    db.close();
+    expect(readdirSync(join(path, '..')).some((f) => f.startsWith('old.db.backup-v1-'))).toBe(true);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { trainConfigSchema } from '../../src-shared/entities/train-config';
+import { requireBuiltWorker, tinyRun, useCore } from '../helpers/core';
+
+requireBuiltWorker();
+const newCore = useCore();
+const config = (overrides: Record<string, unknown> = {}) => trainConfigSchema.parse({ ...tinyRun, ...overrides });
+
+describe('trainer host', () => {
+  it('runs a run in its own process and commits every epoch, pushing events in order', async () => {
+    const { core, events } = await newCore();
+    const created = await core.trainer.start(config());
+    expect(created.status).toBe('queued');
+    expect(created.params).toMatchObject({ dataset: 'iris', hidden: '8', epochs: 3, lr: 0.05, seed: 1, backend: 'wasm' });
+    expect(await core.trainer.wait(created.run_id)).toBe('finished');
+
+    const run = await core.store.getRun(created.run_id);
+    expect(run).toMatchObject({ status: 'finished', backend: 'wasm', epochs: 3 });
+    expect(run?.device).toMatch(/WebAssembly/);
+    expect(run?.ended_at).toBeGreaterThanOrEqual(run?.started_at ?? Infinity);
+
+    const names = events.map((e) => e.event).filter((e) => e !== 'run/progressed');
+    expect(names).toEqual(['run/created', 'run/updated', 'run/epoch-logged', 'run/epoch-logged', 'run/epoch-logged', 'run/updated']);
+    const epochs = events.flatMap((e) => (e.event === 'run/epoch-logged' ? [e.payload.epoch] : []));
+    expect(epochs).toEqual([1, 2, 3]);
+    const final = events.at(-1);
+    expect(final?.event === 'run/updated' && final.payload.run.status).toBe('finished');
+    expect(core.trainer.runningCount).toBe(0);
+  });
+
+  it('stops a run within a batch when asked: it ends stopped and keeps its committed epochs', async () => {
+    const { core, events } = await newCore();
+    const run = await core.trainer.start(config({ dataset: 'digits', hidden: [64], epochs: 500, batch_size: 8 }));
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (events.some((e) => e.event === 'run/epoch-logged')) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 20);
+    });
+    const asked = Date.now();
+    expect(core.trainer.stop(run.run_id)).toBe(true);
+    expect(await core.trainer.wait(run.run_id)).toBe('stopped');
+    expect(Date.now() - asked).toBeLessThan(5000);
+    const stored = await core.store.getRun(run.run_id);
+    expect(stored?.status).toBe('stopped');
+    expect(stored?.epochs).toBeGreaterThanOrEqual(1);
+    expect(stored?.epochs).toBeLessThan(500);
+  });
+
+  it('marks a run failed, with a reason, when its process dies', async () => {
+    const { core, events } = await newCore();
+    const run = await core.trainer.start(config({ dataset: 'digits', hidden: [64], epochs: 500 }));
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (events.some((e) => e.event === 'run/updated' && e.payload.run.status === 'running')) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 20);
+    });
+    const active = (core.trainer as unknown as { active: Map<number, { worker: { kill(): void } }> }).active.get(run.run_id);
+    active?.worker.kill();
+    expect(await core.trainer.wait(run.run_id)).toBe('failed');
+    expect((await core.store.getRun(run.run_id))?.error).toMatch(/was killed \(SIGKILL\)/);
+  });
+
+  it('refuses a split with no validation data before writing anything', async () => {
+    const { core } = await newCore();
+    await expect(core.trainer.start(config({ val_split: 0.001 }))).rejects.toThrow(/val_split 0.001 leaves no validation data/);
+    await expect(core.trainer.start(config({ dataset: 'mnist-fashion' }))).rejects.toThrow(/Unknown dataset "mnist-fashion"/);
+    expect(await core.store.listRuns()).toEqual([]);
+  });
+
+  it('refuses a native backend that is not installed, saying why, before writing anything', async () => {
+    const { core } = await newCore();
+    await expect(core.trainer.start(config({ backend: 'tensorflow' }))).rejects.toThrow(/backend tensorflow is not available: package @tensorflow\/tfjs-node is not installed/);
+    expect(await core.store.listRuns()).toEqual([]);
+  });
+
+  it('chooses and records a seed when none is given, so the run can be repeated', async () => {
+    const { core } = await newCore();
+    const { seed: _seed, ...withoutSeed } = tinyRun;
+    const run = await core.trainer.start(trainConfigSchema.parse({ ...withoutSeed, epochs: 1 }));
+    expect(typeof run.seed).toBe('number');
+    expect(run.params.seed).toBe(run.seed);
+    await core.trainer.wait(run.run_id);
+  });
+
+  it('stops every run when disposed: they end as stopped, nothing is left running', async () => {
+    const { core } = await newCore();
+    const a = await core.trainer.start(config({ dataset: 'digits', epochs: 500 }));
+    const b = await core.trainer.start(config({ dataset: 'digits', epochs: 500 }));
+    await core.trainer.dispose();
+    expect((await core.store.getRun(a.run_id))?.status).toBe('stopped');
+    expect((await core.store.getRun(b.run_id))?.status).toBe('stopped');
+    expect(core.trainer.runningCount).toBe(0);
+    await expect(core.trainer.start(config())).rejects.toThrow(/shutting down/);
+  });
+});
