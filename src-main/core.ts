@@ -1,5 +1,6 @@
 import type { ApiHost } from '../src-shared/api/host';
 import { ApiService } from './api/api-service';
+import { EventBus } from './api/event-bus';
 import { createHandlers } from './api/handlers';
 import { DatasetCatalogue } from './datasets/catalogue';
 import type { DbLocation } from './paths';
@@ -14,6 +15,8 @@ export interface CoreOptions {
   launcher?: WorkerLauncher;
   /** better-sqlite3 binary for this runtime (Electron); the package's own build otherwise. */
   nativeBinding?: string;
+  /** The dataset catalogue, when the caller already has one (the CLI checks a run before opening the database). */
+  datasets?: DatasetCatalogue;
   /** For tests: the worker script to fork. */
   workerEntry?: string;
 }
@@ -35,16 +38,16 @@ export interface Core {
  */
 export async function openCore(options: CoreOptions): Promise<Core> {
   const store = SqliteStore.open(options.db, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
-  const datasets = new DatasetCatalogue();
-  let service: ApiService | undefined;
+  const datasets = options.datasets ?? new DatasetCatalogue();
+  const events = new EventBus();
   const trainer = new TrainerHost({
     store,
     datasets,
     launcher: options.launcher ?? new NodeWorkerLauncher(),
-    emit: (event) => service?.emit(event),
+    emit: (event) => events.emit(event),
     ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
   });
-  service = new ApiService(createHandlers({ store, trainer, datasets, host: options.host }));
+  const service = new ApiService(createHandlers({ store, trainer, datasets, host: options.host }), events);
   let disposed = false;
   return {
     api: service,

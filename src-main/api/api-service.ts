@@ -3,6 +3,7 @@ import { AppError, type ApiResult } from '../../src-shared/api/errors';
 import type { AnyEvent } from '../../src-shared/api/events';
 import type { ApiHost } from '../../src-shared/api/host';
 import { parseOrThrow } from '../../src-shared/api/validation';
+import { EventBus } from './event-bus';
 import type { Handlers } from './handlers';
 
 /**
@@ -11,9 +12,11 @@ import type { Handlers } from './handlers';
  * becomes INTERNAL, with its stack logged here.
  */
 export class ApiService implements ApiHost {
-  private readonly listeners = new Set<(event: AnyEvent) => void>();
-
-  constructor(private readonly handlers: Handlers, private readonly log: (message: string, error: unknown) => void = (m, e) => console.error(m, e)) {}
+  constructor(
+    private readonly handlers: Handlers,
+    private readonly events: EventBus = new EventBus(),
+    private readonly log: (message: string, error: unknown) => void = (m, e) => console.error(m, e),
+  ) {}
 
   async call<M extends Method>(method: M, input: unknown): Promise<ApiResult<MethodOutput<M>>> {
     if (typeof method !== 'string' || !isMethod(method)) {
@@ -31,18 +34,6 @@ export class ApiService implements ApiHost {
   }
 
   subscribe(listener: (event: AnyEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Sends an event to every subscriber; a failing listener does not stop the others. */
-  emit(event: AnyEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log('runboard: an event listener failed:', error);
-      }
-    }
+    return this.events.subscribe(listener);
   }
 }

@@ -4,6 +4,8 @@ import { fromMetricValue } from '../../src-shared/entities/run';
 import { trainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../src-shared/entities/train-config';
 import { parseOrThrow } from '../../src-shared/api/validation';
 import { openCore } from '../core';
+import { DatasetCatalogue } from '../datasets/catalogue';
+import { checkTrainable } from '../training/preflight';
 import { resolveDbLocation } from '../paths';
 import { EXIT, type CliIo } from './io';
 import { formatDuration, formatValue } from './format';
@@ -61,12 +63,17 @@ export function parseTrainFlags(flags: TrainFlags): TrainConfig {
     experiment: flags.experiment,
   };
   for (const key of Object.keys(input)) if (input[key] === undefined) delete input[key];
+  return withFlagNames(() => parseOrThrow(trainConfigSchema.strict(), input satisfies Partial<Record<keyof TrainConfigInput, unknown>>, 'training options'));
+}
+
+/** Runs `check`; an error naming fields (`batch_size`) is rethrown naming the flags instead (`--batch-size`). */
+function withFlagNames<T>(check: () => T): T {
   try {
-    return parseOrThrow(trainConfigSchema.strict(), input satisfies Partial<Record<keyof TrainConfigInput, unknown>>, 'training options');
+    return check();
   } catch (error) {
     if (error instanceof AppError && error.fields) {
       const fields = error.fields.map((f) => ({ field: flagName(f.field), message: f.message }));
-      throw new AppError('BAD_INPUT', fields.map((f) => `${f.field}: ${f.message}`).join('\n'), fields);
+      throw new AppError(error.code, fields.map((f) => `${f.field}: ${f.message}`).join('\n'), fields);
     }
     throw error;
   }
@@ -75,7 +82,9 @@ export function parseTrainFlags(flags: TrainFlags): TrainConfig {
 /** `runboard train`: one run, with a progress bar on a terminal, a JSON summary with `--json`; exit 0 only when it finished. */
 export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number> {
   const config = parseTrainFlags(flags);
-  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
+  const datasets = new DatasetCatalogue();
+  withFlagNames(() => checkTrainable(config, datasets));
+  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli', datasets });
   const live = io.stderr.isTTY === true;
   let lastAccuracy: number | null = null;
   const onEvent = (event: AnyEvent) => {

@@ -3,10 +3,10 @@ import type { Cell } from './run-table';
 
 /**
  * Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a leading
- * apostrophe. Numbers are never touched, so -0.5 stays a number.
+ * apostrophe. Numbers are never touched, so -0.5 stays a number, and neither is a metric's `-Infinity`.
  */
 export function escapeFormula(cell: Cell): Cell {
-  if (typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell)) return `'${cell}`;
+  if (typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell) && cell !== '-Infinity') return `'${cell}`;
   return cell;
 }
 

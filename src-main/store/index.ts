@@ -1,4 +1,4 @@
 export { SqliteStore } from './sqlite-store';
-export type { RunStore, CreateRunInput, EpochInput, RunFilter, RunDetail } from './run-store';
+export type { RunStore, CreateRunInput, EpochInput, MetricPointInput, RunFilter, RunDetail } from './run-store';
 export { LATEST_SCHEMA_VERSION } from './migrations';
 export { openDatabase } from './open-database';

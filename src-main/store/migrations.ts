@@ -10,6 +10,9 @@ export interface Migration {
   up(db: Database): void;
 }
 
+/** `PRAGMA application_id` of a Runboard database ("RUNB"), so another program's SQLite file is never mistaken for one. */
+export const APPLICATION_ID = 0x52554e42;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -51,6 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX params_by_key_number ON params (key, num_value);
         CREATE INDEX params_by_key_text ON params (key, text_value);
         -- value is NULL exactly when special names a non-finite value (SQLite stores NaN as NULL).
+        -- Keyed run, step, key: one epoch's rows sit together, so committing an epoch touches one page.
         CREATE TABLE metrics (
           run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
           key TEXT NOT NULL,
@@ -58,7 +62,7 @@ export const MIGRATIONS: readonly Migration[] = [
           value REAL,
           special TEXT CHECK (special IN ('NaN','Infinity','-Infinity')),
           wall_time INTEGER NOT NULL,
-          PRIMARY KEY (run_id, key, step)
+          PRIMARY KEY (run_id, step, key)
         ) WITHOUT ROWID;
         -- One row per run and metric key, kept in step by logEpoch, so the runs table never scans metrics.
         -- min and max are over finite values only.
@@ -75,6 +79,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ) WITHOUT ROWID;
       `);
       db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?)').run('default', Date.now());
+      db.pragma(`application_id = ${APPLICATION_ID}`);
     },
   },
 ];

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
 import type { DbLocation } from '../paths';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, assertMigrationsAreMonotonic, type Migration } from './migrations';
+import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, assertMigrationsAreMonotonic, type Migration } from './migrations';
 
 export interface OpenOptions {
   /** Path to a better-sqlite3 binary built for this runtime (Electron); the package's own build otherwise. */
@@ -84,7 +84,9 @@ export function openDatabase(location: DbLocation, options: OpenOptions = {}): O
           'It was left unchanged. Update Runboard to open it, or choose another file with --db.',
       );
     }
-    if (version === 0 && hasForeignTables(db)) {
+    const applicationId = db.pragma('application_id', { simple: true }) as number;
+    const foreign = version === 0 ? applicationId !== 0 || hasForeignTables(db) : applicationId !== APPLICATION_ID;
+    if (foreign) {
       throw new AppError('DB_NOT_SQLITE', `${path} is an SQLite database, but not a Runboard one. It was left unchanged; choose another path with --db.`);
     }
     db.pragma('journal_mode = WAL');

@@ -26,6 +26,17 @@ export interface EpochInput {
   metrics: Record<string, number>;
 }
 
+/** One metric value at one step, as logged. */
+export interface MetricPointInput {
+  key: string;
+  /** Counted from 1 (epochs). */
+  step: number;
+  /** May be NaN or infinite. */
+  value: number;
+  /** Wall time, ms since the Unix epoch. */
+  time: number;
+}
+
 export interface RunFilter {
   experiment?: string | undefined;
   runIds?: readonly number[] | undefined;
@@ -42,7 +53,9 @@ export interface RunStore {
   readonly schemaVersion: number;
   createRun(input: CreateRunInput): Promise<RunSummary>;
   markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void>;
-  /** Commits one epoch's metrics in one transaction: all of them or none. */
+  /** The logging primitive: commits a batch of points in one transaction, all of them or none. */
+  logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void>;
+  /** Commits one epoch's metrics in one transaction: all of them or none (a `logBatch`). */
   logEpoch(runId: number, epoch: EpochInput): Promise<void>;
   endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null }): Promise<void>;
   getRun(runId: number): Promise<RunDetail | null>;

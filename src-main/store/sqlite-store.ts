@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
 import { downsample } from '../../src-shared/downsample';
 import { metricDirection, type MetricPoint, type MetricSeries, type MetricValue, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
 import type { DbLocation } from '../paths';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open-database';
-import type { CreateRunInput, EpochInput, RunDetail, RunFilter, RunStore } from './run-store';
+import type { CreateRunInput, EpochInput, MetricPointInput, RunDetail, RunFilter, RunStore } from './run-store';
 
 type RunRow = [
   id: number,
@@ -22,10 +22,6 @@ type RunRow = [
   endedAt: number | null,
   error: string | null,
 ];
-type ParamRow = [runId: number, key: string, type: string, num: number | null, text: string | null];
-type SummaryRow = [runId: number, key: string, lastStep: number, lastValue: number | null, lastSpecial: string | null, min: number | null, max: number | null];
-
-const RUN_COLUMNS = `r.id, r.name, e.name, r.status, r.backend, r.device, r.parent_run_id, r.seed, r.created_at, r.started_at, r.ended_at, r.error`;
 
 /** Splits a number into the stored pair: finite values in `value`, NaN and infinities named in `special`. */
 function encodeMetric(value: number): [number | null, string | null] {
@@ -45,13 +41,6 @@ function encodeParam(value: ParamValue): [string, number | null, string | null] 
   return ['string', null, value];
 }
 
-function decodeParam(type: string, num: number | null, text: string | null): ParamValue {
-  if (type === 'number') return num;
-  if (type === 'boolean') return num === 1;
-  if (type === 'string') return text;
-  return null;
-}
-
 function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -68,6 +57,12 @@ export class SqliteStore implements RunStore {
   readonly backupPath: string | null;
   private readonly db: Database;
   private readonly statements: ReturnType<typeof prepareStatements>;
+  /** One batch's rows: a savepoint inside the group transaction, so it commits or rolls back as a whole. */
+  private readonly writeBatch: (runId: number, points: readonly MetricPointInput[]) => void;
+  /** Runs a callback in a transaction; created once (better-sqlite3 transaction wrappers are not free). */
+  private readonly inTransaction: Transaction<(body: () => unknown) => unknown>;
+  private readonly pendingBatches: { runId: number; points: readonly MetricPointInput[]; resolve(): void; reject(error: unknown): void }[] = [];
+  private readonly summaryStatements = new Map<string, Statement>();
   private closed = false;
 
   private constructor(db: Database, path: string, schemaVersion: number, backupPath: string | null) {
@@ -76,6 +71,28 @@ export class SqliteStore implements RunStore {
     this.schemaVersion = schemaVersion;
     this.backupPath = backupPath;
     this.statements = prepareStatements(db);
+    this.inTransaction = db.transaction((body: () => unknown) => body());
+    const s = this.statements;
+    this.writeBatch = db.transaction((runId: number, points: readonly MetricPointInput[]) => {
+      const summaries = new Map<string, { step: number; value: number | null; special: string | null; min: number | null; max: number | null; count: number }>();
+      for (const point of points) {
+        if (!Number.isInteger(point.step) || point.step < 1) throw new AppError('BAD_INPUT', `Metric "${point.key}": step must be a whole number from 1; got ${point.step}.`);
+        const [value, special] = encodeMetric(point.value);
+        s.insertMetric.run(runId, point.key, point.step, value, special, point.time);
+        const summary = summaries.get(point.key);
+        if (!summary) {
+          summaries.set(point.key, { step: point.step, value, special, min: value, max: value, count: 1 });
+          continue;
+        }
+        if (point.step >= summary.step) Object.assign(summary, { step: point.step, value, special });
+        if (value !== null) {
+          summary.min = summary.min === null ? value : Math.min(summary.min, value);
+          summary.max = summary.max === null ? value : Math.max(summary.max, value);
+        }
+        summary.count++;
+      }
+      for (const [key, m] of summaries) s.upsertSummary.run(runId, key, m.step, m.value, m.special, m.min, m.max, m.count);
+    });
   }
 
   /** Opens the database (see `openDatabase` for what it refuses). Runs orphaned by a dead process become `interrupted`. */
@@ -127,14 +144,47 @@ export class SqliteStore implements RunStore {
   }
 
   async logEpoch(runId: number, epoch: EpochInput): Promise<void> {
-    if (!Number.isInteger(epoch.step) || epoch.step < 1) throw new AppError('BAD_INPUT', `Epoch must be a whole number from 1; got ${epoch.step}.`);
-    this.write(() => {
-      const s = this.statements;
-      for (const [key, raw] of Object.entries(epoch.metrics)) {
-        const [value, special] = encodeMetric(raw);
-        s.insertMetric.run(runId, key, epoch.step, value, special, epoch.time);
-        s.upsertSummary.run({ run_id: runId, key, step: epoch.step, value, special });
-      }
+    return this.logBatch(
+      runId,
+      Object.entries(epoch.metrics).map(([key, value]) => ({ key, step: epoch.step, value, time: epoch.time })),
+    );
+  }
+
+  /**
+   * Commits a batch of points all or nothing. Batches logged in the same tick (parallel runs of a sweep) share
+   * one transaction, each inside its own savepoint, so a bad batch fails alone while the others commit together.
+   */
+  logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void> {
+    if (points.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pendingBatches.push({ runId, points, resolve, reject });
+      if (this.pendingBatches.length === 1) queueMicrotask(() => this.flushBatches());
+    });
+  }
+
+  private flushBatches(): void {
+    const batches = this.pendingBatches.splice(0);
+    if (batches.length === 0) return;
+    const failures: (unknown | null)[] = [];
+    try {
+      this.write(() => {
+        for (const { runId, points } of batches) {
+          try {
+            this.writeBatch(runId, points);
+            failures.push(null);
+          } catch (error) {
+            failures.push(error);
+          }
+        }
+      });
+    } catch (error) {
+      for (const batch of batches) batch.reject(error);
+      return;
+    }
+    batches.forEach((batch, i) => {
+      const failure = failures[i];
+      if (failure === null) batch.resolve();
+      else batch.reject(failure instanceof AppError || !(failure as { code?: string }).code?.startsWith('SQLITE_') ? failure : describeSqliteError(failure, this.path));
     });
   }
 
@@ -143,37 +193,24 @@ export class SqliteStore implements RunStore {
   }
 
   async getRun(runId: number): Promise<RunDetail | null> {
-    const row = this.statements.runById.raw(true).get(runId) as RunRow | undefined;
-    if (!row) return null;
-    const [summary] = this.assemble([row], this.statements.paramsOfRun.raw(true).all(runId) as ParamRow[], this.statements.summariesOfRun.raw(true).all(runId) as SummaryRow[]);
+    const [summary] = this.readSummaries('r.id = ?', [runId]);
+    if (!summary) return null;
     const config = JSON.parse((this.statements.configOfRun.get(runId) as { config: string }).config) as Record<string, unknown>;
-    return { ...(summary as RunSummary), config };
+    return { ...summary, config };
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
     const clauses: string[] = [];
     const args: unknown[] = [];
     if (filter.experiment !== undefined) {
-      clauses.push('e.name = ?');
+      clauses.push('r.experiment_id = (SELECT id FROM experiments WHERE name = ?)');
       args.push(filter.experiment);
     }
     if (filter.runIds !== undefined) {
       clauses.push('r.id IN (SELECT value FROM json_each(?))');
       args.push(JSON.stringify(filter.runIds));
     }
-    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    const runsSql = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where}`;
-    const read = this.db.transaction(() => {
-      const runs = this.db.prepare(`${runsSql} ORDER BY r.id DESC`).raw(true).all(...args) as RunRow[];
-      const subset = where ? `WHERE run_id IN (SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where})` : '';
-      const params = this.db.prepare(`SELECT run_id, key, type, num_value, text_value FROM params ${subset}`).raw(true).all(...args) as ParamRow[];
-      const summaries = this.db
-        .prepare(`SELECT run_id, key, last_step, last_value, last_special, min_value, max_value FROM metric_summaries ${subset}`)
-        .raw(true)
-        .all(...args) as SummaryRow[];
-      return this.assemble(runs, params, summaries);
-    });
-    return read.deferred();
+    return this.readSummaries(clauses.join(' AND '), args);
   }
 
   async listExperiments(): Promise<{ id: number; name: string; run_count: number }[]> {
@@ -205,6 +242,7 @@ export class SqliteStore implements RunStore {
 
   close(): void {
     if (this.closed) return;
+    this.flushBatches();
     this.closed = true;
     this.db.close();
   }
@@ -228,7 +266,7 @@ export class SqliteStore implements RunStore {
   private write<T>(body: () => T): T {
     if (this.closed) throw new AppError('INTERNAL', 'The database is closed.');
     try {
-      return this.db.transaction(body).immediate();
+      return this.inTransaction.immediate(body) as T;
     } catch (error) {
       if (error instanceof AppError) throw error;
       if ((error as { code?: string }).code?.startsWith('SQLITE_')) throw describeSqliteError(error, this.path);
@@ -236,12 +274,22 @@ export class SqliteStore implements RunStore {
     }
   }
 
-  private assemble(runs: RunRow[], params: ParamRow[], summaries: SummaryRow[]): RunSummary[] {
+  /**
+   * Runs with their params and metric summaries, newest first. SQLite assembles each run's params and summaries
+   * as JSON and the whole answer as one JSON text, which is far cheaper than moving their rows into JavaScript one
+   * by one (the runs table stays fast at 10,000 runs: see bench/runs-table.ts).
+   */
+  private readSummaries(where: string, args: readonly unknown[]): RunSummary[] {
+    let statement = this.summaryStatements.get(where);
+    if (!statement) {
+      statement = this.db.prepare(summariesSql(where)).pluck();
+      this.summaryStatements.set(where, statement);
+    }
+    const rows = JSON.parse(statement.get(...args) as string) as SummaryJsonRow[];
     const now = Date.now();
-    const byId = new Map<number, RunSummary>();
-    const out: RunSummary[] = runs.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error]) => {
+    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, params, summaries]) => {
       const end = ended_at ?? (status === 'running' ? now : null);
-      const summary: RunSummary = {
+      const run: RunSummary = {
         run_id,
         name,
         experiment,
@@ -255,29 +303,42 @@ export class SqliteStore implements RunStore {
         ended_at,
         duration_s: started_at !== null && end !== null ? Math.max(0, (end - started_at) / 1000) : null,
         error,
-        params: {},
+        params: params ?? {},
         metrics: {},
         best: {},
         epochs: 0,
         progress: null,
       };
-      byId.set(run_id, summary);
-      return summary;
+      for (const [key, lastStep, lastValue, lastSpecial, min, max] of summaries ?? []) {
+        run.metrics[key] = decodeMetric(lastValue, lastSpecial);
+        const best = metricDirection(key) === 'max' ? max : min;
+        if (best !== null) run.best[key] = best;
+        if (lastStep > run.epochs) run.epochs = lastStep;
+      }
+      return run;
     });
-    for (const [runId, key, type, num, text] of params) {
-      const run = byId.get(runId);
-      if (run) run.params[key] = decodeParam(type, num, text);
-    }
-    for (const [runId, key, lastStep, lastValue, lastSpecial, min, max] of summaries) {
-      const run = byId.get(runId);
-      if (!run) continue;
-      run.metrics[key] = decodeMetric(lastValue, lastSpecial);
-      const best = metricDirection(key) === 'max' ? max : min;
-      if (best !== null) run.best[key] = best;
-      if (lastStep > run.epochs) run.epochs = lastStep;
-    }
-    return out;
   }
+}
+
+type SummaryJsonRow = [
+  ...RunRow,
+  params: Record<string, ParamValue> | null,
+  summaries: [key: string, lastStep: number, lastValue: number | null, lastSpecial: string | null, min: number | null, max: number | null][] | null,
+];
+
+/** One JSON array of runs matching `where` (over `runs r`), each with its params object and summary rows. */
+function summariesSql(where: string): string {
+  return `
+    SELECT coalesce(json_group_array(json_array(
+      r.id, r.name, e.name, r.status, r.backend, r.device, r.parent_run_id, r.seed, r.created_at, r.started_at, r.ended_at, r.error,
+      json((SELECT json_group_object(p.key, CASE p.type WHEN 'number' THEN p.num_value WHEN 'string' THEN p.text_value
+                                                     WHEN 'boolean' THEN json(iif(p.num_value = 1, 'true', 'false')) END)
+            FROM params p WHERE p.run_id = r.id)),
+      json((SELECT json_group_array(json_array(m.key, m.last_step, m.last_value, m.last_special, m.min_value, m.max_value))
+            FROM metric_summaries m WHERE m.run_id = r.id))
+    )), '[]')
+    FROM (SELECT * FROM runs r ${where ? `WHERE ${where}` : ''} ORDER BY r.id DESC) r
+    JOIN experiments e ON e.id = r.experiment_id`;
 }
 
 function prepareStatements(db: Database) {
@@ -295,23 +356,23 @@ function prepareStatements(db: Database) {
     renameRun: db.prepare('UPDATE runs SET name = ? WHERE id = ?'),
     insertParam: db.prepare('INSERT INTO params (run_id, key, type, num_value, text_value) VALUES (?, ?, ?, ?, ?)'),
     markRunning: db.prepare("UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ?"),
-    insertMetric: db.prepare('INSERT OR REPLACE INTO metrics (run_id, key, step, value, special, wall_time) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertMetric: db.prepare(
+      `INSERT INTO metrics (run_id, key, step, value, special, wall_time) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key, step) DO UPDATE SET value = excluded.value, special = excluded.special, wall_time = excluded.wall_time`,
+    ),
     upsertSummary: db.prepare(
       `INSERT INTO metric_summaries (run_id, key, last_step, last_value, last_special, min_value, max_value, count)
-       VALUES (@run_id, @key, @step, @value, @special, @value, @value, 1)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, key) DO UPDATE SET
          last_step = CASE WHEN excluded.last_step >= last_step THEN excluded.last_step ELSE last_step END,
          last_value = CASE WHEN excluded.last_step >= last_step THEN excluded.last_value ELSE last_value END,
          last_special = CASE WHEN excluded.last_step >= last_step THEN excluded.last_special ELSE last_special END,
          min_value = CASE WHEN excluded.min_value IS NULL THEN min_value WHEN min_value IS NULL THEN excluded.min_value ELSE min(min_value, excluded.min_value) END,
          max_value = CASE WHEN excluded.max_value IS NULL THEN max_value WHEN max_value IS NULL THEN excluded.max_value ELSE max(max_value, excluded.max_value) END,
-         count = count + 1`,
+         count = count + excluded.count`,
     ),
     endRun: db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status IN ('queued','running')"),
-    runById: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`),
     configOfRun: db.prepare('SELECT config FROM runs WHERE id = ?'),
-    paramsOfRun: db.prepare('SELECT run_id, key, type, num_value, text_value FROM params WHERE run_id = ?'),
-    summariesOfRun: db.prepare('SELECT run_id, key, last_step, last_value, last_special, min_value, max_value FROM metric_summaries WHERE run_id = ?'),
     metricKeysOfRun: db.prepare('SELECT key FROM metric_summaries WHERE run_id = ? ORDER BY key'),
     seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step'),
     unfinishedRuns: db.prepare("SELECT id, owner_host, owner_pid FROM runs WHERE status IN ('queued','running')"),

@@ -5,8 +5,7 @@ import { flattenParams, type ResolvedTrainConfig, type TrainConfig } from '../..
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import { workerEntry } from '../paths';
 import type { RunStore } from '../store/run-store';
-import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason } from './backend-diagnosis';
-import { checkSplit } from './data';
+import { checkTrainable } from './preflight';
 import { randomSeed } from './prng';
 import type { WorkerHandle, WorkerLauncher } from './worker-launcher';
 import type { WorkerToHost } from './worker-protocol';
@@ -56,14 +55,7 @@ export class TrainerHost {
   async start(input: TrainConfig, parentRunId: number | null = null): Promise<RunSummary> {
     if (this.disposed) throw new AppError('CONFLICT', 'Runboard is shutting down; the run was not started.');
     const { datasets, store } = this.options;
-    const info = datasets.info(input.dataset);
-    checkSplit(datasets.labels(input.dataset), info.classes.length, input.val_split);
-    if (input.backend === 'tensorflow' || input.backend === 'tensorflow-cuda') {
-      if (!isPackageInstalled(NATIVE_PACKAGES[input.backend])) {
-        const message = `backend ${input.backend} is not available: ${notInstalledReason(input.backend)}`;
-        throw new AppError('BACKEND_UNAVAILABLE', message, [{ field: 'backend', message }]);
-      }
-    }
+    checkTrainable(input, datasets);
     const config: ResolvedTrainConfig = { ...input, seed: input.seed ?? randomSeed() };
     const { name, experiment, ...hyperparameters } = config;
     const run = await store.createRun({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiService } from '../../src-main/api/api-service';
+import { EventBus } from '../../src-main/api/event-bus';
 import type { Handlers } from '../../src-main/api/handlers';
 import { contract, METHODS, type Method } from '../../src-shared/api/contract';
 import { requireBuiltWorker, tinyRun, useCore } from '../helpers/core';
@@ -72,7 +73,7 @@ describe('API contract, against the real service', () => {
   it('never lets an unexpected error message cross the boundary', async () => {
     const logged: unknown[] = [];
     const handlers = { 'datasets/list': async () => Promise.reject(new Error('secret path /home/me/.ssh')) } as unknown as Handlers;
-    const service = new ApiService(handlers, (_m, e) => logged.push(e));
+    const service = new ApiService(handlers, new EventBus(), (_m, e) => logged.push(e));
     const result = await service.call('datasets/list', {});
     expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
     expect(JSON.stringify(result)).not.toContain('secret');
@@ -80,16 +81,17 @@ describe('API contract, against the real service', () => {
   });
 
   it('delivers events to every subscriber until it unsubscribes, even when one listener throws', () => {
-    const service = new ApiService({} as Handlers, () => undefined);
+    const bus = new EventBus(() => undefined);
+    const service = new ApiService({} as Handlers, bus);
     const seen: string[] = [];
     service.subscribe(() => {
       throw new Error('bad listener');
     });
     const off = service.subscribe((e) => seen.push(e.event));
     const event = { event: 'run/progressed', payload: { run_id: 1, progress: { epoch: 1, epochs: 2, batch: 1, batches: 3, loss: 1, eta_ms: null } } } as const;
-    service.emit(event);
+    bus.emit(event);
     off();
-    service.emit(event);
+    bus.emit(event);
     expect(seen).toEqual(['run/progressed']);
   });
 });

@@ -44,6 +44,7 @@ describe('run table export', () => {
     expect(rows[0]?.['metrics.delta']).toBe('-0.5');
     expect(['=1', '+1', '-x', '@x', '\tx', '\rx'].map((s) => escapeFormula(s))).toEqual(["'=1", "'+1", "'-x", "'@x", "'\tx", "'\rx"]);
     expect(escapeFormula(-3)).toBe(-3);
+    expect(escapeFormula('-Infinity')).toBe('-Infinity');
     expect(toCsv(['a'], [['x,"y"']])).toBe('a\r\n"x,""y"""\r\n');
     store.close();
   });

@@ -1,3 +1,4 @@
+import type * as FsPromises from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { safePathSegments } from '../../src-main/server/static-files';
 import { bearer, request, SECRET, startTestServer, type TestServer } from './helpers';
@@ -5,7 +6,7 @@ import { bearer, request, SECRET, startTestServer, type TestServer } from './hel
 /** Every file the server opens, to prove nothing outside the root is ever read. */
 const { opened } = vi.hoisted(() => ({ opened: [] as string[] }));
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  const actual = await importOriginal<typeof FsPromises>();
   return {
     ...actual,
     open: (...args: Parameters<typeof actual.open>) => {

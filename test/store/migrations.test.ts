@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, assertMigrationsAreMonotonic, type Migration } from '../../src-main/store/migrations';
+import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, assertMigrationsAreMonotonic, type Migration } from '../../src-main/store/migrations';
 import { openDatabase } from '../../src-main/store/open-database';
 import { SqliteStore } from '../../src-main/store/sqlite-store';
 import { useTempDir } from '../helpers/temp';
@@ -53,6 +53,23 @@ describe('schema migrations', () => {
     const before = sha(path);
     expect(() => SqliteStore.open({ path, explicit: true })).toThrow(/not a Runboard one/);
     expect(sha(path)).toBe(before);
+  });
+
+  it("refuse another program's SQLite database even when its user_version looks like ours, unchanged", () => {
+    const path = join(tempDir(), 'other-v1.db');
+    const db = new BetterSqlite3(path);
+    db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY)');
+    db.pragma('user_version = 1');
+    db.close();
+    const before = sha(path);
+    expect(() => SqliteStore.open({ path, explicit: true })).toThrow(/not a Runboard one/);
+    expect(sha(path)).toBe(before);
+  });
+
+  it('mark a Runboard database with its application id', () => {
+    const opened = openDatabase({ path: join(tempDir(), 'mine.db'), explicit: true });
+    expect(opened.db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+    opened.db.close();
   });
 
   it('refuse a path in a folder that does not exist, creating nothing', () => {

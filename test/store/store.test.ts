@@ -123,6 +123,41 @@ describe('SqliteStore metrics', () => {
     store.close();
   });
 
+  it('logs a batch of points with the right final, best and count per key', async () => {
+    const store = openStore();
+    const { run_id } = await sampleRun(store);
+    await store.logBatch(run_id, [
+      { key: 'val_accuracy', step: 2, value: 0.9, time: 2 },
+      { key: 'val_accuracy', step: 1, value: 0.95, time: 1 },
+      { key: 'val_accuracy', step: 3, value: NaN, time: 3 },
+      { key: 'val_loss', step: 1, value: 0.3, time: 1 },
+    ]);
+    await store.logBatch(run_id, [{ key: 'val_accuracy', step: 4, value: 0.5, time: 4 }]);
+    const run = await store.getRun(run_id);
+    expect(run?.metrics).toEqual({ val_accuracy: 0.5, val_loss: 0.3 });
+    expect(run?.best).toEqual({ val_accuracy: 0.95, val_loss: 0.3 });
+    expect(store.connection.prepare("SELECT count FROM metric_summaries WHERE key = 'val_accuracy'").get()).toEqual({ count: 4 });
+    store.close();
+  });
+
+  it('commits batches logged together as separate units: a bad one fails alone', async () => {
+    const store = openStore();
+    const a = await sampleRun(store);
+    const b = await sampleRun(store);
+    const results = await Promise.allSettled([
+      store.logEpoch(a.run_id, { step: 1, time: 1, metrics: { loss: 1 } }),
+      store.logBatch(b.run_id, [
+        { key: 'loss', step: 1, value: 1, time: 1 },
+        { key: 'loss', step: 0, value: 2, time: 1 },
+      ]),
+      store.logEpoch(a.run_id, { step: 2, time: 2, metrics: { loss: 0.5 } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.getRun(a.run_id))?.epochs).toBe(2);
+    expect((await store.getRun(b.run_id))?.epochs).toBe(0);
+    store.close();
+  });
+
   it('refuses an epoch number below 1', async () => {
     const store = openStore();
     const { run_id } = await sampleRun(store);

@@ -1,0 +1,36 @@
+/**
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table]`: the speed targets, each measured
+ * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
+ * both sides alike. Prints one JSON object with --json.
+ */
+import { cpus, loadavg } from 'node:os';
+import { benchLogging } from './logging';
+import { benchRunsTable } from './runs-table';
+import { benchTrainingOverhead } from './training-overhead';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const roundsArg = args.indexOf('--rounds');
+const rounds = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 5;
+const onlyArg = args.indexOf('--only');
+const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? '').split(',')) : null;
+const wanted = (name: string) => !only || only.has(name);
+const say = (text: string) => {
+  if (!json) process.stderr.write(text + '\n');
+};
+
+const results: Record<string, number | string> = { rounds, cpus: cpus().length, load_before: loadavg()[0]?.toFixed(2) ?? '' };
+if (wanted('logging')) {
+  say('logging: store (logBatch, and per-epoch commits) vs raw bulk insert...');
+  Object.assign(results, await benchLogging(rounds));
+}
+if (wanted('table')) {
+  say('runs table: listRuns vs raw SQL pivot over 10,000 runs (seeding first)...');
+  Object.assign(results, await benchRunsTable(rounds));
+}
+if (wanted('training')) {
+  say('training: Runboard run vs bare model.fit (digits, 64-256-256-10, wasm)...');
+  Object.assign(results, await benchTrainingOverhead(Math.max(3, Math.min(rounds, 5))));
+}
+if (json) process.stdout.write(JSON.stringify(results) + '\n');
+else for (const [key, value] of Object.entries(results)) process.stdout.write(`${key.padEnd(34)} ${value}\n`);
