@@ -1,0 +1,53 @@
+/** The views the hash router knows. Run ids are positive integers. */
+export type Route =
+  | { name: 'runs' }
+  | { name: 'new'; fromRunId: number | null }
+  | { name: 'run'; runId: number }
+  | { name: 'compare'; runIds: number[] }
+  | { name: 'not-found'; hash: string };
+
+function parseRunId(text: string | undefined | null): number | null {
+  if (!text || !/^\d{1,15}$/.test(text)) return null;
+  const id = Number(text);
+  return id > 0 ? id : null;
+}
+
+/** Comma-separated run ids, in the order given, duplicates and junk dropped. */
+export function parseRunIds(text: string | null): number[] {
+  if (!text) return [];
+  const ids: number[] = [];
+  for (const part of text.split(',')) {
+    const id = parseRunId(part.trim());
+    if (id !== null && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
+/** `#/runs`, `#/new?from=3`, `#/runs/12`, `#/compare?ids=1,2,3`; an empty hash is the runs table. */
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, '');
+  const [path = '', query = ''] = raw.split('?', 2);
+  const params = new URLSearchParams(query);
+  const segments = path.split('/').filter((s) => s.length > 0);
+  if (segments.length === 0 || (segments.length === 1 && segments[0] === 'runs')) return { name: 'runs' };
+  if (segments.length === 1 && segments[0] === 'new') return { name: 'new', fromRunId: parseRunId(params.get('from')) };
+  if (segments.length === 1 && segments[0] === 'compare') return { name: 'compare', runIds: parseRunIds(params.get('ids')) };
+  if (segments.length === 2 && segments[0] === 'runs') {
+    const runId = parseRunId(segments[1]);
+    if (runId !== null) return { name: 'run', runId };
+  }
+  return { name: 'not-found', hash: raw };
+}
+
+export function routeHref(route: Exclude<Route, { name: 'not-found' }>): string {
+  switch (route.name) {
+    case 'runs':
+      return '#/runs';
+    case 'new':
+      return route.fromRunId === null ? '#/new' : `#/new?from=${route.fromRunId}`;
+    case 'run':
+      return `#/runs/${route.runId}`;
+    case 'compare':
+      return route.runIds.length > 0 ? `#/compare?ids=${route.runIds.join(',')}` : '#/compare';
+  }
+}

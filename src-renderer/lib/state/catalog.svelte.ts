@@ -1,0 +1,67 @@
+import type { MethodOutput } from '../../../src-shared/api/contract';
+import type { DatasetInfo } from '../../../src-shared/entities/dataset';
+import type { ApiClient } from '../api/api-client';
+import { ApiCallError, errorMessage } from '../api/api-call-error';
+
+export type SystemInfo = MethodOutput<'system/info'>;
+export type ExperimentInfo = MethodOutput<'experiments/list'>[number];
+
+/** What rarely changes: the host's system info, the dataset catalogue and the experiment names. */
+export class Catalog {
+  #client: ApiClient;
+  #info = $state.raw<SystemInfo | null>(null);
+  #datasets = $state.raw<DatasetInfo[]>([]);
+  #experiments = $state.raw<ExperimentInfo[]>([]);
+  #error = $state<string | null>(null);
+  #unauthorized = $state(false);
+  #stopListening: () => void;
+
+  constructor(client: ApiClient) {
+    this.#client = client;
+    this.#stopListening = client.on('run/created', ({ run }) => {
+      if (!this.#experiments.some((e) => e.name === run.experiment)) void this.loadExperiments();
+    });
+  }
+
+  get info(): SystemInfo | null {
+    return this.#info;
+  }
+  get datasets(): DatasetInfo[] {
+    return this.#datasets;
+  }
+  get experiments(): ExperimentInfo[] {
+    return this.#experiments;
+  }
+  /** Why the catalogue could not be read, if it could not. */
+  get error(): string | null {
+    return this.#error;
+  }
+
+  /** True when the host refused us: the browser has no session cookie (the printed `?token=` URL was not opened). */
+  get unauthorized(): boolean {
+    return this.#unauthorized;
+  }
+
+  async load(): Promise<void> {
+    const [info, datasets] = await Promise.allSettled([this.#client.call('system/info', {}), this.#client.call('datasets/list', {})]);
+    if (info.status === 'fulfilled') this.#info = info.value;
+    if (datasets.status === 'fulfilled') this.#datasets = datasets.value;
+    const failed = [info, datasets].find((r) => r.status === 'rejected');
+    this.#error = failed && failed.status === 'rejected' ? errorMessage(failed.reason) : null;
+    this.#unauthorized = failed?.status === 'rejected' && failed.reason instanceof ApiCallError && failed.reason.code === 'UNAUTHORIZED';
+    if (this.#unauthorized) return;
+    await this.loadExperiments();
+  }
+
+  async loadExperiments(): Promise<void> {
+    try {
+      this.#experiments = await this.#client.call('experiments/list', {});
+    } catch (error) {
+      this.#error = errorMessage(error);
+    }
+  }
+
+  dispose(): void {
+    this.#stopListening();
+  }
+}

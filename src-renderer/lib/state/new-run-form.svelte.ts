@@ -1,0 +1,92 @@
+import { SvelteSet } from 'svelte/reactivity';
+import type { ApiClient } from '../api/api-client';
+import { ApiCallError, errorMessage } from '../api/api-call-error';
+import {
+  defaultFormValues,
+  groupFieldErrors,
+  toTrainConfig,
+  validateTrainConfig,
+  type FormErrors,
+  type FormField,
+  type FormValues,
+} from '../new-run-fields';
+
+/**
+ * The New run form. Client errors come from the same zod schema the host uses and show once a field was
+ * edited or a submit was tried; server errors (`fields` of a refused `runs/start`) show until the field changes.
+ */
+export class NewRunForm {
+  #values = $state<FormValues>(defaultFormValues());
+  #touched = new SvelteSet<FormField>();
+  #submitTried = $state(false);
+  #submitting = $state(false);
+  #serverErrors = $state.raw<FormErrors>({});
+  #clientErrors = $derived(validateTrainConfig(toTrainConfig(this.#values)));
+
+  get submitting(): boolean {
+    return this.#submitting;
+  }
+  get values(): Readonly<FormValues> {
+    return this.#values;
+  }
+  get hasClientErrors(): boolean {
+    return Object.keys(this.#clientErrors).length > 0;
+  }
+
+  value(field: FormField): string {
+    return this.#values[field];
+  }
+
+  set(field: FormField, value: string): void {
+    this.#values[field] = value;
+    this.#touched.add(field);
+    if (this.#serverErrors[field]) {
+      const next = { ...this.#serverErrors };
+      delete next[field];
+      this.#serverErrors = next;
+    }
+  }
+
+  /** The message to show next to a field (or `form` for the banner), if any. */
+  errorFor(field: FormField | 'form'): string | undefined {
+    const server = this.#serverErrors[field];
+    if (server) return server;
+    if (field === 'form') return undefined;
+    return this.#submitTried || this.#touched.has(field) ? this.#clientErrors[field] : undefined;
+  }
+
+  /** Replaces every value (defaults, or a run to clone) and forgets errors. */
+  reset(values: FormValues = defaultFormValues()): void {
+    this.#values = values;
+    this.#touched.clear();
+    this.#submitTried = false;
+    this.#serverErrors = {};
+  }
+
+  /** Picks a dataset when none is chosen yet (the first of the catalogue). */
+  chooseDefaultDataset(name: string): void {
+    if (this.#values.dataset === '') this.#values.dataset = name;
+  }
+
+  /** Starts the run. Resolves with its id, or null when the input was refused (the errors are then shown). */
+  async submit(client: ApiClient): Promise<number | null> {
+    if (this.#submitting) return null;
+    this.#submitTried = true;
+    if (this.hasClientErrors) return null;
+    this.#submitting = true;
+    this.#serverErrors = {};
+    try {
+      const { run_id } = await client.call('runs/start', toTrainConfig(this.#values));
+      return run_id;
+    } catch (error) {
+      if (error instanceof ApiCallError && error.fields.length > 0) {
+        this.#serverErrors = { ...groupFieldErrors(error.fields), form: error.message };
+      } else {
+        this.#serverErrors = { form: errorMessage(error) };
+      }
+      return null;
+    } finally {
+      this.#submitting = false;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { createApiClient } from './lib/api/api-client';
+import { connectTransport } from './lib/api/connect';
+import { appContextMap, type AppContext } from './lib/app-context';
+import { startLiveSync } from './lib/live-sync';
+import { Catalog } from './lib/state/catalog.svelte';
+import { Clock } from './lib/state/clock.svelte';
+import { ConnectionStatus } from './lib/state/connection-status.svelte';
+import { MetricsCache } from './lib/state/metrics-cache';
+import { Router } from './lib/state/router.svelte';
+import { RunSelection } from './lib/state/run-selection.svelte';
+import { RunsStore } from './lib/state/runs-store.svelte';
+import { RunsTableState } from './lib/state/runs-table-state.svelte';
+import './app.css';
+
+const transport = connectTransport();
+const client = createApiClient(transport);
+const context: AppContext = {
+  client,
+  transport,
+  connection: new ConnectionStatus(transport),
+  catalog: new Catalog(client),
+  runs: new RunsStore(client),
+  metrics: new MetricsCache(client, { maxPoints: 1000 }),
+  selection: new RunSelection(),
+  table: new RunsTableState(),
+  router: new Router(),
+  clock: new Clock(),
+};
+
+startLiveSync(context);
+
+const target = document.getElementById('app');
+if (!target) throw new Error('Runboard: the page has no #app element');
+
+mount(App, { target, context: appContextMap(context) });
