@@ -103,7 +103,7 @@ export function securityHeaders(host: string): Record<string, string> {
   const csp = [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
     "img-src 'self' data: blob:",
     `connect-src 'self' ws://${host}`,
     "object-src 'none'",

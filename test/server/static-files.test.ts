@@ -86,7 +86,7 @@ describe('security headers on every response', () => {
 
   const expectSecurityHeaders = (headers: Record<string, string | string[] | undefined>, host: string, what: string): void => {
     expect(headers['content-security-policy'], what).toBe(
-      `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws://${host}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`,
+      `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws://${host}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`,
     );
     expect(headers['x-content-type-options'], what).toBe('nosniff');
     expect(headers['referrer-policy'], what).toBe('no-referrer');
