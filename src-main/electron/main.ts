@@ -88,7 +88,7 @@ function createMainWindow(): void {
   // object passed to `new BrowserWindow` and cannot follow a function call, and no edit elsewhere can weaken them.
   const win = new BrowserWindow({
     ...options,
-    webPreferences: { ...options.webPreferences, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
+    webPreferences: { ...options.webPreferences, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, disableBlinkFeatures: 'Auxclick' },
   });
   mainWindow = win;
   win.once('ready-to-show', () => win.show());

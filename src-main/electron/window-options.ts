@@ -20,6 +20,8 @@ export const SECURE_WEB_PREFERENCES: Readonly<WebPreferences> = Object.freeze({
   enableWebSQL: false,
   plugins: false,
   navigateOnDragDrop: false,
+  // Middle-click (auxclick) could open a link in a new window; the window-open handler denies it anyway.
+  disableBlinkFeatures: 'Auxclick',
   safeDialogs: true,
   spellcheck: false,
 });
