@@ -13,7 +13,6 @@ import { sendText } from './responses';
  */
 
 /** Every character that has no business in a decoded URL path: controls (NUL included), `\` and a leftover `%`. */
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_DECODED = /[\u0000-\u001f\u007f\\%]/;
 
 /**

@@ -163,7 +163,7 @@ describe('the Electron main process', () => {
 
     // Quitting is held until the core is disposed, then happens for real; the IPC handlers are gone.
     expect(existsSync(`${dbPath}-wal`)).toBe(true);
-    fake.app.quit();
+    (fake.app.quit as () => void)();
     await until(() => fake.quits === 2, 'the second quit after dispose');
     expect(fake.ipcHandlers.size).toBe(0);
     expect(existsSync(`${dbPath}-wal`)).toBe(false); // the database was closed (SQLite removes the WAL file on close)

@@ -44,7 +44,7 @@ describe('UtilityWorkerLauncher', () => {
     expect(calls[0]!.entry).toBe('/app/out/main/training-worker.js');
     expect(calls[0]!.args).toEqual([]);
     expect(calls[0]!.options).toMatchObject({ serviceName: 'Runboard training', stdio: 'pipe' });
-    expect(calls[0]!.options.env?.RUNBOARD_WORKER).toBe('1');
+    expect((calls[0]!.options.env as Record<string, string | undefined> | undefined)?.RUNBOARD_WORKER).toBe('1');
   });
 
   it('posts host messages (structured clone keeps NaN) and hands worker messages to listeners', () => {
