@@ -12,7 +12,7 @@ export function formatDuration(ms: number | null): string {
 
 export function formatValue(value: MetricValue | ParamValue | undefined, digits = 4): string {
   if (value === undefined || value === null) return '-';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(digits);
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(digits)));
   return String(value);
 }
 
