@@ -2,6 +2,7 @@ import { readFile as fsReadFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Privileges } from 'electron';
 import { APP_ORIGIN, isAppUrl } from './origin';
+import { contentTypeOf } from '../content-types';
 
 /**
  * The `app://runboard/` protocol that serves the built renderer (`out/renderer`) in production. Loading from a
@@ -39,32 +40,8 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-  '.csv': 'text/csv; charset=utf-8',
-};
-
-/** The Content-Type for a served file, by extension; unknown types are sent as opaque bytes (never sniffed). */
-export function contentTypeFor(filePath: string): string {
-  return CONTENT_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';
-}
+/** The Content-Type for a served file, by extension (shared with `serve`); unknown types are opaque bytes. */
+export const contentTypeFor = contentTypeOf;
 
 export type AppPathResult = { ok: true; path: string } | { ok: false; status: 400 | 403 | 404; reason: string };
 

@@ -3,7 +3,7 @@ import { open, realpath, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { contentTypeOf } from './content-types';
+import { contentTypeOf } from '../content-types';
 import { sendText } from './responses';
 
 /**

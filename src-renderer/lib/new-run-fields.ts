@@ -4,22 +4,7 @@ import type { ParamValue, TrainConfigInput } from '../../src-shared/entities/tra
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 
 /** The New run form's fields: the contract's `runs/start` input names, as the user types them. */
-export const FORM_FIELDS = [
-  'dataset',
-  'hidden',
-  'activation',
-  'dropout',
-  'optimizer',
-  'lr',
-  'momentum',
-  'batch_size',
-  'epochs',
-  'seed',
-  'val_split',
-  'backend',
-  'name',
-  'experiment',
-] as const;
+export const FORM_FIELDS = Object.keys(trainConfigSchema.shape) as (keyof typeof trainConfigSchema.shape)[];
 export type FormField = (typeof FORM_FIELDS)[number];
 export type FormValues = Record<FormField, string>;
 /** One message per field, plus `form` for errors that name no field of the form. */

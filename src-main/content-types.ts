@@ -1,5 +1,7 @@
 import { extname } from 'node:path';
 
+// Content types of the files Runboard serves, for `serve` (src-main/server) and the desktop app's app:// scheme.
+
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -19,6 +21,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.wasm': 'application/wasm',
   '.woff': 'font/woff',
   '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.csv': 'text/csv; charset=utf-8',
 };
 
 /** The Content-Type for a file by its extension; unknown files are opaque bytes (never sniffed, see `nosniff`). */
