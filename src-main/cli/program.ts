@@ -73,7 +73,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--allow-remote', 'allow listening on an interface other machines can reach')
     .option('--db <path>', DB_HELP)
     .action(async (flags: { port?: string; host?: string; db?: string; allowRemote?: boolean }) => {
-      result.code = await serveCommand(flags, io, io.env.RUNBOARD_SERVE_NOTICE);
+      result.code = await serveCommand(flags, io);
     });
 
   program

@@ -15,7 +15,7 @@ export interface ServeFlags {
  * `runboard serve`: the UI in a browser, for machines without a display. The first stdout line is the URL to open
  * (it carries the access token). Runs until SIGINT or SIGTERM; running runs then end as `stopped`.
  */
-export async function serveCommand(flags: ServeFlags, io: CliIo, notice?: string): Promise<number> {
+export async function serveCommand(flags: ServeFlags, io: CliIo): Promise<number> {
   const port = flags.port === undefined ? undefined : Number(flags.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new AppError('BAD_INPUT', `--port: must be a whole number from 0 to 65535 (0 picks a free port), not "${flags.port}".`);
@@ -29,7 +29,6 @@ export async function serveCommand(flags: ServeFlags, io: CliIo, notice?: string
     throw error;
   }
   io.stdout.write(`${server.url}\n`);
-  if (notice) io.stderr.write(`${notice}\n`);
   io.stderr.write(`Runboard is serving ${core.dbPath}. Open the URL above in a browser; press Ctrl+C to stop.\n`);
   await new Promise<void>((resolveStop) => {
     const stop = () => {
