@@ -2,8 +2,7 @@
  * The anchor of training_overhead_ratio: bare TensorFlow.js `model.fit` on the same backend, model and data as a
  * Runboard run, in its own process like a Runboard worker. Prints one JSON line: training samples per second.
  */
-import { DatasetCatalogue } from '../src-main/datasets/catalogue';
-import { readLabelledCsv } from '../src-main/datasets/csv-dataset';
+import { DatasetCatalogue, loadTable } from '../src-main/datasets';
 import { loadBackend } from '../src-main/training/backends';
 import { gatherLabels, preprocessRows, stratifiedSplit } from '../src-main/training/data';
 import { Prng } from '../src-main/training/prng';
@@ -18,7 +17,7 @@ const dropout = Number(dropoutText);
 seedMathRandom(1);
 const { tf } = await loadBackend(backend as 'wasm');
 const source = new DatasetCatalogue().source(dataset);
-const table = readLabelledCsv(source.file);
+const table = loadTable(source);
 const split = stratifiedSplit(table.labels, table.classes.length, 0.2, new Prng(1));
 const width = table.featureNames.length;
 const classes = table.classes.length;

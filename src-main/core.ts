@@ -3,7 +3,7 @@ import { ApiService } from './api/api-service';
 import { EventBus } from './api/event-bus';
 import { createHandlers } from './api/handlers';
 import { DatasetCatalogue } from './datasets/catalogue';
-import type { DbLocation } from './paths';
+import { userDatasetsDir, type DbLocation } from './paths';
 import { SqliteStore } from './store/sqlite-store';
 import { TrainerHost } from './training/trainer-host';
 import { NodeWorkerLauncher, type WorkerLauncher } from './training/worker-launcher';
@@ -38,7 +38,7 @@ export interface Core {
  */
 export async function openCore(options: CoreOptions): Promise<Core> {
   const store = SqliteStore.open(options.db, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
-  const datasets = options.datasets ?? new DatasetCatalogue();
+  const datasets = options.datasets ?? new DatasetCatalogue({ userDir: userDatasetsDir(store.path) });
   const events = new EventBus();
   const trainer = new TrainerHost({
     store,

@@ -66,3 +66,13 @@ export function resolveDbLocation(flag: string | undefined, env: NodeJS.ProcessE
   if (env.RUNBOARD_DB) return { path: resolve(env.RUNBOARD_DB), explicit: true };
   return { path: join(defaultDataDir(env), 'runboard.db'), explicit: false };
 }
+
+/** Imported datasets live next to the database file, in `datasets/`. */
+export function userDatasetsDir(dbPath: string): string {
+  return join(dirname(dbPath), 'datasets');
+}
+
+/** A run's saved weights live next to the database file, in `checkpoints/<run id>/`. */
+export function checkpointDirectory(dbPath: string, runId: number): string {
+  return join(dirname(dbPath), 'checkpoints', String(runId));
+}

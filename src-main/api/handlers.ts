@@ -1,5 +1,6 @@
 import { AppError } from '../../src-shared/api/errors';
 import type { Method, MethodOutput, MethodParsedInput } from '../../src-shared/api/contract';
+import type { Evaluation, WeightHistograms } from '../../src-shared/entities/evaluation';
 import { isTerminal } from '../../src-shared/entities/run';
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import { exportRuns } from '../export';
@@ -19,6 +20,11 @@ export interface HandlerDeps {
 
 /** The contract's handlers over the store and the trainer host. Input is already validated. */
 export function createHandlers({ store, trainer, datasets, host }: HandlerDeps): Handlers {
+  const requireRun = async (runId: number) => {
+    const run = await store.getRun(runId);
+    if (!run) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
+    return run;
+  };
   const withProgress = <T extends { run_id: number; status: string; progress: unknown }>(run: T): T =>
     isTerminal(run.status as never) ? run : { ...run, progress: trainer.progressOf(run.run_id) };
 
@@ -31,18 +37,25 @@ export function createHandlers({ store, trainer, datasets, host }: HandlerDeps):
       host,
     }),
     'datasets/list': async () => datasets.list(),
+    'datasets/import': async (input) => datasets.import(input),
+    'datasets/delete': async (input) => ({ deleted: datasets.delete(input.name) }),
     'experiments/list': async () => store.listExperiments(),
     'runs/list': async (input) => (await store.listRuns({ experiment: input.experiment })).map(withProgress),
-    'runs/get': async (input) => {
-      const run = await store.getRun(input.run_id);
-      if (!run) throw new AppError('NOT_FOUND', `Run ${input.run_id} does not exist.`);
-      return withProgress(run);
-    },
+    'runs/get': async (input) => withProgress(await requireRun(input.run_id)),
     'runs/metrics': async (input) => store.getMetrics(input.run_ids, input.keys, input.max_points),
     'runs/start': async (input) => ({ run_id: (await trainer.start(input)).run_id }),
     'runs/stop': async (input) => {
-      if (!(await store.getRun(input.run_id))) throw new AppError('NOT_FOUND', `Run ${input.run_id} does not exist.`);
+      await requireRun(input.run_id);
       return { stopping: trainer.stop(input.run_id) };
+    },
+    'runs/evaluation': async (input) => {
+      await requireRun(input.run_id);
+      const [val, test] = await Promise.all([store.getArtifact(input.run_id, 'evaluation-val'), store.getArtifact(input.run_id, 'evaluation-test')]);
+      return { val: val as Evaluation | null, test: test as Evaluation | null };
+    },
+    'runs/histograms': async (input) => {
+      await requireRun(input.run_id);
+      return (await store.getArtifact(input.run_id, 'histograms')) as WeightHistograms | null;
     },
     'runs/export': async (input) => exportRuns(store, input.format, { experiment: input.experiment, runIds: input.run_ids }),
   };

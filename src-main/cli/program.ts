@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AppError } from '../../src-shared/api/errors';
 import { BACKENDS, OPTIMIZERS, ACTIVATIONS } from '../../src-shared/entities/train-config';
+import { INITIALISERS } from '../../src-shared/entities/specs';
 import { EXPORT_FORMATS } from '../../src-shared/api/contract';
 import { appVersion } from '../paths';
+import { registerDatasetsCommand } from './datasets-command';
 import { doctorCommand } from './doctor-command';
 import { exportCommand } from './export-command';
 import { EXIT, type CliIo } from './io';
@@ -30,11 +32,23 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--lr <x>', 'learning rate (default 0.01)')
     .option('--momentum <x>', 'SGD momentum in [0, 1) (default 0.9)')
     .option('--optimizer <name>', `${OPTIMIZERS.join(' | ')} (default sgd)`)
+    .option('--nesterov', 'Nesterov momentum (sgd)')
+    .option('--weight-decay <x>', "weight decay: PyTorch's meaning (the gradient gains x*w); decoupled with adamw (default 0)")
+    .option('--lr-schedule <spec>', 'constant | step:EVERY,GAMMA | cosine; each epoch logs its rate as metric lr (default constant)')
     .option('--hidden <sizes>', 'hidden layer sizes, comma separated (default 256,256)')
     .option('--activation <name>', `${ACTIVATIONS.join(' | ')} (default relu)`)
-    .option('--dropout <x>', 'dropout after each hidden activation, in [0, 1) (default 0.2)')
+    .option('--init <spec>', `weight initialiser: ${INITIALISERS.join(', ')}; uniform:LOW,HIGH, normal:MEAN,STD (default glorot-uniform)`)
+    .option('--bias-init <spec>', 'bias initialiser, e.g. zeros, constant:0.1 (default zeros)')
+    .option('--dropout <x>', 'dropout after each hidden activation, in [0, 1): one rate, or one per layer like 0.5,0.2 (default 0.2)')
     .option('--seed <n>', 'seed for the split, shuffling, initialisation and dropout (default: random, recorded)')
-    .option('--val-split <x>', 'fraction held out for validation (default 0.2)')
+    .option('--val-split <x>', 'fraction held out for validation, stratified (default 0.2)')
+    .option('--test-split <x>', 'fraction held out as a test set, evaluated once after training (default 0: none)')
+    .option('--standardize', 'standardise features with training-split statistics')
+    .option('--augment <spec>', 'on-the-fly augmentation of training data: shift=1,rotate=10,noise=0.05 (images), noise=0.1 (tabular)')
+    .option('--early-stopping <spec>', 'PATIENCE[:MIN_DELTA] on validation loss; restores the best epoch (default off)')
+    .option('--overfit-batch <n>', 'sanity check: train repeatedly on one fixed batch of n training samples')
+    .option('--from-run <id>', "fine-tune: start from this run's weights (its hidden layers and activation are reused)")
+    .option('--freeze <layers>', 'layers that do not train: hidden layer indices like 0,1, or all-but-last')
     .option('--backend <name>', `${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
     .option('--name <name>', 'run name (default <dataset>-<id>)')
     .option('--experiment <name>', 'experiment (default "default")')
@@ -84,6 +98,8 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .action(async (flags: { db?: string; json?: boolean }) => {
       result.code = await doctorCommand(flags, io);
     });
+
+  registerDatasetsCommand(program, io, result);
 
   return program;
 }

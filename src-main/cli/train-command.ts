@@ -1,12 +1,12 @@
 import { AppError } from '../../src-shared/api/errors';
 import type { AnyEvent } from '../../src-shared/api/events';
-import { fromMetricValue } from '../../src-shared/entities/run';
+import { fromMetricValue, type RunSummary } from '../../src-shared/entities/run';
 import { trainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../src-shared/entities/train-config';
 import { parseOrThrow } from '../../src-shared/api/validation';
 import { openCore } from '../core';
 import { DatasetCatalogue } from '../datasets/catalogue';
 import { checkTrainable } from '../training/preflight';
-import { resolveDbLocation } from '../paths';
+import { resolveDbLocation, userDatasetsDir } from '../paths';
 import { EXIT, type CliIo } from './io';
 import { formatDuration, formatValue } from './format';
 import { progressLine } from './progress-bar';
@@ -24,6 +24,18 @@ export interface TrainFlags {
   dropout?: string;
   seed?: string;
   valSplit?: string;
+  testSplit?: string;
+  init?: string;
+  biasInit?: string;
+  nesterov?: boolean;
+  weightDecay?: string;
+  lrSchedule?: string;
+  standardize?: boolean;
+  augment?: string;
+  earlyStopping?: string;
+  overfitBatch?: string;
+  fromRun?: string;
+  freeze?: string;
   backend?: string;
   name?: string;
   experiment?: string;
@@ -55,7 +67,19 @@ export function parseTrainFlags(flags: TrainFlags): TrainConfig {
     optimizer: flags.optimizer,
     hidden: flags.hidden === undefined ? undefined : flags.hidden.trim() === '' ? [] : flags.hidden.split(',').map((s) => number(s)),
     activation: flags.activation,
-    dropout: number(flags.dropout),
+    dropout: flags.dropout === undefined ? undefined : flags.dropout.includes(',') ? flags.dropout.split(',').map((s) => number(s)) : number(flags.dropout),
+    init: flags.init,
+    bias_init: flags.biasInit,
+    nesterov: flags.nesterov,
+    weight_decay: number(flags.weightDecay),
+    lr_schedule: flags.lrSchedule,
+    test_split: number(flags.testSplit),
+    standardize: flags.standardize,
+    augment: flags.augment,
+    early_stopping: flags.earlyStopping,
+    overfit_batch: number(flags.overfitBatch),
+    from_run: number(flags.fromRun),
+    freeze: flags.freeze,
     seed: number(flags.seed),
     val_split: number(flags.valSplit),
     backend: flags.backend,
@@ -68,29 +92,47 @@ export function parseTrainFlags(flags: TrainFlags): TrainConfig {
 
 /** Runs `check`; an error naming fields (`batch_size`) is rethrown naming the flags instead (`--batch-size`). */
 function withFlagNames<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
+  const rename = (error: unknown): never => {
     if (error instanceof AppError && error.fields) {
       const fields = error.fields.map((f) => ({ field: flagName(f.field), message: f.message }));
       throw new AppError(error.code, fields.map((f) => `${f.field}: ${f.message}`).join('\n'), fields);
     }
     throw error;
+  };
+  try {
+    const result = check();
+    return (result instanceof Promise ? result.catch(rename) : result) as T;
+  } catch (error) {
+    return rename(error);
   }
+}
+
+/** What a person should know about how a run ended, one line each. */
+export function outcomeNotes(run: RunSummary): string[] {
+  const notes: string[] = [];
+  const o = run.outcome;
+  if (run.kind === 'sanity') notes.push(`Sanity check: trained on one batch of ${run.params.overfit_batch} sample(s); train_accuracy ${formatValue(run.metrics.train_accuracy)}.`);
+  if (o?.stop_reason === 'early_stopping') notes.push(`Early stopping ended the run at epoch ${run.epochs}; the best epoch was ${o.best_epoch}.`);
+  if (o?.restored_best) notes.push(`Restored the weights of epoch ${o.best_epoch} (lowest val_loss).`);
+  if (run.parent_run_id !== null) notes.push(`Fine-tuned from run ${run.parent_run_id}${o && o.frozen_layers.length > 0 ? `, frozen layers ${o.frozen_layers.join(',')}` : ''}.`);
+  if (o?.output_layer_replaced) notes.push('The output layer was replaced: the dataset has another number of classes than the parent run.');
+  if (run.metrics.test_accuracy !== undefined) notes.push(`Test set: test_loss ${formatValue(run.metrics.test_loss)}, test_accuracy ${formatValue(run.metrics.test_accuracy)}.`);
+  return notes;
 }
 
 /** `runboard train`: one run, with a progress bar on a terminal, a JSON summary with `--json`; exit 0 only when it finished. */
 export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number> {
   const config = parseTrainFlags(flags);
-  const datasets = new DatasetCatalogue();
+  const db = resolveDbLocation(flags.db, io.env);
+  const datasets = new DatasetCatalogue({ userDir: userDatasetsDir(db.path) });
   withFlagNames(() => checkTrainable(config, datasets));
-  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli', datasets });
+  const core = await openCore({ db, host: 'cli', datasets });
   const live = io.stderr.isTTY === true;
   let lastAccuracy: number | null = null;
   const onEvent = (event: AnyEvent) => {
     if (event.event === 'run/progressed' && live) {
       io.stderr.write(`\r${progressLine(event.payload.progress, lastAccuracy, io.stderr.columns ?? 80)}\x1b[K`);
-    } else if (event.event === 'run/epoch-logged') {
+    } else if (event.event === 'run/epoch-logged' && event.payload.metrics.train_loss !== undefined) {
       const m = event.payload.metrics;
       lastAccuracy = m.train_accuracy === undefined ? null : fromMetricValue(m.train_accuracy);
       const line = `epoch ${event.payload.epoch}: train_loss ${formatValue(m.train_loss)}  train_accuracy ${formatValue(m.train_accuracy)}  val_loss ${formatValue(m.val_loss)}  val_accuracy ${formatValue(m.val_accuracy)}`;
@@ -109,7 +151,7 @@ export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const started = await core.trainer.start(config);
+    const started = await withFlagNames(() => core.trainer.start(config));
     runId = started.run_id;
     if (!flags.json) io.stdout.write(`Run ${started.run_id} (${started.name}) in experiment "${started.experiment}", database ${core.dbPath}\n`);
     const status = await core.trainer.wait(started.run_id);
@@ -128,6 +170,9 @@ export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number
         epochs: run.epochs,
         duration_s: run.duration_s,
         error: run.error,
+        kind: run.kind,
+        parent_run_id: run.parent_run_id,
+        outcome: run.outcome,
         params: run.params,
         metrics: run.metrics,
         best: run.best,
@@ -135,9 +180,11 @@ export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number
       io.stdout.write(JSON.stringify(summary) + '\n');
     } else {
       io.stdout.write(
-        `Run ${run.run_id} ${run.status} after ${run.epochs} epoch(s) in ${formatDuration(run.duration_s === null ? null : run.duration_s * 1000)} on ${run.backend} (${run.device ?? '-'}).` +
-          (run.error ? `\n${run.error}` : '') +
-          '\n',
+        `Run ${run.run_id} ${run.status} after ${run.epochs} epoch(s) in ${formatDuration(run.duration_s === null ? null : run.duration_s * 1000)} on ${run.backend} (${run.device ?? '-'}).\n` +
+          outcomeNotes(run)
+            .map((note) => `${note}\n`)
+            .join('') +
+          (run.error ? `${run.error}\n` : ''),
       );
     }
     return status === 'finished' ? EXIT.ok : signals > 0 ? EXIT.interrupted : EXIT.failed;

@@ -2,11 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isMethod } from '../../src-shared/api/contract';
 import { httpStatusOf } from '../../src-shared/api/errors';
 import type { ApiHost } from '../../src-shared/api/host';
-import { hasBody, isJsonContentType, readJsonBody } from './request-body';
+import { MAX_IMPORT_BYTES } from '../../src-shared/entities/dataset';
+import { MAX_BODY_BYTES, hasBody, isJsonContentType, readJsonBody } from './request-body';
 import { sendApiError, sendJson } from './responses';
 import type { HostPolicy } from './security';
 
 export const API_PREFIX = '/api/';
+
+/** Dataset imports carry a whole CSV file; every other call fits in the default limit. */
+export function bodyLimitOf(method: string): number {
+  return method === 'datasets/import' ? MAX_IMPORT_BYTES + 64 * 1024 : MAX_BODY_BYTES;
+}
 export const EVENTS_PATH = '/api/events';
 
 /** How long a connection closed after an oversized body may linger so the 413 reaches the client, in milliseconds. */
@@ -50,7 +56,7 @@ export class ApiRoutes {
       return;
     }
 
-    const body = await readJsonBody(request, response);
+    const body = await readJsonBody(request, response, bodyLimitOf(name));
     if (!body.ok) {
       if (body.code === 'aborted') return;
       if (body.code === 'PAYLOAD_TOO_LARGE') {

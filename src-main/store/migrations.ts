@@ -82,6 +82,26 @@ export const MIGRATIONS: readonly Migration[] = [
       db.pragma(`application_id = ${APPLICATION_ID}`);
     },
   },
+  {
+    version: 2,
+    description: 'run kind (train or sanity check), outcome, and artifacts (evaluations, weight histograms)',
+    up(db) {
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train' CHECK (kind IN ('train','sanity'));
+        -- JSON (RunOutcome): stop reason, best epoch, frozen layers, checkpoint files, split sizes.
+        ALTER TABLE runs ADD COLUMN outcome TEXT;
+        CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+        -- Larger results a run leaves once: 'evaluation-val', 'evaluation-test', 'histograms' (JSON).
+        CREATE TABLE run_artifacts (
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          name TEXT NOT NULL,
+          data TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (run_id, name)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,4 +1,4 @@
-import type { MetricSeries, RunStatus, RunSummary } from '../../src-shared/entities/run';
+import type { MetricSeries, RunKind, RunOutcome, RunStatus, RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
 
 export interface CreateRunInput {
@@ -13,6 +13,8 @@ export interface CreateRunInput {
   /** The backend requested (`auto`, `wasm`...), replaced by the one used when the run starts. */
   backend: string | null;
   parentRunId?: number | null;
+  /** `sanity` for an overfit-one-batch check; `train` otherwise. */
+  kind?: RunKind;
   /** Used for a name default. */
   dataset?: string;
 }
@@ -57,7 +59,12 @@ export interface RunStore {
   logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void>;
   /** Commits one epoch's metrics in one transaction: all of them or none (a `logBatch`). */
   logEpoch(runId: number, epoch: EpochInput): Promise<void>;
-  endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null }): Promise<void>;
+  /** Ends a run that is still queued or running; a run that already ended keeps its status. */
+  endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null; outcome?: RunOutcome | null }): Promise<void>;
+  /** Stores (or replaces) a named JSON artifact of a run. */
+  putArtifact(runId: number, name: string, data: unknown): Promise<void>;
+  /** A run's artifact, parsed; null when absent. */
+  getArtifact(runId: number, name: string): Promise<unknown>;
   getRun(runId: number): Promise<RunDetail | null>;
   listRuns(filter?: RunFilter): Promise<RunSummary[]>;
   listExperiments(): Promise<{ id: number; name: string; run_count: number }[]>;

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
 import { downsample } from '../../src-shared/downsample';
-import { metricDirection, type MetricPoint, type MetricSeries, type MetricValue, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
+import { metricDirection, type MetricPoint, type MetricSeries, type MetricValue, type RunKind, type RunOutcome, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
 import type { DbLocation } from '../paths';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open-database';
@@ -120,6 +120,7 @@ export class SqliteStore implements RunStore {
         experiment_id: experiment.id,
         name: input.name?.trim() || '',
         status: 'queued',
+        kind: input.kind ?? 'train',
         backend: input.backend,
         seed: input.seed,
         config: JSON.stringify(input.config),
@@ -188,8 +189,17 @@ export class SqliteStore implements RunStore {
     });
   }
 
-  async endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null }): Promise<void> {
-    this.write(() => this.statements.endRun.run(end.status, end.time, end.error ?? null, runId));
+  async endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null; outcome?: RunOutcome | null }): Promise<void> {
+    this.write(() => this.statements.endRun.run(end.status, end.time, end.error ?? null, end.outcome ? JSON.stringify(end.outcome) : null, runId));
+  }
+
+  async putArtifact(runId: number, name: string, data: unknown): Promise<void> {
+    this.write(() => this.statements.putArtifact.run(runId, name, JSON.stringify(data), Date.now()));
+  }
+
+  async getArtifact(runId: number, name: string): Promise<unknown> {
+    const text = this.statements.getArtifact.pluck().get(runId, name) as string | undefined;
+    return text === undefined ? null : (JSON.parse(text) as unknown);
   }
 
   async getRun(runId: number): Promise<RunDetail | null> {
@@ -287,13 +297,14 @@ export class SqliteStore implements RunStore {
     }
     const rows = JSON.parse(statement.get(...args) as string) as SummaryJsonRow[];
     const now = Date.now();
-    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, params, summaries]) => {
+    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, params, summaries]) => {
       const end = ended_at ?? (status === 'running' ? now : null);
       const run: RunSummary = {
         run_id,
         name,
         experiment,
         status,
+        kind,
         backend,
         device,
         parent_run_id,
@@ -308,6 +319,7 @@ export class SqliteStore implements RunStore {
         best: {},
         epochs: 0,
         progress: null,
+        outcome,
       };
       for (const [key, lastStep, lastValue, lastSpecial, min, max] of summaries ?? []) {
         run.metrics[key] = decodeMetric(lastValue, lastSpecial);
@@ -322,6 +334,8 @@ export class SqliteStore implements RunStore {
 
 type SummaryJsonRow = [
   ...RunRow,
+  kind: RunKind,
+  outcome: RunOutcome | null,
   params: Record<string, ParamValue> | null,
   summaries: [key: string, lastStep: number, lastValue: number | null, lastSpecial: string | null, min: number | null, max: number | null][] | null,
 ];
@@ -331,6 +345,7 @@ function summariesSql(where: string): string {
   return `
     SELECT coalesce(json_group_array(json_array(
       r.id, r.name, e.name, r.status, r.backend, r.device, r.parent_run_id, r.seed, r.created_at, r.started_at, r.ended_at, r.error,
+      r.kind, json(r.outcome),
       json((SELECT json_group_object(p.key, CASE p.type WHEN 'number' THEN p.num_value WHEN 'string' THEN p.text_value
                                                      WHEN 'boolean' THEN json(iif(p.num_value = 1, 'true', 'false')) END)
             FROM params p WHERE p.run_id = r.id)),
@@ -350,8 +365,8 @@ function prepareStatements(db: Database) {
     ),
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?'),
     insertRun: db.prepare(
-      `INSERT INTO runs (experiment_id, name, status, backend, seed, config, parent_run_id, created_at, owner_host, owner_pid)
-       VALUES (@experiment_id, @name, @status, @backend, @seed, @config, @parent_run_id, @created_at, @owner_host, @owner_pid)`,
+      `INSERT INTO runs (experiment_id, name, status, kind, backend, seed, config, parent_run_id, created_at, owner_host, owner_pid)
+       VALUES (@experiment_id, @name, @status, @kind, @backend, @seed, @config, @parent_run_id, @created_at, @owner_host, @owner_pid)`,
     ),
     renameRun: db.prepare('UPDATE runs SET name = ? WHERE id = ?'),
     insertParam: db.prepare('INSERT INTO params (run_id, key, type, num_value, text_value) VALUES (?, ?, ?, ?, ?)'),
@@ -371,7 +386,9 @@ function prepareStatements(db: Database) {
          max_value = CASE WHEN excluded.max_value IS NULL THEN max_value WHEN max_value IS NULL THEN excluded.max_value ELSE max(max_value, excluded.max_value) END,
          count = count + excluded.count`,
     ),
-    endRun: db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status IN ('queued','running')"),
+    endRun: db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ?, outcome = coalesce(?, outcome) WHERE id = ? AND status IN ('queued','running')"),
+    putArtifact: db.prepare('INSERT INTO run_artifacts (run_id, name, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET data = excluded.data, created_at = excluded.created_at'),
+    getArtifact: db.prepare('SELECT data FROM run_artifacts WHERE run_id = ? AND name = ?'),
     configOfRun: db.prepare('SELECT config FROM runs WHERE id = ?'),
     metricKeysOfRun: db.prepare('SELECT key FROM metric_summaries WHERE run_id = ? ORDER BY key'),
     seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step'),

@@ -1,5 +1,7 @@
 import type * as tfType from '@tensorflow/tfjs';
-import type { Activation, OptimizerName } from '../../src-shared/entities/train-config';
+import type { Activation } from '../../src-shared/entities/train-config';
+import type { InitSpec } from '../../src-shared/entities/specs';
+import { initializerFor } from './initializers';
 
 export type Tf = typeof tfType;
 
@@ -8,9 +10,11 @@ export interface ModelSpec {
   inputSize: number;
   hidden: number[];
   activation: Activation;
-  /** Dropout after each hidden activation; 0 adds no dropout layer. */
-  dropout: number;
+  /** Dropout after each hidden activation, one rate per hidden layer; 0 adds no dropout layer. */
+  dropout: number[];
   classes: number;
+  init: InitSpec;
+  biasInit: InitSpec;
 }
 
 /**
@@ -19,13 +23,41 @@ export interface ModelSpec {
  */
 export function buildModel(tf: Tf, spec: ModelSpec): tfType.Sequential {
   const model = tf.sequential();
+  const dense = (units: number, activation: Activation | undefined, first: boolean) =>
+    tf.layers.dense({
+      units,
+      ...(activation ? { activation } : {}),
+      ...(first ? { inputShape: [spec.inputSize] } : {}),
+      kernelInitializer: initializerFor(tf, spec.init),
+      biasInitializer: initializerFor(tf, spec.biasInit),
+    });
   spec.hidden.forEach((units, i) => {
-    model.add(tf.layers.dense({ units, activation: spec.activation, ...(i === 0 ? { inputShape: [spec.inputSize] } : {}) }));
-    if (spec.dropout > 0) model.add(tf.layers.dropout({ rate: spec.dropout }));
+    model.add(dense(units, spec.activation, i === 0));
+    const rate = spec.dropout[i] ?? 0;
+    if (rate > 0) model.add(tf.layers.dropout({ rate }));
   });
-  model.add(tf.layers.dense({ units: spec.classes, ...(spec.hidden.length === 0 ? { inputShape: [spec.inputSize] } : {}) }));
+  model.add(dense(spec.classes, undefined, spec.hidden.length === 0));
   model.add(tf.layers.activation({ activation: 'softmax' }));
   return model;
+}
+
+/** The model's dense layers, input side first: hidden layers 0..H-1, then the output layer H. */
+export function denseLayers(model: tfType.Sequential): tfType.layers.Layer[] {
+  return model.layers.filter((layer) => layer.getClassName() === 'Dense');
+}
+
+/** Makes the given dense layers untrainable. */
+export function freezeLayers(model: tfType.Sequential, indices: readonly number[]): void {
+  denseLayers(model).forEach((layer, i) => {
+    if (indices.includes(i)) layer.trainable = false;
+  });
+}
+
+/** The variables the optimiser updates: weights of dense layers that are not frozen. */
+export function trainableVariables(model: tfType.Sequential): tfType.Variable[] {
+  return denseLayers(model)
+    .filter((layer) => layer.trainable)
+    .flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tfType.Variable));
 }
 
 /** Applies every layer but the final softmax. `training` switches dropout on. */
@@ -34,19 +66,4 @@ export function logitsOf(model: tfType.Sequential, x: tfType.Tensor, training: b
   let h = x;
   for (let i = 0; i < layers.length - 1; i++) h = (layers[i] as tfType.layers.Layer).apply(h, { training }) as tfType.Tensor;
   return h;
-}
-
-export function buildOptimizer(tf: Tf, name: OptimizerName, lr: number, momentum: number): tfType.Optimizer {
-  if (name === 'adam') return tf.train.adam(lr);
-  return momentum > 0 ? tf.train.momentum(lr, momentum) : tf.train.sgd(lr);
-}
-
-/**
- * Disposes an optimiser and everything it holds. tfjs-core 4.22's MomentumOptimizer.dispose() does not call
- * SGDOptimizer.dispose(), so its learning-rate scalar (`c`) would leak one tensor per run.
- */
-export function disposeOptimizer(optimizer: tfType.Optimizer): void {
-  const learningRateScalar = (optimizer as unknown as { c?: tfType.Tensor }).c;
-  optimizer.dispose();
-  if (learningRateScalar && !learningRateScalar.isDisposed) learningRateScalar.dispose();
 }

@@ -1,5 +1,8 @@
 import type * as tfType from '@tensorflow/tfjs';
+import { learningRateAt, type EarlyStopping, type LrSchedule } from '../../src-shared/entities/specs';
+import type { Augmenter } from './augment';
 import { logitsOf, type Tf } from './model';
+import { setLearningRate, type OptimizerSetup } from './optimizers';
 import type { Prng } from './prng';
 
 /** Training and validation data already on the backend. Labels are one-hot (rows x classes). */
@@ -15,6 +18,15 @@ export interface LoopOptions {
   batchSize: number;
   /** Shuffles the training set, freshly every epoch. */
   rng: Prng;
+  /** Base learning rate and its schedule; each epoch's rate is reported as metric `lr`. */
+  lr: number;
+  schedule: LrSchedule;
+  /** The variables to train (frozen layers left out). */
+  variables: tfType.Variable[];
+  /** Augments each training batch (training only), or null. */
+  augment: Augmenter | null;
+  /** Stop when validation loss stops improving, restoring the best epoch's weights; null for off. */
+  earlyStopping: EarlyStopping;
 }
 
 export interface LoopProgress {
@@ -34,60 +46,119 @@ export interface LoopCallbacks {
   shouldStop(): boolean;
 }
 
-export type LoopOutcome = 'finished' | 'stopped' | 'diverged';
+export interface LoopResult {
+  outcome: 'finished' | 'stopped' | 'diverged';
+  /** Why training ended: every epoch ran, or early stopping ended it. */
+  reason: 'completed' | 'early_stopping' | 'stopped' | 'diverged';
+  /** Last epoch with committed metrics (0 when none). */
+  lastEpoch: number;
+  /** Epoch of the lowest validation loss, or null when none was finite. */
+  bestEpoch: number | null;
+  /**
+   * With early stopping on and a finished run: a copy of the best epoch's weights (in `model.getWeights()` order)
+   * when they differ from the last epoch's. The caller owns them: it restores them and disposes them.
+   */
+  bestWeights: tfType.Tensor[] | null;
+}
 
 const EVAL_CHUNK = 2048;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Trains `model` with `optimizer` on `data`. Each epoch reports `train_loss` and `train_accuracy` (means over the
- * epoch's samples, dropout on) and `val_loss` and `val_accuracy` (evaluation mode, dropout off).
+ * Trains `model` on `data`. Each epoch reports `train_loss` and `train_accuracy` (means over the epoch's samples,
+ * dropout and augmentation on), `val_loss` and `val_accuracy` (evaluation mode), and `lr`.
  * A loss that turns NaN or infinite ends the loop within that batch as `diverged`, after reporting the epoch so
  * far. Between batches it yields to the event loop, so a stop request acts within one batch.
- * Every tensor it creates is disposed before it returns.
+ * Every tensor it creates is disposed before it returns, except the best weights it hands over (see LoopResult).
  */
-export async function trainLoop(tf: Tf, model: tfType.Sequential, optimizer: tfType.Optimizer, data: TrainingData, options: LoopOptions, callbacks: LoopCallbacks): Promise<LoopOutcome> {
+export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: OptimizerSetup, data: TrainingData, options: LoopOptions, callbacks: LoopCallbacks): Promise<LoopResult> {
   const n = data.xTrain.shape[0];
   const batchSize = Math.min(options.batchSize, n);
   const batches = Math.ceil(n / batchSize);
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    const order = options.rng.permutation(n);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      await yieldToEventLoop();
-      if (callbacks.shouldStop()) return 'stopped';
-      const rows = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-      const [batchLoss, batchCorrect] = trainStep(tf, model, optimizer, data, rows);
-      lossSum += batchLoss * rows.length;
-      correct += batchCorrect;
-      seen += rows.length;
-      if (!Number.isFinite(batchLoss)) {
-        await callbacks.onEpoch(epoch, { train_loss: batchLoss, train_accuracy: correct / seen });
-        return 'diverged';
+  let bestLoss = Infinity;
+  let bestEpoch: number | null = null;
+  let sinceImprovement = 0;
+  let bestWeights: tfType.Tensor[] | null = null;
+  const result = (outcome: LoopResult['outcome'], reason: LoopResult['reason'], lastEpoch: number): LoopResult => {
+    // A finished run hands the best weights over when they are not the last epoch's; otherwise they are freed.
+    const handOver = outcome === 'finished' && bestWeights !== null && bestEpoch !== lastEpoch ? bestWeights : null;
+    if (!handOver && bestWeights) tf.dispose(bestWeights);
+    bestWeights = null;
+    return { outcome, reason, lastEpoch, bestEpoch, bestWeights: handOver };
+  };
+  try {
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      const lr = learningRateAt(options.schedule, options.lr, epoch, options.epochs);
+      setLearningRate(setup.optimizer, lr);
+      const order = options.rng.permutation(n);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        await yieldToEventLoop();
+        if (callbacks.shouldStop()) return result('stopped', 'stopped', epoch - 1);
+        const rows = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+        const [batchLoss, batchCorrect] = trainStep(tf, model, setup, data, rows, lr, options);
+        lossSum += batchLoss * rows.length;
+        correct += batchCorrect;
+        seen += rows.length;
+        if (!Number.isFinite(batchLoss)) {
+          await callbacks.onEpoch(epoch, { train_loss: batchLoss, train_accuracy: correct / seen, lr });
+          return result('diverged', 'diverged', epoch);
+        }
+        callbacks.onProgress?.({ epoch, epochs: options.epochs, batch: b + 1, batches, loss: lossSum / seen });
       }
-      callbacks.onProgress?.({ epoch, epochs: options.epochs, batch: b + 1, batches, loss: lossSum / seen });
+      const val = evaluate(tf, model, data.xVal, data.yVal);
+      await callbacks.onEpoch(epoch, { train_loss: lossSum / seen, train_accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy, lr });
+      if (!Number.isFinite(val.loss)) return result('diverged', 'diverged', epoch);
+      const stopping = options.earlyStopping;
+      if (bestEpoch === null || val.loss < bestLoss - (stopping?.minDelta ?? 0)) {
+        bestLoss = val.loss;
+        bestEpoch = epoch;
+        sinceImprovement = 0;
+        if (stopping) {
+          if (bestWeights) tf.dispose(bestWeights);
+          bestWeights = model.getWeights().map((w) => tf.clone(w));
+        }
+      } else {
+        sinceImprovement++;
+        if (stopping && sinceImprovement >= stopping.patience) return result('finished', 'early_stopping', epoch);
+      }
     }
-    const val = evaluate(tf, model, data.xVal, data.yVal);
-    await callbacks.onEpoch(epoch, { train_loss: lossSum / seen, train_accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy });
-    if (!Number.isFinite(val.loss)) return 'diverged';
+    return result('finished', 'completed', options.epochs);
+  } finally {
+    if (bestWeights) tf.dispose(bestWeights);
   }
-  return 'finished';
 }
 
-/** One optimiser step on the given rows; returns the batch's mean loss and its number of correct predictions. */
-function trainStep(tf: Tf, model: tfType.Sequential, optimizer: tfType.Optimizer, data: TrainingData, rows: Int32Array): [number, number] {
+/**
+ * One optimiser step on the given rows; returns the batch's mean loss and its number of correct predictions.
+ * Weight decay: coupled (PyTorch's `weight_decay`: the gradient gains `wd * w`) or decoupled (AdamW: each weight
+ * shrinks by `lr * wd * w` before the step). Only `variables` (unfrozen layers) change.
+ */
+function trainStep(tf: Tf, model: tfType.Sequential, setup: OptimizerSetup, data: TrainingData, rows: Int32Array, lr: number, options: LoopOptions): [number, number] {
   let correctTensor: tfType.Tensor | undefined;
   const loss = tf.tidy(() => {
     const index = tf.tensor1d(rows, 'int32');
-    const x = tf.gather(data.xTrain, index);
+    const raw = tf.gather(data.xTrain, index) as tfType.Tensor2D;
+    const x = options.augment ? options.augment(raw) : raw;
     const y = tf.gather(data.yTrain, index);
-    return optimizer.minimize(() => {
+    const { value, grads } = setup.optimizer.computeGradients(() => {
       const logits = logitsOf(model, x, true);
       correctTensor = tf.keep(countCorrect(tf, logits, y));
       return tf.losses.softmaxCrossEntropy(y, logits) as tfType.Scalar;
-    }, true) as tfType.Scalar;
+    }, options.variables);
+    if (setup.coupledDecay > 0) {
+      for (const variable of options.variables) {
+        const grad = grads[variable.name];
+        if (grad) grads[variable.name] = tf.add(grad, tf.mul(variable, setup.coupledDecay));
+      }
+    }
+    if (setup.decoupledDecay > 0) {
+      for (const variable of options.variables) variable.assign(tf.mul(variable, 1 - lr * setup.decoupledDecay));
+    }
+    setup.optimizer.applyGradients(grads);
+    return value;
   });
   const both = tf.tidy(() => tf.stack([loss, (correctTensor as tfType.Tensor).toFloat()]));
   const values = both.dataSync();

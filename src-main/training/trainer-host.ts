@@ -1,16 +1,32 @@
 import { AppError } from '../../src-shared/api/errors';
 import type { AnyEvent } from '../../src-shared/api/events';
-import { isTerminal, toMetricValue, type RunProgress, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
+import { isTerminal, toMetricValue, type RunOutcome, type RunProgress, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
 import { flattenParams, type ResolvedTrainConfig, type TrainConfig } from '../../src-shared/entities/train-config';
 import type { DatasetCatalogue } from '../datasets/catalogue';
-import { workerEntry } from '../paths';
+import { checkpointDirectory, workerEntry } from '../paths';
 import type { RunStore } from '../store/run-store';
-import { checkTrainable } from './preflight';
+import { planRun } from './preflight';
+import type { TrainJob } from './run-training';
 import { randomSeed } from './prng';
 import type { WorkerHandle, WorkerLauncher } from './worker-launcher';
 import type { WorkerToHost } from './worker-protocol';
 
 type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
+
+/** The outcome of a run whose worker could not report one (it crashed, or was stopped before it began). */
+function failedOutcome(status: EndStatus): RunOutcome {
+  return {
+    stop_reason: status === 'stopped' ? 'stopped' : status === 'diverged' ? 'diverged' : 'failed',
+    best_epoch: null,
+    restored_best: false,
+    frozen_layers: [],
+    output_layer_replaced: false,
+    checkpoint: { final: false, best: false },
+    train_size: null,
+    val_size: null,
+    test_size: null,
+  };
+}
 
 interface ActiveRun {
   runId: number;
@@ -52,11 +68,11 @@ export class TrainerHost {
    * with all its params and starts its process.
    * @throws AppError(BAD_INPUT | BACKEND_UNAVAILABLE) before anything is written.
    */
-  async start(input: TrainConfig, parentRunId: number | null = null): Promise<RunSummary> {
+  async start(input: TrainConfig): Promise<RunSummary> {
     if (this.disposed) throw new AppError('CONFLICT', 'Runboard is shutting down; the run was not started.');
     const { datasets, store } = this.options;
-    checkTrainable(input, datasets);
-    const config: ResolvedTrainConfig = { ...input, seed: input.seed ?? randomSeed() };
+    const plan = await planRun(input, datasets, store);
+    const config: ResolvedTrainConfig = { ...plan.config, seed: plan.config.seed ?? randomSeed() };
     const { name, experiment, ...hyperparameters } = config;
     const run = await store.createRun({
       experiment,
@@ -66,10 +82,17 @@ export class TrainerHost {
       params: flattenParams(config),
       seed: config.seed,
       backend: config.backend,
-      parentRunId,
+      parentRunId: plan.parentRunId,
+      kind: plan.kind,
     });
     this.options.emit({ event: 'run/created', payload: { run } });
-    this.launch(run.run_id, config);
+    this.launch(run.run_id, {
+      config,
+      dataset: datasets.source(config.dataset),
+      checkpointDir: checkpointDirectory(store.path, run.run_id),
+      initialWeights: plan.initialWeights,
+      frozenLayers: plan.frozenLayers,
+    });
     return run;
   }
 
@@ -109,7 +132,7 @@ export class TrainerHost {
     await Promise.all(pending.map((active) => active.done));
   }
 
-  private launch(runId: number, config: ResolvedTrainConfig): void {
+  private launch(runId: number, job: TrainJob): void {
     const worker = this.options.launcher.launch(this.options.workerEntry ?? workerEntry());
     let resolveDone!: (status: RunStatus) => void;
     const done = new Promise<RunStatus>((resolve) => (resolveDone = resolve));
@@ -123,7 +146,7 @@ export class TrainerHost {
         this.end(active, status, status === 'stopped' ? null : `The training process ${how} before the run ended (out of memory?).`, Date.now());
       }
     });
-    worker.send({ type: 'start', runId, config, dataset: this.options.datasets.source(config.dataset) });
+    worker.send({ type: 'start', runId, job });
   }
 
   private onMessage(active: ActiveRun, message: WorkerToHost): void {
@@ -156,21 +179,31 @@ export class TrainerHost {
         emit({ event: 'run/progressed', payload: { run_id: runId, progress } });
         break;
       }
+      case 'metrics':
+        this.enqueue(active, async () => {
+          await store.logBatch(runId, Object.entries(message.metrics).map(([key, value]) => ({ key, step: message.step, value, time: message.time })));
+          const metrics = Object.fromEntries(Object.entries(message.metrics).map(([k, v]) => [k, toMetricValue(v)]));
+          emit({ event: 'run/epoch-logged', payload: { run_id: runId, epoch: message.step, time: message.time, metrics } });
+        });
+        break;
+      case 'artifact':
+        this.enqueue(active, () => store.putArtifact(runId, message.name, message.data));
+        break;
       case 'ended':
-        this.end(active, message.status, message.error, message.time);
+        this.end(active, message.status, message.error, message.time, message.outcome);
         break;
       case 'probed':
         break;
     }
   }
 
-  private end(active: ActiveRun, status: EndStatus, error: string | null, time: number): void {
+  private end(active: ActiveRun, status: EndStatus, error: string | null, time: number, outcome: RunOutcome | null = null): void {
     if (active.ended) return;
     active.ended = true;
     active.progress = null;
     if (active.killTimer) clearTimeout(active.killTimer);
     this.enqueue(active, async () => {
-      await this.options.store.endRun(active.runId, { status, time, error });
+      await this.options.store.endRun(active.runId, { status, time, error, outcome: outcome ?? failedOutcome(status) });
       await this.emitUpdated(active.runId);
     });
     void active.writes.finally(() => {

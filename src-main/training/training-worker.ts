@@ -29,18 +29,20 @@ function finish(code = 0): void {
 const PROGRESS_INTERVAL_MS = 200;
 
 async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
-  const { config } = message;
+  const { job } = message;
   try {
-    seedMathRandom(config.seed);
-    const { tf, backend, device } = await loadBackend(config.backend);
-    const run = prepareRun(tf, config, message.dataset);
+    seedMathRandom(job.config.seed);
+    const { tf, backend, device } = await loadBackend(job.config.backend);
+    const run = prepareRun(tf, job);
     const startedAt = Date.now();
-    post({ type: 'started', backend, device, time: startedAt, trainSize: run.trainSize, valSize: run.valSize });
+    post({ type: 'started', backend, device, time: startedAt, trainSize: run.trainSize, valSize: run.valSize, testSize: run.testSize });
     let lastProgress = 0;
     let batchesDone = 0;
-    const outcome = await run.train({
+    const { status, outcome } = await run.train({
       shouldStop: () => stopRequested,
       onEpoch: (epoch, metrics) => post({ type: 'epoch', epoch, time: Date.now(), metrics }),
+      onMetrics: (step, metrics) => post({ type: 'metrics', step, time: Date.now(), metrics }),
+      onArtifact: (name, data) => post({ type: 'artifact', name, data }),
       onProgress: (p) => {
         batchesDone++;
         const now = Date.now();
@@ -51,10 +53,11 @@ async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): P
         post({ type: 'progress', epoch: p.epoch, epochs: p.epochs, batch: p.batch, batches: p.batches, loss: p.loss, etaMs });
       },
     });
-    post({ type: 'ended', status: outcome, time: Date.now(), error: outcome === 'diverged' ? 'The loss became NaN or infinite; training stopped. Try a smaller learning rate.' : null });
+    const error = status === 'diverged' ? 'The loss became NaN or infinite; training stopped. Try a smaller learning rate.' : null;
+    post({ type: 'ended', status, time: Date.now(), error, outcome });
     finish(0);
   } catch (error) {
-    post({ type: 'ended', status: 'failed', time: Date.now(), error: (error as Error).message || String(error) });
+    post({ type: 'ended', status: 'failed', time: Date.now(), error: (error as Error).message || String(error), outcome: null });
     finish(1);
   }
 }
@@ -92,6 +95,6 @@ if (parentPort) {
   });
 }
 process.on('uncaughtException', (error) => {
-  post({ type: 'ended', status: 'failed', time: Date.now(), error: error.message });
+  post({ type: 'ended', status: 'failed', time: Date.now(), error: error.message, outcome: null });
   finish(1);
 });

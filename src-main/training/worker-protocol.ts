@@ -1,9 +1,10 @@
-import type { DatasetSource } from '../datasets/catalogue';
-import type { BackendChoice, BackendName, ResolvedTrainConfig } from '../../src-shared/entities/train-config';
+import type { RunOutcome } from '../../src-shared/entities/run';
+import type { BackendName } from '../../src-shared/entities/train-config';
+import type { TrainJob } from './run-training';
 
 /** Messages from the host to a training worker. A worker trains exactly one run, then exits. */
 export type HostToWorker =
-  | { type: 'start'; runId: number; config: ResolvedTrainConfig; dataset: DatasetSource }
+  | { type: 'start'; runId: number; job: TrainJob }
   /** Stop after the current batch; the partial epoch is discarded. */
   | { type: 'stop' }
   /** Load a backend and report whether it works, then exit (`runboard doctor`). */
@@ -21,10 +22,11 @@ export interface EpochMessage {
 
 /** Messages from a training worker to its host. The host is the only database writer. */
 export type WorkerToHost =
-  | { type: 'started'; backend: BackendName; device: string; time: number; trainSize: number; valSize: number }
+  | { type: 'started'; backend: BackendName; device: string; time: number; trainSize: number; valSize: number; testSize: number }
   | EpochMessage
+  /** Metrics measured once after training (test set), logged at `step`. */
+  | { type: 'metrics'; step: number; time: number; metrics: Record<string, number> }
+  | { type: 'artifact'; name: string; data: unknown }
   | { type: 'progress'; epoch: number; epochs: number; batch: number; batches: number; loss: number; etaMs: number | null }
   | { type: 'probed'; backend: BackendName; ok: boolean; device: string | null; error: string | null }
-  | { type: 'ended'; status: 'finished' | 'stopped' | 'diverged' | 'failed'; time: number; error: string | null };
-
-export type { BackendChoice };
+  | { type: 'ended'; status: 'finished' | 'stopped' | 'diverged' | 'failed'; time: number; error: string | null; outcome: RunOutcome | null };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { trainConfigSchema } from '../entities/train-config';
 import { metricSeriesSchema, runSummarySchema } from '../entities/run';
-import { datasetInfoSchema } from '../entities/dataset';
+import { DATASET_NAME, MAX_IMPORT_BYTES, datasetInfoSchema } from '../entities/dataset';
+import { evaluationSchema, weightHistogramsSchema } from '../entities/evaluation';
 
 const runId = z.number({ error: 'run_id must be a number' }).int().positive();
 const empty = z.object({}).strict();
@@ -45,6 +46,25 @@ export const contract = {
     }),
   },
   'datasets/list': { input: empty, output: z.array(datasetInfoSchema) },
+  /**
+   * Imports a CSV (header row, numeric features, a label column) as a dataset in the data directory. Parsed strictly:
+   * any error names its line and column, and nothing is kept of a file that fails.
+   */
+  'datasets/import': {
+    input: z
+      .object({
+        name: z.string().regex(DATASET_NAME, { error: 'name: letters, digits, - and _, starting with a letter, at most 64 characters' }),
+        /** The file's text. */
+        csv: z.string().max(MAX_IMPORT_BYTES, { error: `the file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB` }),
+        /** The label column's header; the last column when absent. */
+        label: z.string().min(1).max(200).optional(),
+        /** The file's name, for the dataset's provenance note. */
+        filename: z.string().max(300).optional(),
+      })
+      .strict(),
+    output: datasetInfoSchema,
+  },
+  'datasets/delete': { input: z.object({ name: z.string().regex(DATASET_NAME) }).strict(), output: z.object({ deleted: z.boolean() }) },
   'experiments/list': {
     input: empty,
     output: z.array(z.object({ id: z.number().int(), name: z.string(), run_count: z.number().int() })),
@@ -69,7 +89,14 @@ export const contract = {
       .strict(),
     output: z.array(metricSeriesSchema),
   },
-  'runs/start': { input: trainConfigSchema.strict(), output: z.object({ run_id: runId }) },
+  'runs/start': { input: trainConfigSchema, output: z.object({ run_id: runId }) },
+  /** Error analysis of a finished run: validation split, and test split when it had one. */
+  'runs/evaluation': {
+    input: z.object({ run_id: runId }).strict(),
+    output: z.object({ val: evaluationSchema.nullable(), test: evaluationSchema.nullable() }),
+  },
+  /** Each dense layer's weights at initialisation and at the end of training. */
+  'runs/histograms': { input: z.object({ run_id: runId }).strict(), output: weightHistogramsSchema.nullable() },
   'runs/stop': { input: z.object({ run_id: runId }).strict(), output: z.object({ stopping: z.boolean() }) },
   'runs/export': {
     input: exportRequestSchema.strict(),

@@ -32,12 +32,37 @@ export const runProgressSchema = z.object({
 });
 export type RunProgress = z.infer<typeof runProgressSchema>;
 
+/** What a run is: a normal training run, or a sanity check that overfits one batch (`--overfit-batch`). */
+export const RUN_KINDS = ['train', 'sanity'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
+/** How a run ended and what it left, recorded when it ends (fields are null while unknown). */
+export const runOutcomeSchema = z.object({
+  /** Why training stopped: all epochs done, early stopping, a stop request, a diverging loss, an error. */
+  stop_reason: z.enum(['completed', 'early_stopping', 'stopped', 'diverged', 'failed']).nullable(),
+  /** Epoch of the lowest validation loss (the weights kept when early stopping restored them). */
+  best_epoch: z.number().int().nullable(),
+  /** True when early stopping put the best epoch's weights back. */
+  restored_best: z.boolean(),
+  /** Dense layers that did not train (hidden layers 0..H-1, output layer H). */
+  frozen_layers: z.array(z.number().int()),
+  /** Fine-tuning onto a dataset with another number of classes replaced the parent's output layer. */
+  output_layer_replaced: z.boolean(),
+  /** Saved weights: `final` (every finished run) and `best` (when early stopping was on). */
+  checkpoint: z.object({ final: z.boolean(), best: z.boolean() }),
+  train_size: z.number().int().nullable(),
+  val_size: z.number().int().nullable(),
+  test_size: z.number().int().nullable(),
+});
+export type RunOutcome = z.infer<typeof runOutcomeSchema>;
+
 /** One row of the runs table. Times are milliseconds since the Unix epoch. */
 export const runSummarySchema = z.object({
   run_id: z.number().int(),
   name: z.string(),
   experiment: z.string(),
   status: runStatusSchema,
+  kind: z.enum(RUN_KINDS),
   /** Backend the run trained on (`wasm`, `tensorflow`...), or the one requested while it is queued. */
   backend: z.string().nullable(),
   /** Device description, e.g. `CPU (WebAssembly SIMD, 1 thread)`. */
@@ -58,6 +83,7 @@ export const runSummarySchema = z.object({
   /** Number of epochs logged. */
   epochs: z.number().int(),
   progress: runProgressSchema.nullable(),
+  outcome: runOutcomeSchema.nullable(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
@@ -84,8 +110,8 @@ export function metricDirection(key: string): 'max' | 'min' {
   return /acc|precision|recall|f1|auc/i.test(key) ? 'max' : 'min';
 }
 
-/** The metrics every epoch logs. */
-export const EPOCH_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy'] as const;
+/** The metrics every epoch logs, then those logged once after training. */
+export const EPOCH_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'lr', 'test_loss', 'test_accuracy'] as const;
 
 export function toMetricValue(value: number): MetricValue {
   if (Number.isNaN(value)) return 'NaN';

@@ -44,7 +44,7 @@ const CASES: Case[] = [
   { what: 'a hidden size of 0 after a valid one (8,0)', overrides: { '--hidden': '8,0' }, flag: '--hidden' },
   { what: 'an unknown backend', overrides: { '--backend': 'tpu' }, flag: '--backend', says: /wasm/ },
   { what: 'a validation split that leaves no validation data (0.001 on iris)', overrides: { '--val-split': '0.001' }, flag: '--val-split', says: /validation/ },
-  { what: 'an unknown optimizer', overrides: { '--optimizer': 'rmsprop' }, flag: '--optimizer', says: /sgd/ },
+  { what: 'an unknown optimizer', overrides: { '--optimizer': 'lbfgs' }, flag: '--optimizer', says: /sgd/ },
   { what: 'an unknown activation', overrides: { '--activation': 'swish' }, flag: '--activation', says: /relu/ },
   { what: 'a seed that is not a whole number', overrides: { '--seed': '1.5' }, flag: '--seed' },
 ];

@@ -47,12 +47,12 @@ async function startLongRun(db: string, runId: number, epochs: number, options: 
   return { cli, worker };
 }
 
-/** Every committed epoch is whole: steps 1..n without gaps, each with its four metrics, and summaries that agree. */
+/** Every committed epoch is whole: steps 1..n without gaps, each with its five metrics (losses, accuracies and lr), and summaries that agree. */
 function assertEpochsWhole(db: string, runId: number): number {
   return withReadonlyDb(db, (d) => {
     const steps = d.prepare('SELECT step, count(*) AS n FROM metrics WHERE run_id = ? GROUP BY step ORDER BY step').all(runId) as { step: number; n: number }[];
     expect(steps.map((s) => s.step)).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
-    for (const s of steps) expect(s.n, `run ${runId} epoch ${s.step} has all four metrics`).toBe(4);
+    for (const s of steps) expect(s.n, `run ${runId} epoch ${s.step} has all five metrics`).toBe(5);
     const summaries = d.prepare('SELECT key, last_step, count FROM metric_summaries WHERE run_id = ?').all(runId) as { key: string; last_step: number; count: number }[];
     for (const s of summaries) {
       expect(s.last_step, `${s.key} summary`).toBe(steps.length);

@@ -7,7 +7,7 @@ import { TINY, assertCliIsBuilt, killAll, listRuns, makeTempDir, removeTempDirs,
 
 const FORMULA_NAME = "=cmd|' /C calc'!A0";
 const BASE_COLUMNS = ['run_id', 'name', 'experiment', 'status', 'backend', 'started_at', 'duration_s'];
-const EPOCH_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy'];
+const EPOCH_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'lr'];
 
 let dir: string;
 let db: string;

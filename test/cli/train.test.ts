@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PARAM_KEYS } from '../../src-shared/entities/train-config';
 import { TINY, assertCliIsBuilt, epochLines, killAll, listRuns, makeTempDir, removeTempDirs, runCli, withReadonlyDb } from './helpers';
 
-const HYPERPARAMETERS = ['dataset', 'hidden', 'activation', 'dropout', 'optimizer', 'lr', 'momentum', 'batch_size', 'epochs', 'seed', 'val_split', 'backend'];
-const EPOCH_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy'];
+/** Every hyperparameter is logged; the fine-tuning and sanity-check ones only when they are used. */
+const HYPERPARAMETERS = PARAM_KEYS.filter((key) => key !== 'overfit_batch' && key !== 'from_run');
+const EPOCH_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'lr'];
 
 interface TrainJson {
   run_id: number;
@@ -50,14 +52,24 @@ describe('runboard train --json', () => {
       dataset: 'iris',
       hidden: '8',
       activation: 'relu',
+      init: 'glorot-uniform',
+      bias_init: 'zeros',
       dropout: 0.2,
       optimizer: 'sgd',
       lr: 0.01,
       momentum: 0.9,
+      nesterov: false,
+      weight_decay: 0,
+      lr_schedule: 'constant',
       batch_size: 32,
       epochs: 3,
       seed: 11,
       val_split: 0.2,
+      test_split: 0,
+      standardize: false,
+      augment: 'none',
+      early_stopping: 'off',
+      freeze: 'none',
       backend: 'wasm',
     });
 
@@ -139,7 +151,7 @@ describe('a run whose loss diverges', () => {
     expect(['NaN', 'Infinity']).toContain(run?.metrics.train_loss);
     const perStep = withReadonlyDb(db, (d) => d.prepare('SELECT step, count(*) AS n FROM metrics WHERE run_id = 1 GROUP BY step ORDER BY step').all() as { step: number; n: number }[]);
     expect(perStep.map((r) => r.step)).toEqual(Array.from({ length: summary.epochs }, (_, i) => i + 1));
-    for (const row of perStep.slice(0, -1)) expect(row.n, `epoch ${row.step}`).toBe(4);
+    for (const row of perStep.slice(0, -1)) expect(row.n, `epoch ${row.step}`).toBe(5);
 
     // The export names the value explicitly too.
     const exported = await runCli(['export', '--format', 'json', '--db', db]);

@@ -66,6 +66,21 @@ describe('schema migrations', () => {
     expect(sha(path)).toBe(before);
   });
 
+  it('upgrade a version-1 database to the latest version, keeping its runs', async () => {
+    const path = join(tempDir(), 'v1.db');
+    const v1 = openDatabase({ path, explicit: true }, { migrations: MIGRATIONS.slice(0, 1) });
+    v1.db.prepare("INSERT INTO runs (experiment_id, name, status, config, created_at) VALUES (1, 'old', 'finished', '{}', 1)").run();
+    v1.db.close();
+    const store = SqliteStore.open({ path, explicit: true });
+    expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    expect(store.backupPath).toMatch(/v1\.db\.backup-v1-/);
+    const [run] = await store.listRuns();
+    expect(run).toMatchObject({ name: 'old', status: 'finished', kind: 'train', outcome: null });
+    await store.putArtifact(run!.run_id, 'histograms', { layers: [] });
+    expect(await store.getArtifact(run!.run_id, 'histograms')).toEqual({ layers: [] });
+    store.close();
+  });
+
   it('mark a Runboard database with its application id', () => {
     const opened = openDatabase({ path: join(tempDir(), 'mine.db'), explicit: true });
     expect(opened.db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);

@@ -22,7 +22,9 @@ describe('train/validation split', () => {
   it('refuses a fraction that leaves no validation or no training data, naming val_split', () => {
     expect(() => checkSplit(labels, 3, 0.001)).toThrow(/val_split 0.001 leaves no validation data/);
     expect(() => checkSplit(labels, 3, 0.999)).toThrow(/leaves no training data/);
-    expect(checkSplit(labels, 3, 0.2)).toEqual({ train: 80, val: 20 });
+    expect(checkSplit(labels, 3, 0.2)).toEqual({ train: 80, val: 20, test: 0 });
+    expect(checkSplit(labels, 3, 0.2, 0.1)).toEqual({ train: 70, val: 20, test: 10 });
+    expect(() => checkSplit(labels, 3, 0.2, 0.001)).toThrow(/test_split 0.001 leaves no test data/);
     try {
       checkSplit(labels, 3, 0.001);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DatasetCatalogue } from '../../src-main/datasets/catalogue';
+import { DatasetCatalogue } from '../../src-main/datasets';
 import { loadBackend } from '../../src-main/training/backends';
 import type { Tf } from '../../src-main/training/model';
 import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
@@ -7,7 +7,7 @@ import type { LoopCallbacks } from '../../src-main/training/train-loop';
 import { trainConfigSchema, type ResolvedTrainConfig } from '../../src-shared/entities/train-config';
 
 let tf: Tf;
-const catalogue = new DatasetCatalogue();
+const catalogue = new DatasetCatalogue({ userDir: null });
 
 beforeAll(async () => {
   ({ tf } = await loadBackend('wasm'));
@@ -21,9 +21,15 @@ const config = (overrides: Partial<ResolvedTrainConfig> = {}): ResolvedTrainConf
 
 async function train(cfg: ResolvedTrainConfig, extra: Partial<LoopCallbacks> = {}) {
   seedMathRandom(cfg.seed);
-  const run = prepareRun(tf, cfg, catalogue.source(cfg.dataset));
+  const run = prepareRun(tf, { config: cfg, dataset: catalogue.source(cfg.dataset), checkpointDir: null, initialWeights: null, frozenLayers: [] });
   const epochs: Record<string, number>[] = [];
-  const outcome = await run.train({ shouldStop: () => false, onEpoch: (_e, m) => void epochs.push(m), ...extra });
+  const { status: outcome } = await run.train({
+    shouldStop: () => false,
+    onEpoch: (_e, m) => void epochs.push(m),
+    onMetrics: () => undefined,
+    onArtifact: () => undefined,
+    ...extra,
+  });
   return { outcome, epochs, run };
 }
 
@@ -33,7 +39,7 @@ describe('training loop', () => {
     expect(outcome).toBe('finished');
     expect(epochs).toHaveLength(3);
     for (const m of epochs) {
-      expect(Object.keys(m).sort()).toEqual(['train_accuracy', 'train_loss', 'val_accuracy', 'val_loss']);
+      expect(Object.keys(m).sort()).toEqual(['lr', 'train_accuracy', 'train_loss', 'val_accuracy', 'val_loss']);
       expect(m.train_accuracy).toBeGreaterThanOrEqual(0);
       expect(m.val_accuracy).toBeLessThanOrEqual(1);
     }

@@ -88,6 +88,35 @@ describe('trainer host', () => {
     await core.trainer.wait(run.run_id);
   });
 
+  it('fine-tunes from a finished run: the child records its parent, kind and frozen layers, and the evaluation is stored', async () => {
+    const { core } = await newCore();
+    const parent = await core.trainer.start(config({ hidden: [8, 4], epochs: 2 }));
+    expect(await core.trainer.wait(parent.run_id)).toBe('finished');
+    expect((await core.store.getRun(parent.run_id))?.outcome?.checkpoint).toEqual({ final: true, best: false });
+    const child = await core.trainer.start(config({ from_run: parent.run_id, freeze: '0', hidden: [256], epochs: 2 }));
+    expect(child.parent_run_id).toBe(parent.run_id);
+    expect(child.params.hidden).toBe('8,4');
+    expect(await core.trainer.wait(child.run_id)).toBe('finished');
+    const stored = await core.store.getRun(child.run_id);
+    expect(stored?.outcome?.frozen_layers).toEqual([0]);
+    expect(stored?.kind).toBe('train');
+    const evaluation = (await core.store.getArtifact(child.run_id, 'evaluation-val')) as { confusion: number[][] } | null;
+    expect(evaluation?.confusion.flat().reduce((a, b) => a + b, 0)).toBe(stored?.outcome?.val_size);
+  });
+
+  it('refuses to fine-tune from a run without weights or with another input size, before writing anything', async () => {
+    const { core } = await newCore();
+    const sanity = await core.trainer.start(config({ overfit_batch: 4, epochs: 2 }));
+    expect(sanity.kind).toBe('sanity');
+    await core.trainer.wait(sanity.run_id);
+    const stopped = await core.trainer.start(config({ dataset: 'digits', epochs: 500 }));
+    core.trainer.stop(stopped.run_id);
+    await core.trainer.wait(stopped.run_id);
+    await expect(core.trainer.start(config({ from_run: stopped.run_id }))).rejects.toThrow(/has no saved weights/);
+    await expect(core.trainer.start(config({ dataset: 'digits', from_run: sanity.run_id }))).rejects.toThrow(/input sizes are incompatible/);
+    expect(await core.store.listRuns()).toHaveLength(2);
+  });
+
   it('stops every run when disposed: they end as stopped, nothing is left running', async () => {
     const { core } = await newCore();
     const a = await core.trainer.start(config({ dataset: 'digits', epochs: 500 }));

@@ -1,0 +1,160 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { AppError } from '../../src-shared/api/errors';
+import type { DatasetInfo } from '../../src-shared/entities/dataset';
+import { DatasetCatalogue } from '../datasets/catalogue';
+import type { ImportProgress } from '../datasets/csv-import';
+import { resolveDbLocation, userDatasetsDir, type DbLocation } from '../paths';
+import { textTable } from './format';
+import { EXIT, type CliIo } from './io';
+
+const DB_HELP = 'database file; imported datasets live in datasets/ next to it (default: $RUNBOARD_DB, else ~/.local/share/runboard/runboard.db)';
+
+/** Files larger than this show a progress line while they import (on a terminal). */
+const PROGRESS_FROM_BYTES = 1024 * 1024;
+
+interface ListFlags {
+  db?: string;
+  json?: boolean;
+}
+
+interface ImportFlags extends ListFlags {
+  name: string;
+  label?: string;
+}
+
+/** Imported datasets live in `datasets/` in the database's folder; the database itself is never opened here. */
+function datasetsDir(location: DbLocation): string {
+  return userDatasetsDir(location.path);
+}
+
+function catalogueFor(location: DbLocation): DatasetCatalogue {
+  return new DatasetCatalogue({ userDir: datasetsDir(location) });
+}
+
+export function datasetsAsText(datasets: readonly DatasetInfo[]): string {
+  const rows = datasets.map((d) => [d.name, d.origin, d.kind, String(d.rows), String(d.features), String(d.classes.length)]);
+  return (
+    textTable(['name', 'origin', 'kind', 'rows', 'features', 'classes'], rows) +
+    '\nSynthetic datasets take options: --dataset spirals:n=800,noise=0.1,seed=3 (n, classes, noise, seed).\n' +
+    'Import your own: runboard datasets import FILE.csv --name NAME [--label COLUMN]\n'
+  );
+}
+
+function listCommand(flags: ListFlags, io: CliIo): number {
+  const datasets = catalogueFor(resolveDbLocation(flags.db, io.env)).list();
+  io.stdout.write(flags.json ? JSON.stringify(datasets) + '\n' : datasetsAsText(datasets));
+  return EXIT.ok;
+}
+
+/** `runboard datasets import`: streams the file in (progress on a terminal for big files); Ctrl+C cancels, keeping nothing. */
+async function importCommand(file: string, flags: ImportFlags, io: CliIo): Promise<number> {
+  const location = resolveDbLocation(flags.db, io.env);
+  const folder = dirname(location.path);
+  if (location.explicit && !existsSync(folder)) {
+    throw new AppError('DB_DIR_MISSING', `Cannot import into ${datasetsDir(location)}: the folder ${folder} of the database does not exist. Create it first, or choose another path with --db.`);
+  }
+  let size = 0;
+  try {
+    size = statSync(file).size;
+  } catch {
+    // The import names the problem (no such file) in its own words.
+  }
+  const live = io.stderr.isTTY === true && size >= PROGRESS_FROM_BYTES;
+  let lastDrawn = 0;
+  const onProgress = ({ fraction, rows }: ImportProgress) => {
+    const now = Date.now();
+    if (now - lastDrawn < 100 && fraction < 1) return;
+    lastDrawn = now;
+    io.stderr.write(`\rImporting ${file}: ${Math.floor(fraction * 100)}% (${rows.toLocaleString('en')} rows)\x1b[K`);
+  };
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) process.exit(EXIT.interrupted);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const info = await catalogueFor(location).import(
+      { name: flags.name, file, ...(flags.label !== undefined ? { label: flags.label } : {}) },
+      { signal: controller.signal, ...(live ? { onProgress } : {}) },
+    );
+    if (live) io.stderr.write('\r\x1b[K');
+    if (flags.json) {
+      io.stdout.write(JSON.stringify(info) + '\n');
+    } else {
+      const classes = info.classes.length <= 10 ? ` (${info.classes.join(', ')})` : '';
+      io.stdout.write(
+        `Imported "${info.name}" from ${file}: ${info.rows} rows, ${info.features} features, ${info.classes.length} classes${classes}.\n` +
+          `Train on it with: runboard train --dataset ${info.name} --standardize\n`,
+      );
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (live) io.stderr.write('\r\x1b[K');
+    if (controller.signal.aborted) {
+      io.stderr.write('Import cancelled: nothing was imported.\n');
+      return EXIT.interrupted;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function deleteCommand(name: string, flags: { db?: string }, io: CliIo): number {
+  const location = resolveDbLocation(flags.db, io.env);
+  if (!catalogueFor(location).delete(name)) {
+    throw new AppError('NOT_FOUND', `No imported dataset is named "${name}" in ${datasetsDir(location)}. List them with: runboard datasets`);
+  }
+  io.stdout.write(`Deleted dataset "${name}". Runs trained on it keep their results.\n`);
+  return EXIT.ok;
+}
+
+/**
+ * Adds `runboard datasets [--json]`, `runboard datasets import FILE.csv --name NAME [--label COLUMN] [--json]` and
+ * `runboard datasets delete NAME`, each with `--db PATH`. None opens the database. Errors are AppErrors, which the
+ * program prints and turns into exit status 2; a cancelled import exits 130.
+ */
+export function registerDatasetsCommand(program: Command, io: CliIo, result: { code: number }): void {
+  const datasets = program
+    .command('datasets')
+    .description('list the datasets (built-in, synthetic, imported); import a CSV file or delete an imported dataset')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print a JSON array')
+    .action((flags: ListFlags) => {
+      result.code = listCommand(flags, io);
+    });
+
+  // Commander may hand `--db` and `--json` typed after a subcommand to the parent `datasets`: read both.
+  const inherited = (flags: ListFlags): ListFlags => {
+    const parent = datasets.opts<ListFlags>();
+    return { db: flags.db ?? parent.db, json: flags.json ?? parent.json };
+  };
+
+  datasets
+    .command('import')
+    .description('import a CSV file (header row, numeric features, a label column) as a dataset')
+    .argument('<file>', 'the CSV file (UTF-8, comma-separated)')
+    .requiredOption('--name <name>', 'the dataset name: letters, digits, - and _, starting with a letter')
+    .option('--label <column>', 'the label column, by its header (default: the last column)')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print the imported dataset as JSON')
+    .action(async (file: string, flags: ImportFlags) => {
+      result.code = await importCommand(file, { ...flags, ...inherited(flags) }, io);
+    });
+
+  datasets
+    .command('delete')
+    .description('delete an imported dataset')
+    .argument('<name>', 'the dataset name')
+    .option('--db <path>', DB_HELP)
+    .action((name: string, flags: ListFlags) => {
+      result.code = deleteCommand(name, inherited(flags), io);
+    });
+}

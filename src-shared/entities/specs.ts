@@ -1,0 +1,243 @@
+/**
+ * The small text specs that training options are written in, the same in the CLI, the New run form and the
+ * logged params: `--init uniform:0,1`, `--lr-schedule step:10,0.5`, `--augment shift=1,noise=0.05`,
+ * `--early-stopping 5:0.001`, `--freeze 0,1`, `--dataset spirals:n=600,noise=0.2`. Each parser returns the
+ * structured value or a message that says what is wrong.
+ */
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = <T>(message: string): Parsed<T> => ({ ok: false, message });
+
+function numbers(text: string): number[] | null {
+  if (text.trim() === '') return [];
+  const values = text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
+  return values.every(Number.isFinite) ? values : null;
+}
+
+// ---------------------------------------------------------------- initialisers
+
+export const INITIALISERS = ['glorot-uniform', 'glorot-normal', 'he-uniform', 'he-normal', 'uniform', 'normal', 'zeros', 'constant'] as const;
+export type InitName = (typeof INITIALISERS)[number];
+/**
+ * `uniform` draws from [a, b) (default [0, 1), as `nn.init.uniform_`), `normal` from N(mean, std) (default 0, 1),
+ * `constant` fills with a value (default 0); the Glorot and He initialisers take no arguments.
+ */
+export type InitSpec =
+  | { name: 'uniform'; low: number; high: number }
+  | { name: 'normal'; mean: number; std: number }
+  | { name: 'constant'; value: number }
+  | { name: Exclude<InitName, 'uniform' | 'normal' | 'constant'> };
+
+export function parseInit(text: string): Parsed<InitSpec> {
+  const [rawName = '', rawArgs, ...rest] = text.trim().split(':');
+  const name = rawName.trim().toLowerCase();
+  if (rest.length > 0) return fail(`"${text}" has more than one ":"; write NAME or NAME:a,b`);
+  if (!(INITIALISERS as readonly string[]).includes(name)) return fail(`unknown initialiser "${rawName}"; one of ${INITIALISERS.join(', ')}`);
+  const args = rawArgs === undefined ? [] : numbers(rawArgs);
+  if (args === null) return fail(`"${rawArgs}" is not a list of numbers (write ${name}:a,b)`);
+  switch (name) {
+    case 'uniform': {
+      if (args.length !== 0 && args.length !== 2) return fail('uniform takes a range: uniform:LOW,HIGH (default 0,1)');
+      const [low = 0, high = 1] = args;
+      if (!(low < high)) return fail(`uniform:${low},${high} is an empty range: LOW must be below HIGH`);
+      return ok({ name, low, high });
+    }
+    case 'normal': {
+      if (args.length > 2) return fail('normal takes at most a mean and a standard deviation: normal:MEAN,STD');
+      const [mean = 0, std = 1] = args;
+      if (!(std > 0)) return fail(`normal needs a standard deviation above 0, not ${std}`);
+      return ok({ name, mean, std });
+    }
+    case 'constant': {
+      if (args.length > 1) return fail('constant takes one value: constant:VALUE');
+      return ok({ name, value: args[0] ?? 0 });
+    }
+    default:
+      if (args.length > 0) return fail(`${name} takes no arguments`);
+      return ok({ name: name as Exclude<InitName, 'uniform' | 'normal' | 'constant'> });
+  }
+}
+
+// ---------------------------------------------------------------- learning-rate schedules
+
+/** `constant`; `step:EVERY,GAMMA` multiplies the rate by GAMMA every EVERY epochs; `cosine` anneals to 0 over the run. */
+export type LrSchedule = { kind: 'constant' } | { kind: 'step'; every: number; gamma: number } | { kind: 'cosine' };
+
+export function parseLrSchedule(text: string): Parsed<LrSchedule> {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === 'constant') return ok({ kind: 'constant' });
+  if (trimmed === 'cosine') return ok({ kind: 'cosine' });
+  if (trimmed.startsWith('step:')) {
+    const args = numbers(trimmed.slice(5));
+    if (!args || args.length !== 2) return fail('step needs EVERY,GAMMA, e.g. step:10,0.5');
+    const [every, gamma] = args as [number, number];
+    if (!Number.isInteger(every) || every < 1) return fail(`step: EVERY must be a whole number of epochs from 1, not ${every}`);
+    if (!(gamma > 0 && gamma <= 1)) return fail(`step: GAMMA must be in (0, 1], not ${gamma}`);
+    return ok({ kind: 'step', every, gamma });
+  }
+  return fail(`unknown schedule "${text}"; one of constant, step:EVERY,GAMMA, cosine`);
+}
+
+/**
+ * The learning rate of an epoch (counted from 1). Cosine follows PyTorch's CosineAnnealingLR with
+ * T_max = epochs and eta_min = 0, evaluated at the start of each epoch.
+ */
+export function learningRateAt(schedule: LrSchedule, baseLr: number, epoch: number, epochs: number): number {
+  switch (schedule.kind) {
+    case 'constant':
+      return baseLr;
+    case 'step':
+      return baseLr * schedule.gamma ** Math.floor((epoch - 1) / schedule.every);
+    case 'cosine':
+      return (baseLr * (1 + Math.cos((Math.PI * (epoch - 1)) / Math.max(1, epochs)))) / 2;
+  }
+}
+
+// ---------------------------------------------------------------- augmentation
+
+/**
+ * On-the-fly augmentation of training samples, fresh every epoch. For images: `shift` (pixels, up to 3, in each
+ * direction), `rotate` (degrees, up to 45, either way), `noise` (standard deviation of added Gaussian noise, in
+ * units of the scaled inputs). Tabular data takes `noise` only.
+ */
+export interface Augmentation {
+  shift: number;
+  rotate: number;
+  noise: number;
+}
+export const NO_AUGMENTATION: Augmentation = { shift: 0, rotate: 0, noise: 0 };
+
+export function parseAugment(text: string): Parsed<Augmentation> {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === 'none' || trimmed === '') return ok({ ...NO_AUGMENTATION });
+  const out = { ...NO_AUGMENTATION };
+  const seen = new Set<string>();
+  for (const part of trimmed.split(',')) {
+    const [key = '', raw, ...rest] = part.split('=').map((s) => s.trim());
+    if (raw === undefined || rest.length > 0) return fail(`"${part}" should be KEY=VALUE (shift=1, rotate=10, noise=0.05)`);
+    if (seen.has(key)) return fail(`${key} is given twice`);
+    seen.add(key);
+    const value = raw === '' ? NaN : Number(raw);
+    if (!Number.isFinite(value)) return fail(`${key}=${raw}: not a number`);
+    if (key === 'shift') {
+      if (!Number.isInteger(value) || value < 0 || value > 3) return fail(`shift must be a whole number of pixels from 0 to 3, not ${raw}`);
+      out.shift = value;
+    } else if (key === 'rotate') {
+      if (value < 0 || value > 45) return fail(`rotate must be from 0 to 45 degrees, not ${raw}`);
+      out.rotate = value;
+    } else if (key === 'noise') {
+      if (value < 0 || value > 1) return fail(`noise must be from 0 to 1, not ${raw}`);
+      out.noise = value;
+    } else {
+      return fail(`unknown augmentation "${key}"; one of shift, rotate, noise`);
+    }
+  }
+  return ok(out);
+}
+
+export function isAugmenting(a: Augmentation): boolean {
+  return a.shift > 0 || a.rotate > 0 || a.noise > 0;
+}
+
+// ---------------------------------------------------------------- early stopping
+
+/** Stop when validation loss has not improved by more than `minDelta` for `patience` epochs; restore the best weights. */
+export type EarlyStopping = { patience: number; minDelta: number } | null;
+
+export function parseEarlyStopping(text: string): Parsed<EarlyStopping> {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === 'off' || trimmed === '') return ok(null);
+  const [rawPatience = '', rawDelta, ...rest] = trimmed.split(':');
+  if (rest.length > 0) return fail('write PATIENCE or PATIENCE:MIN_DELTA, e.g. 5:0.001');
+  const patience = Number(rawPatience);
+  if (!Number.isInteger(patience) || patience < 1) return fail(`patience must be a whole number of epochs from 1, not "${rawPatience}"`);
+  const minDelta = rawDelta === undefined ? 0 : rawDelta.trim() === '' ? NaN : Number(rawDelta);
+  if (!Number.isFinite(minDelta) || minDelta < 0) return fail(`min delta must be a number from 0, not "${rawDelta}"`);
+  return ok({ patience, minDelta });
+}
+
+// ---------------------------------------------------------------- frozen layers
+
+/**
+ * Layers whose weights do not train. Indices count the model's dense layers from the input: hidden layers
+ * 0..H-1, then the output layer H. `all-but-last` freezes every hidden layer.
+ */
+export type FreezeSpec = { kind: 'none' } | { kind: 'all-but-last' } | { kind: 'layers'; indices: number[] };
+
+export function parseFreeze(text: string): Parsed<FreezeSpec> {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === 'none' || trimmed === '') return ok({ kind: 'none' });
+  if (trimmed === 'all-but-last') return ok({ kind: 'all-but-last' });
+  const indices = numbers(trimmed);
+  if (!indices || indices.length === 0 || indices.some((i) => !Number.isInteger(i) || i < 0)) {
+    return fail(`"${text}" is not a list of layer indices (0 is the first hidden layer) or all-but-last`);
+  }
+  return ok({ kind: 'layers', indices: [...new Set(indices)].sort((a, b) => a - b) });
+}
+
+/** The dense-layer indices frozen in a model with `hiddenLayers` hidden layers (so `hiddenLayers + 1` dense layers). */
+export function frozenLayers(spec: FreezeSpec, hiddenLayers: number): Parsed<number[]> {
+  if (spec.kind === 'none') return ok([]);
+  const all = Array.from({ length: hiddenLayers }, (_, i) => i);
+  const indices = spec.kind === 'all-but-last' ? all : spec.indices;
+  const missing = indices.filter((i) => i > hiddenLayers);
+  if (missing.length > 0) {
+    return fail(`layer ${missing.join(', ')} does not exist: the model has hidden layers 0..${hiddenLayers - 1} and the output layer ${hiddenLayers}`);
+  }
+  if (indices.length === hiddenLayers + 1) return fail('every layer would be frozen: nothing would be left to train');
+  return ok(indices);
+}
+
+// ---------------------------------------------------------------- datasets
+
+export const SYNTHETIC_DATASETS = ['spirals', 'moons', 'blobs'] as const;
+export type SyntheticName = (typeof SYNTHETIC_DATASETS)[number];
+
+/** A generated dataset: `n` points in 2-D, `classes` classes (moons: always 2), Gaussian `noise`, its own `seed`. */
+export interface SyntheticSpec {
+  name: SyntheticName;
+  n: number;
+  classes: number;
+  noise: number;
+  seed: number;
+}
+
+export const SYNTHETIC_DEFAULTS: Record<SyntheticName, Omit<SyntheticSpec, 'name'>> = {
+  spirals: { n: 600, classes: 3, noise: 0.2, seed: 0 },
+  moons: { n: 500, classes: 2, noise: 0.15, seed: 0 },
+  blobs: { n: 500, classes: 3, noise: 1, seed: 0 },
+};
+
+/** Parses `spirals`, `moons:n=800,noise=0.1`, `blobs:classes=4,seed=3`; returns null for a name that is not synthetic. */
+export function parseSyntheticDataset(text: string): Parsed<SyntheticSpec> | null {
+  const [rawName = '', rawOptions, ...rest] = text.trim().split(':');
+  const name = rawName.trim().toLowerCase();
+  if (!(SYNTHETIC_DATASETS as readonly string[]).includes(name)) return null;
+  const spec: SyntheticSpec = { name: name as SyntheticName, ...SYNTHETIC_DEFAULTS[name as SyntheticName] };
+  if (rest.length > 0) return fail(`write ${name} or ${name}:n=600,noise=0.2`);
+  if (rawOptions !== undefined && rawOptions.trim() !== '') {
+    for (const part of rawOptions.split(',')) {
+      const [key = '', raw = '', ...more] = part.split('=').map((s) => s.trim());
+      const value = raw === '' ? NaN : Number(raw);
+      if (more.length > 0 || !Number.isFinite(value)) return fail(`"${part}" should be KEY=NUMBER (n, classes, noise, seed)`);
+      if (key === 'n') {
+        if (!Number.isInteger(value) || value < 10 || value > 100_000) return fail(`n must be a whole number from 10 to 100000, not ${raw}`);
+        spec.n = value;
+      } else if (key === 'classes') {
+        if (!Number.isInteger(value) || value < 2 || value > 10) return fail(`classes must be a whole number from 2 to 10, not ${raw}`);
+        if (name === 'moons' && value !== 2) return fail('moons always has 2 classes');
+        spec.classes = value;
+      } else if (key === 'noise') {
+        if (value < 0 || value > 10) return fail(`noise must be from 0 to 10, not ${raw}`);
+        spec.noise = value;
+      } else if (key === 'seed') {
+        if (!Number.isInteger(value) || value < 0) return fail(`seed must be a whole number from 0, not ${raw}`);
+        spec.seed = value;
+      } else {
+        return fail(`unknown option "${key}" for ${name}; one of n, classes, noise, seed`);
+      }
+    }
+  }
+  return ok(spec);
+}
