@@ -14,6 +14,15 @@ export interface ChartSeries {
   points: readonly ChartPoint[];
   /** Dashed lines mark training curves next to solid validation ones. */
   dashed?: boolean;
+  /** Drawn as marked points without a line (values logged once, such as test_loss). */
+  pointsOnly?: boolean;
+}
+
+/** A vertical line across a chart at one x value (an epoch), labelled: `overfitting from epoch 12`. */
+export interface ChartMarker {
+  x: number;
+  label: string;
+  color: string;
 }
 
 /** Ten colours that stay apart on white (Tableau 10), for one line per run. */

@@ -27,8 +27,13 @@ export function metricToSortValue(value: MetricValue | undefined): number | null
   return metricToChartValue(value);
 }
 
+/**
+ * A param as text. Lists arrive comma-joined (`hidden = "256,128"`, `dropout = "0.5,0.2"`) and are shown with a
+ * space after each comma; booleans as `true` / `false`.
+ */
 export function formatParam(value: ParamValue | undefined): string {
   if (value === undefined || value === null || value === '') return NONE;
+  if (typeof value === 'string' && /^-?[\d.e+-]+(,-?[\d.e+-]+)+$/i.test(value)) return value.split(',').join(', ');
   return String(value);
 }
 

@@ -1,17 +1,41 @@
 import type { FieldError } from '../../src-shared/api/errors';
 import { toFieldErrors } from '../../src-shared/api/validation';
+import { parseSyntheticDataset } from '../../src-shared/entities/specs';
 import type { ParamValue, TrainConfigInput } from '../../src-shared/entities/train-config';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
+import type { NewRunMode } from './routes';
 
 /** The New run form's fields: the contract's `runs/start` input names, as the user types them. */
 export const FORM_FIELDS = Object.keys(trainConfigSchema.shape) as (keyof typeof trainConfigSchema.shape)[];
 export type FormField = (typeof FORM_FIELDS)[number];
+/** Every value as the user typed it; the two booleans are `"true"` or `"false"`. */
 export type FormValues = Record<FormField, string>;
 /** One message per field, plus `form` for errors that name no field of the form. */
 export type FormErrors = Partial<Record<FormField | 'form', string>>;
 
-const NUMBER_FIELDS = ['dropout', 'lr', 'momentum', 'batch_size', 'epochs', 'seed', 'val_split'] as const;
+/** What a submit starts: a training run, or the sanity check that overfits one batch (`overfit_batch` set). */
+export type SubmitMode = 'train' | 'sanity';
+
+const NUMBER_FIELDS = ['lr', 'momentum', 'weight_decay', 'batch_size', 'epochs', 'seed', 'val_split', 'test_split', 'from_run'] as const;
+const BOOLEAN_FIELDS = ['nesterov', 'standardize'] as const;
+/** Text specs checked by their parsers (specs.ts); empty text means the default. */
+const SPEC_FIELDS = ['init', 'bias_init', 'lr_schedule', 'augment', 'early_stopping', 'freeze'] as const;
 const OPTIONAL_TEXT_FIELDS = ['name', 'experiment'] as const;
+
+/** Fields in the collapsed "advanced" part of the form (it opens by itself when one of them has an error). */
+export const ADVANCED_FIELDS: readonly FormField[] = [
+  'test_split',
+  'standardize',
+  'augment',
+  'init',
+  'bias_init',
+  'nesterov',
+  'weight_decay',
+  'lr_schedule',
+  'early_stopping',
+  'from_run',
+  'freeze',
+];
 
 /** The schema's defaults, as the form shows them. */
 export function defaultFormValues(): FormValues {
@@ -20,38 +44,62 @@ export function defaultFormValues(): FormValues {
     dataset: '',
     hidden: defaults.hidden.join(','),
     activation: defaults.activation,
-    dropout: String(defaults.dropout),
+    init: defaults.init,
+    bias_init: defaults.bias_init,
+    dropout: Array.isArray(defaults.dropout) ? defaults.dropout.join(',') : String(defaults.dropout),
     optimizer: defaults.optimizer,
     lr: String(defaults.lr),
     momentum: String(defaults.momentum),
+    nesterov: String(defaults.nesterov),
+    weight_decay: String(defaults.weight_decay),
+    lr_schedule: defaults.lr_schedule,
     batch_size: String(defaults.batch_size),
     epochs: String(defaults.epochs),
     seed: '',
     val_split: String(defaults.val_split),
+    test_split: String(defaults.test_split),
+    standardize: String(defaults.standardize),
+    augment: defaults.augment,
+    early_stopping: defaults.early_stopping,
+    overfit_batch: '1',
+    from_run: '',
+    freeze: defaults.freeze,
     backend: defaults.backend,
     name: '',
     experiment: defaults.experiment,
   };
 }
 
-/** Form values from another run's params (for "Clone"), falling back to the defaults for what it lacks. */
-export function formValuesFromParams(params: Record<string, ParamValue>, experiment: string): FormValues {
+/**
+ * Form values from another run's params, falling back to the defaults for what it lacks. `clone` trains with a new
+ * seed; `scale-up` keeps everything, the seed too (Start run never sends `overfit_batch`, so it trains on the whole
+ * training set); `finetune` starts from the run's weights with its hidden layers frozen, with the same seed.
+ */
+export function formValuesFromParams(params: Record<string, ParamValue>, experiment: string, mode: NewRunMode = 'clone', runId?: number): FormValues {
   const values = defaultFormValues();
   for (const field of FORM_FIELDS) {
     const value = params[field];
     if (value !== undefined && value !== null) values[field] = String(value);
   }
   values.experiment = experiment;
-  // A clone trains with a new seed unless the user types one.
-  values.seed = '';
+  // A clone draws a new seed. A scale-up keeps it; so does a fine-tuning on the same data, so that the split (seeded)
+  // keeps the parent's validation and test samples out of training.
+  if (mode === 'clone') values.seed = '';
+  if (mode === 'finetune' && runId !== undefined) {
+    values.from_run = String(runId);
+    values.freeze = 'all-but-last';
+  }
   return values;
 }
 
 /** `"256, 128"` -> `[256, 128]`; an empty text is no hidden layer. Non-numbers become NaN for the schema to name. */
-function parseHidden(text: string): number[] {
+function parseList(text: string): number[] {
   const trimmed = text.trim();
   if (trimmed === '') return [];
-  return trimmed.split(/[\s,]+/).filter((part) => part !== '').map(Number);
+  return trimmed
+    .split(/[\s,]+/)
+    .filter((part) => part !== '')
+    .map(Number);
 }
 
 function parseNumber(text: string): number | undefined {
@@ -59,20 +107,33 @@ function parseNumber(text: string): number | undefined {
   return trimmed === '' ? undefined : Number(trimmed);
 }
 
+/** `0.2` is one rate for every hidden layer, `0.5, 0.2` one per layer. */
+function parseDropout(text: string): number | number[] | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  return /[\s,]/.test(trimmed) ? parseList(trimmed) : Number(trimmed);
+}
+
 /**
- * The `runs/start` input the form describes. Empty number fields are left out so the schema's default applies;
- * text that is not a number is passed as NaN, so the schema's own message ("lr must be a number") is shown.
+ * The `runs/start` input the form describes. Empty fields are left out so the schema's default applies; text that
+ * is not a number is passed as NaN, so the schema's own message ("lr must be a number") is shown. `overfit_batch`
+ * is sent only by the sanity check, and `nesterov` only with SGD (the only optimizer that has it).
  */
-export function toTrainConfig(values: FormValues): TrainConfigInput {
+export function toTrainConfig(values: FormValues, mode: SubmitMode = 'train'): TrainConfigInput {
   const config: Record<string, unknown> = {
-    dataset: values.dataset === '' ? undefined : values.dataset,
-    hidden: parseHidden(values.hidden),
+    dataset: values.dataset.trim() === '' ? undefined : values.dataset.trim(),
+    hidden: parseList(values.hidden),
     activation: values.activation,
+    dropout: parseDropout(values.dropout),
     optimizer: values.optimizer,
     backend: values.backend,
   };
   for (const field of NUMBER_FIELDS) config[field] = parseNumber(values[field]);
+  for (const field of BOOLEAN_FIELDS) config[field] = values[field] === 'true';
+  for (const field of SPEC_FIELDS) config[field] = values[field].trim() === '' ? undefined : values[field].trim();
   for (const field of OPTIONAL_TEXT_FIELDS) config[field] = values[field].trim() === '' ? undefined : values[field];
+  if (values.optimizer !== 'sgd') config.nesterov = undefined;
+  if (mode === 'sanity') config.overfit_batch = parseNumber(values.overfit_batch) ?? NaN;
   for (const key of Object.keys(config)) if (config[key] === undefined) delete config[key];
   return config as TrainConfigInput;
 }
@@ -93,8 +154,11 @@ export function groupFieldErrors(fields: readonly FieldError[]): FormErrors {
   return errors;
 }
 
-/** Client-side validation with the very schema the host applies to `runs/start`. */
+/** Client-side validation with the very schema the host applies to `runs/start`, plus the synthetic dataset spec. */
 export function validateTrainConfig(config: TrainConfigInput): FormErrors {
   const result = trainConfigSchema.strict().safeParse(config);
-  return result.success ? {} : groupFieldErrors(toFieldErrors(result.error));
+  const errors = result.success ? {} : groupFieldErrors(toFieldErrors(result.error));
+  const synthetic = typeof config.dataset === 'string' ? parseSyntheticDataset(config.dataset) : null;
+  if (synthetic && !synthetic.ok && !errors.dataset) errors.dataset = `dataset: ${synthetic.message}`;
+  return errors;
 }

@@ -1,11 +1,72 @@
 import type { BackendStatus } from '../../src-shared/api/contract';
 import type { DatasetInfo } from '../../src-shared/entities/dataset';
-import { ACTIVATIONS, BACKENDS, OPTIMIZERS } from '../../src-shared/entities/train-config';
+import { INITIALISERS, SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS } from '../../src-shared/entities/specs';
+import { ACTIVATIONS, BACKENDS, OPTIMIZERS, type OptimizerName } from '../../src-shared/entities/train-config';
 import type { SelectOption } from './select-option';
 
 export const ACTIVATION_OPTIONS: readonly SelectOption[] = ACTIVATIONS.map((a) => ({ value: a, label: a }));
 
-export const OPTIMIZER_OPTIONS: readonly SelectOption[] = OPTIMIZERS.map((o) => ({ value: o, label: o === 'sgd' ? 'SGD (with momentum)' : 'Adam' }));
+const OPTIMIZER_LABELS: Record<OptimizerName, string> = {
+  sgd: 'SGD',
+  adam: 'Adam',
+  adamw: 'AdamW (decoupled decay)',
+  rmsprop: 'RMSprop',
+};
+export const OPTIMIZER_OPTIONS: readonly SelectOption[] = OPTIMIZERS.map((o) => ({ value: o, label: OPTIMIZER_LABELS[o] }));
+
+/** Typical values offered under the text-spec fields (any other valid spec may be typed). */
+export const SPEC_SUGGESTIONS = {
+  init: [...INITIALISERS.filter((name) => name !== 'uniform' && name !== 'normal'), 'uniform:0,1', 'uniform:-0.05,0.05', 'normal:0,0.01'],
+  bias_init: ['zeros', 'constant:0.1', 'normal:0,0.01'],
+  lr_schedule: ['constant', 'step:10,0.5', 'cosine'],
+  augment: ['none', 'shift=1', 'shift=1,rotate=10', 'shift=1,rotate=10,noise=0.05', 'noise=0.1'],
+  early_stopping: ['off', '5', '5:0.001', '10'],
+  freeze: ['none', 'all-but-last', '0', '0,1'],
+} as const satisfies Record<string, readonly string[]>;
+
+export function suggestionOptions(values: readonly string[]): SelectOption[] {
+  return values.map((value) => ({ value, label: value }));
+}
+
+/** A generated dataset's catalogue entry when the host does not list it (yet), from its defaults. */
+function syntheticInfo(name: (typeof SYNTHETIC_DATASETS)[number]): DatasetInfo {
+  const defaults = SYNTHETIC_DEFAULTS[name];
+  const classes = name === 'moons' ? 2 : defaults.classes;
+  return {
+    name,
+    title: name,
+    description: `Generated 2-D ${name}, seeded; options n, classes, noise, seed.`,
+    kind: 'tabular',
+    rows: defaults.n,
+    features: 2,
+    classes: Array.from({ length: classes }, (_, i) => String(i)),
+    image_shape: null,
+    source: 'generated',
+    builtin: true,
+    origin: 'synthetic',
+  };
+}
+
+/** The catalogue with every synthetic dataset in it, whether or not the host listed it. */
+export function withSyntheticDatasets(datasets: readonly DatasetInfo[]): DatasetInfo[] {
+  const missing = SYNTHETIC_DATASETS.filter((name) => !datasets.some((d) => d.name === name)).map(syntheticInfo);
+  return [...datasets, ...missing];
+}
+
+export interface DatasetGroup {
+  label: string;
+  options: SelectOption[];
+}
+
+/** The dataset picker's choices, grouped: built-in, generated (with options), imported from CSV. */
+export function datasetGroups(datasets: readonly DatasetInfo[]): DatasetGroup[] {
+  const groups: DatasetGroup[] = [
+    { label: 'Built-in', options: datasetOptions(datasets.filter((d) => d.origin === 'builtin')) },
+    { label: 'Generated', options: datasetOptions(datasets.filter((d) => d.origin === 'synthetic')) },
+    { label: 'Imported', options: datasetOptions(datasets.filter((d) => d.origin === 'imported')) },
+  ];
+  return groups.filter((group) => group.options.length > 0);
+}
 
 /** `iris — 150 rows · 4 features · 3 classes` */
 export function datasetLabel(dataset: DatasetInfo): string {

@@ -1,7 +1,18 @@
+/**
+ * How the New run form starts from another run: `clone` (same params, a new seed), `finetune` (from its weights,
+ * hidden layers frozen), `scale-up` (a sanity run's config on the full training set, same seed).
+ */
+export const NEW_RUN_MODES = ['clone', 'finetune', 'scale-up'] as const;
+export type NewRunMode = (typeof NEW_RUN_MODES)[number];
+
+function parseMode(text: string | null): NewRunMode {
+  return (NEW_RUN_MODES as readonly (string | null)[]).includes(text) ? (text as NewRunMode) : 'clone';
+}
+
 /** The views the hash router knows. Run ids are positive integers. */
 export type Route =
   | { name: 'runs' }
-  | { name: 'new'; fromRunId: number | null }
+  | { name: 'new'; fromRunId: number | null; mode: NewRunMode }
   | { name: 'run'; runId: number }
   | { name: 'compare'; runIds: number[] }
   | { name: 'not-found'; hash: string };
@@ -23,14 +34,14 @@ export function parseRunIds(text: string | null): number[] {
   return ids;
 }
 
-/** `#/runs`, `#/new?from=3`, `#/runs/12`, `#/compare?ids=1,2,3`; an empty hash is the runs table. */
+/** `#/runs`, `#/new?from=3&mode=finetune`, `#/runs/12`, `#/compare?ids=1,2,3`; an empty hash is the runs table. */
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, '');
   const [path = '', query = ''] = raw.split('?', 2);
   const params = new URLSearchParams(query);
   const segments = path.split('/').filter((s) => s.length > 0);
   if (segments.length === 0 || (segments.length === 1 && segments[0] === 'runs')) return { name: 'runs' };
-  if (segments.length === 1 && segments[0] === 'new') return { name: 'new', fromRunId: parseRunId(params.get('from')) };
+  if (segments.length === 1 && segments[0] === 'new') return { name: 'new', fromRunId: parseRunId(params.get('from')), mode: parseMode(params.get('mode')) };
   if (segments.length === 1 && segments[0] === 'compare') return { name: 'compare', runIds: parseRunIds(params.get('ids')) };
   if (segments.length === 2 && segments[0] === 'runs') {
     const runId = parseRunId(segments[1]);
@@ -44,7 +55,8 @@ export function routeHref(route: Exclude<Route, { name: 'not-found' }>): string 
     case 'runs':
       return '#/runs';
     case 'new':
-      return route.fromRunId === null ? '#/new' : `#/new?from=${route.fromRunId}`;
+      if (route.fromRunId === null) return '#/new';
+      return route.mode === 'clone' ? `#/new?from=${route.fromRunId}` : `#/new?from=${route.fromRunId}&mode=${route.mode}`;
     case 'run':
       return `#/runs/${route.runId}`;
     case 'compare':

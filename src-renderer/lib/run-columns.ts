@@ -1,7 +1,8 @@
 import { RUN_STATUSES, type RunSummary } from '../../src-shared/entities/run';
 import { metricToSortValue } from './format';
+import { runGap } from './outcome';
 
-export type ColumnKind = 'id' | 'name' | 'status' | 'experiment' | 'param' | 'metric' | 'best' | 'duration' | 'backend' | 'created';
+export type ColumnKind = 'id' | 'name' | 'status' | 'experiment' | 'param' | 'metric' | 'best' | 'gap' | 'duration' | 'backend' | 'created';
 
 /** One column of the runs table: what it shows (`kind` + `key`) and how it sorts. */
 export interface RunColumn {
@@ -39,7 +40,7 @@ const metric = (key: string, label: string, width: number): RunColumn => ({
 export const RUN_COLUMNS: readonly RunColumn[] = [
   { id: 'run_id', label: '#', title: 'run id', kind: 'id', key: 'run_id', numeric: true, width: 44 },
   { id: 'name', label: 'name', title: 'run name', kind: 'name', key: 'name', numeric: false, width: 130 },
-  { id: 'status', label: 'status', title: 'status (and progress while running)', kind: 'status', key: 'status', numeric: false, width: 96 },
+  { id: 'status', label: 'status', title: 'status (and progress while running); sanity checks are marked', kind: 'status', key: 'status', numeric: false, width: 142 },
   { id: 'experiment', label: 'experiment', title: 'experiment', kind: 'experiment', key: 'experiment', numeric: false, width: 88 },
   param('dataset', 'dataset', false, 72),
   param('hidden', 'hidden', false, 72),
@@ -51,11 +52,33 @@ export const RUN_COLUMNS: readonly RunColumn[] = [
   metric('val_accuracy', 'val_acc', 70),
   metric('val_loss', 'val_loss', 70),
   metric('train_loss', 'train_loss', 80),
+  {
+    id: 'gap',
+    label: 'gap',
+    title: 'generalization gap: final train_accuracy − val_accuracy (large: overfitting)',
+    kind: 'gap',
+    key: 'gap',
+    numeric: true,
+    width: 72,
+  },
   { id: 'best:val_accuracy', label: 'best val_acc', title: 'best val_accuracy over all epochs', kind: 'best', key: 'val_accuracy', numeric: true, width: 96 },
   { id: 'duration', label: 'duration', title: 'training time', kind: 'duration', key: 'duration_s', numeric: true, width: 74 },
   { id: 'backend', label: 'backend', title: 'backend the run trained on', kind: 'backend', key: 'backend', numeric: false, width: 64 },
   { id: 'created', label: 'created', title: 'when the run was created', kind: 'created', key: 'created_at', numeric: true, width: 104 },
 ];
+
+/** Shown only when some run has it: the test split is optional. */
+const TEST_ACCURACY_COLUMN: RunColumn = { ...metric('test_accuracy', 'test_acc', 70), title: 'test_accuracy, evaluated once after training' };
+
+/** Every column a table can show, to look a sort column up by id. */
+export const ALL_COLUMNS: readonly RunColumn[] = [...RUN_COLUMNS, TEST_ACCURACY_COLUMN];
+
+/** The columns for these runs: `test_acc` after `val_loss` when any run was evaluated on a test split. */
+export function columnsFor(runs: readonly RunSummary[]): readonly RunColumn[] {
+  if (!runs.some((run) => 'test_accuracy' in run.metrics)) return RUN_COLUMNS;
+  const at = RUN_COLUMNS.findIndex((c) => c.id === 'metric:val_loss') + 1;
+  return [...RUN_COLUMNS.slice(0, at), TEST_ACCURACY_COLUMN, ...RUN_COLUMNS.slice(at)];
+}
 
 type SortKey = string | number | null;
 
@@ -78,6 +101,8 @@ function sortKey(run: RunSummary, column: RunColumn): SortKey {
       return metricToSortValue(run.metrics[column.key]);
     case 'best':
       return metricToSortValue(run.best[column.key]);
+    case 'gap':
+      return runGap(run);
     case 'duration':
       return run.duration_s;
     case 'backend':

@@ -1,4 +1,4 @@
-import type { MethodOutput } from '../../../src-shared/api/contract';
+import type { MethodInput, MethodOutput } from '../../../src-shared/api/contract';
 import type { DatasetInfo } from '../../../src-shared/entities/dataset';
 import type { ApiClient } from '../api/api-client';
 import { ApiCallError, errorMessage } from '../api/api-call-error';
@@ -51,6 +51,29 @@ export class Catalog {
     this.#unauthorized = failed?.status === 'rejected' && failed.reason instanceof ApiCallError && failed.reason.code === 'UNAUTHORIZED';
     if (this.#unauthorized) return;
     await this.loadExperiments();
+  }
+
+  /** Reads the dataset catalogue again (after an import or a delete). */
+  async loadDatasets(): Promise<void> {
+    try {
+      this.#datasets = await this.#client.call('datasets/list', {});
+    } catch (error) {
+      this.#error = errorMessage(error);
+    }
+  }
+
+  /** Imports a CSV as a dataset; rejects with the host's error (its message names the line and column). */
+  async importDataset(input: MethodInput<'datasets/import'>): Promise<DatasetInfo> {
+    const info = await this.#client.call('datasets/import', input);
+    await this.loadDatasets();
+    if (!this.#datasets.some((d) => d.name === info.name)) this.#datasets = [...this.#datasets, info];
+    return info;
+  }
+
+  async deleteDataset(name: string): Promise<void> {
+    await this.#client.call('datasets/delete', { name });
+    this.#datasets = this.#datasets.filter((d) => d.name !== name);
+    await this.loadDatasets();
   }
 
   async loadExperiments(): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type FormErrors,
   type FormField,
   type FormValues,
+  type SubmitMode,
 } from '../new-run-fields';
 
 /**
@@ -19,18 +20,25 @@ export class NewRunForm {
   #values = $state<FormValues>(defaultFormValues());
   #touched = new SvelteSet<FormField>();
   #submitTried = $state(false);
-  #submitting = $state(false);
+  #submitting = $state<SubmitMode | null>(null);
   #serverErrors = $state.raw<FormErrors>({});
-  #clientErrors = $derived(validateTrainConfig(toTrainConfig(this.#values)));
+  /** Checked as the sanity check sends it (with `overfit_batch`); a training run ignores that field's error. */
+  #clientErrors = $derived(validateTrainConfig(toTrainConfig(this.#values, 'sanity')));
 
   get submitting(): boolean {
+    return this.#submitting !== null;
+  }
+  /** What is being started, while a submit is in flight. */
+  get submittingMode(): SubmitMode | null {
     return this.#submitting;
   }
   get values(): Readonly<FormValues> {
     return this.#values;
   }
-  get hasClientErrors(): boolean {
-    return Object.keys(this.#clientErrors).length > 0;
+
+  /** Whether the schema refuses what `mode` would send. */
+  hasClientErrors(mode: SubmitMode = 'train'): boolean {
+    return Object.keys(this.#clientErrors).some((field) => mode === 'sanity' || field !== 'overfit_batch');
   }
 
   value(field: FormField): string {
@@ -52,6 +60,7 @@ export class NewRunForm {
     const server = this.#serverErrors[field];
     if (server) return server;
     if (field === 'form') return undefined;
+    if (field === 'overfit_batch' && !this.#touched.has(field)) return undefined;
     return this.#submitTried || this.#touched.has(field) ? this.#clientErrors[field] : undefined;
   }
 
@@ -68,15 +77,19 @@ export class NewRunForm {
     if (this.#values.dataset === '') this.#values.dataset = name;
   }
 
-  /** Starts the run. Resolves with its id, or null when the input was refused (the errors are then shown). */
-  async submit(client: ApiClient): Promise<number | null> {
+  /**
+   * Starts the run, or with `sanity` the overfit-one-batch check of the same configuration. Resolves with its id,
+   * or null when the input was refused (the errors are then shown).
+   */
+  async submit(client: ApiClient, mode: SubmitMode = 'train'): Promise<number | null> {
     if (this.#submitting) return null;
     this.#submitTried = true;
-    if (this.hasClientErrors) return null;
-    this.#submitting = true;
+    if (mode === 'sanity') this.#touched.add('overfit_batch');
+    if (this.hasClientErrors(mode)) return null;
+    this.#submitting = mode;
     this.#serverErrors = {};
     try {
-      const { run_id } = await client.call('runs/start', toTrainConfig(this.#values));
+      const { run_id } = await client.call('runs/start', toTrainConfig(this.#values, mode));
       return run_id;
     } catch (error) {
       if (error instanceof ApiCallError && error.fields.length > 0) {
@@ -86,7 +99,7 @@ export class NewRunForm {
       }
       return null;
     } finally {
-      this.#submitting = false;
+      this.#submitting = null;
     }
   }
 }

@@ -1,10 +1,12 @@
 import { metricDirection, type RunSummary } from '../../../src-shared/entities/run';
-import { RUN_COLUMNS, sortRuns, type RunColumn, type SortDirection } from '../run-columns';
+import { ALL_COLUMNS, RUN_COLUMNS, sortRuns, type RunColumn, type SortDirection } from '../run-columns';
 
 /** The direction a column first sorts in: newest runs and best metrics at the top, text A to Z. */
 function firstDirection(column: RunColumn): SortDirection {
   if (column.kind === 'id' || column.kind === 'created') return 'desc';
   if (column.kind === 'metric' || column.kind === 'best') return metricDirection(column.key) === 'max' ? 'desc' : 'asc';
+  // The largest gap (the most overfitting run) first.
+  if (column.kind === 'gap') return 'desc';
   return 'asc';
 }
 
@@ -14,7 +16,7 @@ export class RunsTableState {
   #experiment = $state<string | null>(null);
   #columnId = $state('run_id');
   #direction = $state<SortDirection>('desc');
-  #column = $derived(RUN_COLUMNS.find((c) => c.id === this.#columnId) ?? (RUN_COLUMNS[0] as RunColumn));
+  #column = $derived(ALL_COLUMNS.find((c) => c.id === this.#columnId) ?? (RUN_COLUMNS[0] as RunColumn));
 
   get experiment(): string | null {
     return this.#experiment;
@@ -44,7 +46,7 @@ export class RunsTableState {
       this.#direction = this.#direction === 'asc' ? 'desc' : 'asc';
       return;
     }
-    const column = RUN_COLUMNS.find((c) => c.id === columnId);
+    const column = ALL_COLUMNS.find((c) => c.id === columnId);
     if (!column) return;
     this.#columnId = columnId;
     this.#direction = firstDirection(column);
