@@ -5,7 +5,7 @@
 import { DatasetCatalogue, loadTable } from '../src-main/datasets';
 import { loadBackend } from '../src-main/training/backends';
 import { gatherLabels, preprocessRows, stratifiedSplit } from '../src-main/training/data';
-import { Prng } from '../src-main/training/prng';
+import { Prng } from '../src-shared/prng';
 import { seedMathRandom } from '../src-main/training/run-training';
 
 const [dataset = 'digits', epochsText = '5', batchText = '32', hiddenText = '256,256', dropoutText = '0.2', backend = 'wasm'] = process.argv.slice(2);

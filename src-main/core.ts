@@ -5,6 +5,7 @@ import { createHandlers } from './api/handlers';
 import { DatasetCatalogue } from './datasets/catalogue';
 import { userDatasetsDir, type DbLocation } from './paths';
 import { SqliteStore } from './store/sqlite-store';
+import { SweepRunner } from './search/sweep-runner';
 import { TrainerHost } from './training/trainer-host';
 import { NodeWorkerLauncher, type WorkerLauncher } from './training/worker-launcher';
 
@@ -26,9 +27,10 @@ export interface Core {
   api: ApiHost;
   store: SqliteStore;
   trainer: TrainerHost;
+  sweeps: SweepRunner;
   datasets: DatasetCatalogue;
   dbPath: string;
-  /** Stops running runs (they end as `stopped`), waits for their last writes, and closes the database. */
+  /** Stops running sweeps and runs (they end as `stopped`), waits for their last writes, and closes the database. */
   dispose(): Promise<void>;
 }
 
@@ -47,17 +49,20 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     emit: (event) => events.emit(event),
     ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
   });
-  const service = new ApiService(createHandlers({ store, trainer, datasets, host: options.host }), events);
+  const sweeps = new SweepRunner({ store, trainer, datasets, emit: (event) => events.emit(event), subscribe: (listener) => events.subscribe(listener) });
+  const service = new ApiService(createHandlers({ store, trainer, sweeps, datasets, host: options.host }), events);
   let disposed = false;
   return {
     api: service,
     store,
     trainer,
+    sweeps,
     datasets,
     dbPath: store.path,
     async dispose() {
       if (disposed) return;
       disposed = true;
+      await sweeps.dispose();
       await trainer.dispose();
       store.close();
     },

@@ -5,21 +5,28 @@ import { isTerminal } from '../../src-shared/entities/run';
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import { exportRuns } from '../export';
 import { appVersion } from '../paths';
-import type { RunStore } from '../store/run-store';
+import type { SweepRunner } from '../search/sweep-runner';
+import type { SqliteStore } from '../store/sqlite-store';
 import { backendStatuses } from '../training/backend-status';
 import type { TrainerHost } from '../training/trainer-host';
 
 export type Handlers = { [M in Method]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> };
 
 export interface HandlerDeps {
-  store: RunStore;
+  store: SqliteStore;
   trainer: TrainerHost;
+  sweeps: SweepRunner;
   datasets: DatasetCatalogue;
   host: 'desktop' | 'serve' | 'cli';
 }
 
 /** The contract's handlers over the store and the trainer host. Input is already validated. */
-export function createHandlers({ store, trainer, datasets, host }: HandlerDeps): Handlers {
+export function createHandlers({ store, trainer, sweeps, datasets, host }: HandlerDeps): Handlers {
+  const requireSweep = (sweepId: number) => {
+    const sweep = store.sweeps.get(sweepId);
+    if (!sweep) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
+    return sweep;
+  };
   const requireRun = async (runId: number) => {
     const run = await store.getRun(runId);
     if (!run) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
@@ -57,6 +64,14 @@ export function createHandlers({ store, trainer, datasets, host }: HandlerDeps):
       await requireRun(input.run_id);
       return (await store.getArtifact(input.run_id, 'histograms')) as WeightHistograms | null;
     },
+    'sweeps/list': async () => store.sweeps.list(),
+    'sweeps/get': async (input) => requireSweep(input.sweep_id),
+    'sweeps/start': async (input) => ({ sweep_id: (await sweeps.start(input)).sweep_id }),
+    'sweeps/stop': async (input) => {
+      requireSweep(input.sweep_id);
+      return { stopping: sweeps.stop(input.sweep_id) };
+    },
+    'sweeps/resume': async (input) => ({ sweep_id: (await sweeps.resume(input.sweep_id)).sweep_id }),
     'runs/export': async (input) => exportRuns(store, input.format, { experiment: input.experiment, runIds: input.run_ids }),
   };
 }

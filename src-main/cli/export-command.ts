@@ -28,14 +28,17 @@ export function writeFileAtomically(path: string, content: string): void {
 }
 
 /** `runboard export`: the runs table as CSV or JSON, to a file or stdout. */
-export async function exportCommand(flags: { format?: string; out?: string; experiment?: string; db?: string }, io: CliIo): Promise<number> {
+export async function exportCommand(flags: { format?: string; out?: string; experiment?: string; sweep?: string; db?: string }, io: CliIo): Promise<number> {
   const format = (flags.format ?? 'csv') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) {
     throw new AppError('BAD_INPUT', `--format: unknown format "${flags.format}"; valid formats: ${EXPORT_FORMATS.join(', ')}.`, [{ field: '--format', message: 'unknown format' }]);
   }
+  const sweepId = flags.sweep === undefined ? undefined : Number(flags.sweep);
+  if (sweepId !== undefined && (!Number.isInteger(sweepId) || sweepId < 1)) throw new AppError('BAD_INPUT', `--sweep: "${flags.sweep}" is not a sweep id.`);
   const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
   try {
-    const table = await exportRuns(core.store, format, { experiment: flags.experiment });
+    if (sweepId !== undefined && !core.store.sweeps.get(sweepId)) throw new AppError('NOT_FOUND', `--sweep: sweep ${sweepId} does not exist (runboard sweeps lists them).`);
+    const table = await exportRuns(core.store, format, { experiment: flags.experiment, sweepId });
     if (flags.out) {
       writeFileAtomically(flags.out, table.content);
       io.stderr.write(`Exported ${table.rows} run(s) to ${resolve(flags.out)}\n`);

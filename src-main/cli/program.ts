@@ -10,23 +10,14 @@ import { exportCommand } from './export-command';
 import { EXIT, type CliIo } from './io';
 import { runsCommand } from './runs-command';
 import { serveCommand } from './serve-command';
+import { sweepCommand, sweepsCommand, type SweepFlags } from './sweep-command';
 import { trainCommand, type TrainFlags } from './train-command';
 
-const DB_HELP = 'database file (default: $RUNBOARD_DB, else ~/.local/share/runboard/runboard.db)';
+const DATASET_HELP = 'dataset: digits, iris, an imported one (runboard datasets), or spirals/moons/blobs with options like spirals:n=800,noise=0.1';
 
-/** Builds the `runboard` command tree. Each action stores its exit status in `result.code`. */
-export function buildProgram(io: CliIo, result: { code: number }): Command {
-  const program = new Command('runboard')
-    .description('Train small neural networks and track every run: params, per-epoch metrics, curves, exports.')
-    .version(appVersion(), '-v, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-
-  program
-    .command('train')
-    .description('train a model and log the run')
-    .requiredOption('--dataset <name>', 'dataset to train on (digits, iris)')
+/** The options that define training, shared by `train` and `sweep` (where they are the trials' fixed options). */
+export function addTrainingOptions(command: Command): Command {
+  return command
     .option('--epochs <n>', 'epochs (default 10)')
     .option('--batch-size <n>', 'batch size (default 32)')
     .option('--lr <x>', 'learning rate (default 0.01)')
@@ -40,7 +31,6 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--init <spec>', `weight initialiser: ${INITIALISERS.join(', ')}; uniform:LOW,HIGH, normal:MEAN,STD (default glorot-uniform)`)
     .option('--bias-init <spec>', 'bias initialiser, e.g. zeros, constant:0.1 (default zeros)')
     .option('--dropout <x>', 'dropout after each hidden activation, in [0, 1): one rate, or one per layer like 0.5,0.2 (default 0.2)')
-    .option('--seed <n>', 'seed for the split, shuffling, initialisation and dropout (default: random, recorded)')
     .option('--val-split <x>', 'fraction held out for validation, stratified (default 0.2)')
     .option('--test-split <x>', 'fraction held out as a test set, evaluated once after training (default 0: none)')
     .option('--standardize', 'standardise features with training-split statistics')
@@ -48,7 +38,27 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--early-stopping <spec>', 'PATIENCE[:MIN_DELTA] on validation loss; restores the best epoch (default off)')
     .option('--overfit-batch <n>', 'sanity check: train repeatedly on one fixed batch of n training samples')
     .option('--from-run <id>', "fine-tune: start from this run's weights (its hidden layers and activation are reused)")
-    .option('--freeze <layers>', 'layers that do not train: hidden layer indices like 0,1, or all-but-last')
+    .option('--freeze <layers>', 'layers that do not train: hidden layer indices like 0,1, or all-but-last');
+}
+
+const DB_HELP = 'database file (default: $RUNBOARD_DB, else ~/.local/share/runboard/runboard.db)';
+
+/** Builds the `runboard` command tree. Each action stores its exit status in `result.code`. */
+export function buildProgram(io: CliIo, result: { code: number }): Command {
+  const program = new Command('runboard')
+    .description('Train small neural networks and track every run: params, per-epoch metrics, curves, exports.')
+    .version(appVersion(), '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  addTrainingOptions(
+    program
+      .command('train')
+      .description('train a model and log the run')
+      .requiredOption('--dataset <name>', DATASET_HELP),
+  )
+    .option('--seed <n>', 'seed for the split, shuffling, initialisation and dropout (default: random, recorded)')
     .option('--backend <name>', `${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
     .option('--name <name>', 'run name (default <dataset>-<id>)')
     .option('--experiment <name>', 'experiment (default "default")')
@@ -74,8 +84,9 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .addOption(new Option('--format <format>', 'file format').choices([...EXPORT_FORMATS]).default('csv'))
     .option('--out <file>', 'write to this file (default: stdout)')
     .option('--experiment <name>', 'only this experiment')
+    .option('--sweep <id>', "only this sweep's trials (adds a trial column)")
     .option('--db <path>', DB_HELP)
-    .action(async (flags: { format?: string; out?: string; experiment?: string; db?: string }) => {
+    .action(async (flags: { format?: string; out?: string; experiment?: string; sweep?: string; db?: string }) => {
       result.code = await exportCommand(flags, io);
     });
 
@@ -97,6 +108,41 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--json', 'print the report as JSON')
     .action(async (flags: { db?: string; json?: boolean }) => {
       result.code = await doctorCommand(flags, io);
+    });
+
+  addTrainingOptions(
+    program
+      .command('sweep')
+      .argument('[action]', '"resume" to resume a sweep')
+      .argument('[sweep-id]', 'the sweep to resume')
+      .description('hyperparameter search: grid, random or successive halving (asha); `runboard sweep resume ID` resumes one')
+      .option('--dataset <name>', DATASET_HELP),
+  )
+    .option('--backend <name>', `${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
+    .option('--strategy <name>', 'grid | random | asha (default random)')
+    .option('--param <spec>', 'a searched option: lr=loguniform(1e-4,1e-2), momentum=uniform(0.85,0.99), batch_size=int(16,128), optimizer=choice(sgd,adam), lr=[0.1,0.01] (repeat for each)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--trials <n>', 'trials for random and asha (default 10); a grid runs every combination')
+    .option('--objective <metric>', 'metric to optimise, with :max or :min (default val_accuracy:max)')
+    .option('--parallel <n>', 'trials at once, each in its own process (default: the number of cores)')
+    .option('--seed <n>', "the sweep's seed: the same seed samples the same trials (default: random, recorded)")
+    .option('--min-epochs <n>', 'asha: the first rung, in epochs (default 1)')
+    .option('--reduction-factor <n>', 'asha: keep the best 1/n at each rung (default 3)')
+    .option('--yes', 'run a grid of more than 1000 trials')
+    .option('--name <name>', 'sweep name (default sweep-<id>)')
+    .option('--experiment <name>', 'experiment (default "default")')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print one JSON object with the result when done')
+    .action(async (action: string | undefined, sweepId: string | undefined, flags: SweepFlags) => {
+      result.code = await sweepCommand(action, sweepId, flags, io);
+    });
+
+  program
+    .command('sweeps')
+    .description('list sweeps')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print a JSON array')
+    .action(async (flags: { db?: string; json?: boolean }) => {
+      result.code = await sweepsCommand(flags, io);
     });
 
   registerDatasetsCommand(program, io, result);

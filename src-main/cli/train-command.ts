@@ -45,10 +45,12 @@ export interface TrainFlags {
 
 /** `batch_size` -> `--batch-size`: errors name the flag the user typed. */
 export function flagName(field: string): string {
-  return `--${(field.split('.')[0] ?? field).replace(/_/g, '-')}`;
+  const name = field.split('.')[0] ?? field;
+  if (name === 'params') return '--param';
+  return `--${name.replace(/_/g, '-')}`;
 }
 
-function number(text: string | undefined): number | undefined {
+export function number(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   return text.trim() === '' ? NaN : Number(text);
 }
@@ -58,6 +60,20 @@ function number(text: string | undefined): number | undefined {
  * @throws AppError(BAD_INPUT) naming each bad flag, before anything is opened or written.
  */
 export function parseTrainFlags(flags: TrainFlags): TrainConfig {
+  if (flags.fromRun !== undefined) {
+    for (const [flag, given] of [['--hidden', flags.hidden], ['--activation', flags.activation]] as const) {
+      if (given !== undefined) {
+        const message = "a fine-tuned run reuses its parent's layers and activation; drop this flag";
+        throw new AppError('BAD_INPUT', `${flag}: ${message}`, [{ field: flag, message }]);
+      }
+    }
+  }
+  const input = trainingInputFromFlags(flags);
+  return withFlagNames(() => parseOrThrow(trainConfigSchema.strict(), input satisfies Partial<Record<keyof TrainConfigInput, unknown>>, 'training options'));
+}
+
+/** The training options given as flags, converted (numbers, lists) but not validated; flags not given are left out. */
+export function trainingInputFromFlags(flags: TrainFlags): Record<string, unknown> {
   const input: Record<string, unknown> = {
     dataset: flags.dataset,
     epochs: number(flags.epochs),
@@ -87,11 +103,11 @@ export function parseTrainFlags(flags: TrainFlags): TrainConfig {
     experiment: flags.experiment,
   };
   for (const key of Object.keys(input)) if (input[key] === undefined) delete input[key];
-  return withFlagNames(() => parseOrThrow(trainConfigSchema.strict(), input satisfies Partial<Record<keyof TrainConfigInput, unknown>>, 'training options'));
+  return input;
 }
 
 /** Runs `check`; an error naming fields (`batch_size`) is rethrown naming the flags instead (`--batch-size`). */
-function withFlagNames<T>(check: () => T): T {
+export function withFlagNames<T>(check: () => T): T {
   const rename = (error: unknown): never => {
     if (error instanceof AppError && error.fields) {
       const fields = error.fields.map((f) => ({ field: flagName(f.field), message: f.message }));

@@ -13,6 +13,8 @@ export interface ExportedTable {
 
 export interface ExportSelection {
   experiment?: string | undefined;
+  /** A sweep's trials, with a `trial` column after `duration_s`. */
+  sweepId?: number | undefined;
   runIds?: readonly number[] | undefined;
 }
 
@@ -21,12 +23,14 @@ export interface ExportSelection {
  * or JSON (the same fields, nested, plus each run's full per-epoch `history`). Same content from the CLI and the UI.
  */
 export async function exportRuns(store: RunStore, format: ExportFormat, selection: ExportSelection = {}): Promise<ExportedTable> {
-  const runs = await store.listRuns({ experiment: selection.experiment, runIds: selection.runIds });
+  const runs = await store.listRuns({ experiment: selection.experiment, runIds: selection.runIds, sweepId: selection.sweepId });
   runs.sort((a, b) => a.run_id - b.run_id);
+  const extra = selection.sweepId !== undefined ? ['trial'] : [];
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-  const base = `runboard-runs-${selection.experiment ? `${selection.experiment.replace(/[^\w.-]+/g, '_')}-` : ''}${stamp}`;
+  const scope = selection.sweepId !== undefined ? `sweep-${selection.sweepId}-` : selection.experiment ? `${selection.experiment.replace(/[^\w.-]+/g, '_')}-` : '';
+  const base = `runboard-runs-${scope}${stamp}`;
   if (format === 'csv') {
-    const columns = tableColumns(runs);
+    const columns = tableColumns(runs, extra);
     return { filename: `${base}.csv`, mime_type: 'text/csv', content: toCsv(columns, runs.map((run) => tableRow(run, columns))), rows: runs.length };
   }
   const series = await store.getMetrics(

@@ -14,10 +14,10 @@ function orderKeys(keys: Iterable<string>, preferred: readonly string[]): string
 }
 
 /** Columns for these runs: the base ones, then `params.<name>`, `metrics.<key>` (final value) and `best.<key>`. */
-export function tableColumns(runs: readonly RunSummary[]): string[] {
+export function tableColumns(runs: readonly RunSummary[], extra: readonly string[] = []): string[] {
   const params = orderKeys(runs.flatMap((r) => Object.keys(r.params)), PARAM_KEYS);
   const metrics = orderKeys(runs.flatMap((r) => [...Object.keys(r.metrics), ...Object.keys(r.best)]), EPOCH_METRICS);
-  return [...BASE_COLUMNS, ...params.map((k) => `params.${k}`), ...metrics.map((k) => `metrics.${k}`), ...metrics.map((k) => `best.${k}`)];
+  return [...BASE_COLUMNS, ...extra, ...params.map((k) => `params.${k}`), ...metrics.map((k) => `metrics.${k}`), ...metrics.map((k) => `best.${k}`)];
 }
 
 /** One run as a row of cells, in `columns` order. Times are ISO 8601 (UTC); missing values are null. */
@@ -36,6 +36,8 @@ export function tableRow(run: RunSummary, columns: readonly string[]): Cell[] {
         return run.backend;
       case 'started_at':
         return run.started_at === null ? null : new Date(run.started_at).toISOString();
+      case 'trial':
+        return run.trial;
       case 'duration_s':
         return run.duration_s === null ? null : Math.round(run.duration_s * 1000) / 1000;
     }

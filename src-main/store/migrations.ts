@@ -28,7 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
           id INTEGER PRIMARY KEY,
           experiment_id INTEGER NOT NULL REFERENCES experiments(id),
           name TEXT NOT NULL,
-          status TEXT NOT NULL CHECK (status IN ('queued','running','finished','failed','stopped','interrupted','diverged')),
+          status TEXT NOT NULL CHECK (status IN ('queued','running','finished','failed','stopped','interrupted','diverged','pruned')),
           backend TEXT,
           device TEXT,
           seed INTEGER,
@@ -99,6 +99,46 @@ export const MIGRATIONS: readonly Migration[] = [
           created_at INTEGER NOT NULL,
           PRIMARY KEY (run_id, name)
         ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 3,
+    description: 'hyperparameter sweeps and their trials',
+    up(db) {
+      db.exec(`
+        CREATE TABLE sweeps (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL,
+          experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+          strategy TEXT NOT NULL CHECK (strategy IN ('grid','random','asha')),
+          -- JSON: [{name, distribution}] as written, and the options every trial shares.
+          space TEXT NOT NULL,
+          fixed TEXT NOT NULL,
+          objective_metric TEXT NOT NULL,
+          objective_direction TEXT NOT NULL CHECK (objective_direction IN ('max','min')),
+          trials INTEGER NOT NULL CHECK (trials >= 1),
+          seed INTEGER NOT NULL,
+          parallel INTEGER NOT NULL CHECK (parallel >= 1),
+          asha TEXT,
+          status TEXT NOT NULL CHECK (status IN ('running','finished','stopped','interrupted','failed')),
+          created_at INTEGER NOT NULL,
+          ended_at INTEGER,
+          owner_host TEXT,
+          owner_pid INTEGER
+        );
+        -- Every planned trial with its params, written when the sweep is created, so a resumed sweep runs
+        -- exactly the trials it planned; run_id is the trial's latest run.
+        CREATE TABLE sweep_trials (
+          sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+          trial INTEGER NOT NULL CHECK (trial >= 1),
+          params TEXT NOT NULL,
+          run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+          PRIMARY KEY (sweep_id, trial)
+        ) WITHOUT ROWID;
+        ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;
+        ALTER TABLE runs ADD COLUMN trial INTEGER;
+        CREATE INDEX runs_by_sweep ON runs (sweep_id, trial) WHERE sweep_id IS NOT NULL;
       `);
     },
   },

@@ -15,6 +15,8 @@ export interface CreateRunInput {
   parentRunId?: number | null;
   /** `sanity` for an overfit-one-batch check; `train` otherwise. */
   kind?: RunKind;
+  /** A sweep's trial: the run becomes the trial's latest run. */
+  sweep?: { sweepId: number; trial: number } | null;
   /** Used for a name default. */
   dataset?: string;
 }
@@ -41,6 +43,8 @@ export interface MetricPointInput {
 
 export interface RunFilter {
   experiment?: string | undefined;
+  /** Only the trials of this sweep. */
+  sweepId?: number | undefined;
   runIds?: readonly number[] | undefined;
 }
 

@@ -6,6 +6,8 @@ import { metricDirection, type MetricPoint, type MetricSeries, type MetricValue,
 import type { ParamValue } from '../../src-shared/entities/train-config';
 import type { DbLocation } from '../paths';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open-database';
+import { prepareStatements } from './run-statements';
+import { SweepTable } from './sweep-store';
 import type { CreateRunInput, EpochInput, MetricPointInput, RunDetail, RunFilter, RunStore } from './run-store';
 
 type RunRow = [
@@ -63,6 +65,8 @@ export class SqliteStore implements RunStore {
   private readonly inTransaction: Transaction<(body: () => unknown) => unknown>;
   private readonly pendingBatches: { runId: number; points: readonly MetricPointInput[]; resolve(): void; reject(error: unknown): void }[] = [];
   private readonly summaryStatements = new Map<string, Statement>();
+  /** Sweeps and their trials, on the same connection and writer. */
+  readonly sweeps: SweepTable;
   private closed = false;
 
   private constructor(db: Database, path: string, schemaVersion: number, backupPath: string | null) {
@@ -72,6 +76,7 @@ export class SqliteStore implements RunStore {
     this.backupPath = backupPath;
     this.statements = prepareStatements(db);
     this.inTransaction = db.transaction((body: () => unknown) => body());
+    this.sweeps = new SweepTable(db, (body) => this.write(body));
     const s = this.statements;
     this.writeBatch = db.transaction((runId: number, points: readonly MetricPointInput[]) => {
       const summaries = new Map<string, { step: number; value: number | null; special: string | null; min: number | null; max: number | null; count: number }>();
@@ -100,6 +105,7 @@ export class SqliteStore implements RunStore {
     const opened = openDatabase(location, options);
     const store = new SqliteStore(opened.db, opened.path, opened.schemaVersion, opened.backupPath);
     store.recoverSync();
+    store.sweeps.recoverInterrupted(isProcessAlive);
     return store;
   }
 
@@ -125,12 +131,15 @@ export class SqliteStore implements RunStore {
         seed: input.seed,
         config: JSON.stringify(input.config),
         parent_run_id: input.parentRunId ?? null,
+        sweep_id: input.sweep?.sweepId ?? null,
+        trial: input.sweep?.trial ?? null,
         created_at: Date.now(),
         owner_host: hostname(),
         owner_pid: process.pid,
       });
       const runId = Number(result.lastInsertRowid);
-      if (!input.name?.trim()) s.renameRun.run(`${input.dataset ?? 'run'}-${runId}`, runId);
+      if (!input.name?.trim()) s.renameRun.run(input.sweep ? `sweep${input.sweep.sweepId}-trial${input.sweep.trial}` : `${input.dataset ?? 'run'}-${runId}`, runId);
+      if (input.sweep) s.setTrialRun.run(runId, input.sweep.sweepId, input.sweep.trial);
       for (const [key, value] of Object.entries(input.params)) {
         const [type, num, text] = encodeParam(value);
         s.insertParam.run(runId, key, type, num, text);
@@ -216,6 +225,10 @@ export class SqliteStore implements RunStore {
       clauses.push('r.experiment_id = (SELECT id FROM experiments WHERE name = ?)');
       args.push(filter.experiment);
     }
+    if (filter.sweepId !== undefined) {
+      clauses.push('r.sweep_id = ?');
+      args.push(filter.sweepId);
+    }
     if (filter.runIds !== undefined) {
       clauses.push('r.id IN (SELECT value FROM json_each(?))');
       args.push(JSON.stringify(filter.runIds));
@@ -297,7 +310,7 @@ export class SqliteStore implements RunStore {
     }
     const rows = JSON.parse(statement.get(...args) as string) as SummaryJsonRow[];
     const now = Date.now();
-    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, params, summaries]) => {
+    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, params, summaries]) => {
       const end = ended_at ?? (status === 'running' ? now : null);
       const run: RunSummary = {
         run_id,
@@ -308,6 +321,8 @@ export class SqliteStore implements RunStore {
         backend,
         device,
         parent_run_id,
+        sweep_id,
+        trial,
         seed,
         created_at,
         started_at,
@@ -336,6 +351,8 @@ type SummaryJsonRow = [
   ...RunRow,
   kind: RunKind,
   outcome: RunOutcome | null,
+  sweepId: number | null,
+  trial: number | null,
   params: Record<string, ParamValue> | null,
   summaries: [key: string, lastStep: number, lastValue: number | null, lastSpecial: string | null, min: number | null, max: number | null][] | null,
 ];
@@ -345,7 +362,7 @@ function summariesSql(where: string): string {
   return `
     SELECT coalesce(json_group_array(json_array(
       r.id, r.name, e.name, r.status, r.backend, r.device, r.parent_run_id, r.seed, r.created_at, r.started_at, r.ended_at, r.error,
-      r.kind, json(r.outcome),
+      r.kind, json(r.outcome), r.sweep_id, r.trial,
       json((SELECT json_group_object(p.key, CASE p.type WHEN 'number' THEN p.num_value WHEN 'string' THEN p.text_value
                                                      WHEN 'boolean' THEN json(iif(p.num_value = 1, 'true', 'false')) END)
             FROM params p WHERE p.run_id = r.id)),
@@ -354,49 +371,4 @@ function summariesSql(where: string): string {
     )), '[]')
     FROM (SELECT * FROM runs r ${where ? `WHERE ${where}` : ''} ORDER BY r.id DESC) r
     JOIN experiments e ON e.id = r.experiment_id`;
-}
-
-function prepareStatements(db: Database) {
-  return {
-    insertExperiment: db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
-    experimentByName: db.prepare('SELECT id FROM experiments WHERE name = ?'),
-    experiments: db.prepare(
-      'SELECT e.id, e.name, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS run_count FROM experiments e ORDER BY e.name',
-    ),
-    runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?'),
-    insertRun: db.prepare(
-      `INSERT INTO runs (experiment_id, name, status, kind, backend, seed, config, parent_run_id, created_at, owner_host, owner_pid)
-       VALUES (@experiment_id, @name, @status, @kind, @backend, @seed, @config, @parent_run_id, @created_at, @owner_host, @owner_pid)`,
-    ),
-    renameRun: db.prepare('UPDATE runs SET name = ? WHERE id = ?'),
-    insertParam: db.prepare('INSERT INTO params (run_id, key, type, num_value, text_value) VALUES (?, ?, ?, ?, ?)'),
-    markRunning: db.prepare("UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ?"),
-    insertMetric: db.prepare(
-      `INSERT INTO metrics (run_id, key, step, value, special, wall_time) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, key, step) DO UPDATE SET value = excluded.value, special = excluded.special, wall_time = excluded.wall_time`,
-    ),
-    upsertSummary: db.prepare(
-      `INSERT INTO metric_summaries (run_id, key, last_step, last_value, last_special, min_value, max_value, count)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, key) DO UPDATE SET
-         last_step = CASE WHEN excluded.last_step >= last_step THEN excluded.last_step ELSE last_step END,
-         last_value = CASE WHEN excluded.last_step >= last_step THEN excluded.last_value ELSE last_value END,
-         last_special = CASE WHEN excluded.last_step >= last_step THEN excluded.last_special ELSE last_special END,
-         min_value = CASE WHEN excluded.min_value IS NULL THEN min_value WHEN min_value IS NULL THEN excluded.min_value ELSE min(min_value, excluded.min_value) END,
-         max_value = CASE WHEN excluded.max_value IS NULL THEN max_value WHEN max_value IS NULL THEN excluded.max_value ELSE max(max_value, excluded.max_value) END,
-         count = count + excluded.count`,
-    ),
-    endRun: db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ?, outcome = coalesce(?, outcome) WHERE id = ? AND status IN ('queued','running')"),
-    putArtifact: db.prepare('INSERT INTO run_artifacts (run_id, name, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET data = excluded.data, created_at = excluded.created_at'),
-    getArtifact: db.prepare('SELECT data FROM run_artifacts WHERE run_id = ? AND name = ?'),
-    configOfRun: db.prepare('SELECT config FROM runs WHERE id = ?'),
-    metricKeysOfRun: db.prepare('SELECT key FROM metric_summaries WHERE run_id = ? ORDER BY key'),
-    seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step'),
-    unfinishedRuns: db.prepare("SELECT id, owner_host, owner_pid FROM runs WHERE status IN ('queued','running')"),
-    interruptRun: db.prepare(
-      `UPDATE runs SET status = 'interrupted', error = ?,
-         ended_at = coalesce((SELECT max(wall_time) FROM metrics m WHERE m.run_id = runs.id), started_at, created_at)
-       WHERE id = ? AND status IN ('queued','running')`,
-    ),
-  };
 }

@@ -1,7 +1,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { isAugmenting, type Augmentation } from '../../src-shared/entities/specs';
 import type { Tf } from './model';
-import type { Prng } from './prng';
+import type { Prng } from '../../src-shared/prng';
 
 /** Transforms a batch of training inputs; called inside a tidy, fresh randomness every call. */
 export type Augmenter = (x: tfType.Tensor2D) => tfType.Tensor2D;

@@ -1,6 +1,6 @@
 import { AppError } from '../../src-shared/api/errors';
 import type { Preprocessing } from '../datasets/catalogue';
-import type { Prng } from './prng';
+import type { Prng } from '../../src-shared/prng';
 
 export interface Split {
   train: Int32Array;

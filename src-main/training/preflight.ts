@@ -51,6 +51,8 @@ export interface RunPlan {
   parentRunId: number | null;
   frozenLayers: number[];
   initialWeights: { manifest: string; replaceOutput: boolean } | null;
+  /** Fine-tuning on the parent's dataset reuses the parent's split (see TrainJob.splitSeed). */
+  splitSeed: number | null;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
   const kind: RunKind = config.overfit_batch !== undefined ? 'sanity' : 'train';
   const freeze = must('freeze', parseFreeze(config.freeze));
   if (config.from_run === undefined) {
-    return { config, kind, parentRunId: null, frozenLayers: must('freeze', frozenLayers(freeze, config.hidden.length)), initialWeights: null };
+    return { config, kind, parentRunId: null, frozenLayers: must('freeze', frozenLayers(freeze, config.hidden.length)), initialWeights: null, splitSeed: null };
   }
   const parent = await store.getRun(config.from_run);
   if (!parent) refuse('from_run', `run ${config.from_run} does not exist`, 'NOT_FOUND');
@@ -88,5 +90,6 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
     parentRunId: parent.run_id,
     frozenLayers: frozen,
     initialWeights: { manifest: manifestFile, replaceOutput },
+    splitSeed: parent.params.dataset === config.dataset && parent.seed !== null ? parent.seed : null,
   };
 }

@@ -10,7 +10,7 @@ import { gatherLabels, preprocessRows, stratifiedSplit } from './data';
 import { evaluateSplit, kernelHistograms } from './evaluate-split';
 import { buildModel, denseLayers, freezeLayers, trainableVariables, type Tf } from './model';
 import { buildOptimizer, disposeOptimizer } from './optimizers';
-import { Prng } from './prng';
+import { Prng } from '../../src-shared/prng';
 import { trainLoop, evaluate, type LoopCallbacks } from './train-loop';
 
 /** Everything a worker needs to train one run; plain data, sent by the host. */
@@ -23,6 +23,11 @@ export interface TrainJob {
   initialWeights: { manifest: string; replaceOutput: boolean } | null;
   /** Dense layers that do not train, as resolved by the host. */
   frozenLayers: number[];
+  /**
+   * Seed of the train/validation/test split; the run's seed when absent. Fine-tuning on the parent's dataset uses the
+   * parent's, so no sample the parent was validated or tested on ends up in training.
+   */
+  splitSeed?: number;
 }
 
 export interface RunCallbacks extends LoopCallbacks {
@@ -54,7 +59,7 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
   const { config, dataset } = job;
   const table = loadTable(dataset);
   const root = new Prng(config.seed);
-  const split = stratifiedSplit(table.labels, table.classes.length, config.val_split, root.fork(1), config.test_split);
+  const split = stratifiedSplit(table.labels, table.classes.length, config.val_split, new Prng(job.splitSeed ?? config.seed).fork(1), config.test_split);
   const trainRows = config.overfit_batch ? split.train.slice(0, config.overfit_batch) : split.train;
   const width = table.featureNames.length;
   const classes = table.classes.length;
@@ -89,6 +94,19 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
         if (job.initialWeights) loadCheckpoint(tf, model, job.initialWeights.manifest, replaced);
         freezeLayers(model, job.frozenLayers);
         const initial = kernelHistograms(model);
+        const layers = denseLayers(model);
+        const histogramsWith = (final: ReturnType<typeof kernelHistograms> | null): WeightHistograms => ({
+          layers: initial.map((histogram, index) => ({
+            layer: index,
+            name: index === layers.length - 1 ? 'output' : `hidden ${index}`,
+            shape: (layers[index]?.getWeights()[0] as tfType.Tensor).shape.slice(),
+            frozen: job.frozenLayers.includes(index),
+            initial: histogram,
+            final: final?.[index] ?? null,
+          })),
+        });
+        // The initial distributions are shown while the run trains; the final ones replace them at the end.
+        callbacks.onArtifact('histograms', histogramsWith(null));
         const earlyStopping = must(parseEarlyStopping(config.early_stopping));
         const loop = await trainLoop(
           tf,
@@ -121,21 +139,7 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
           saveCheckpoint(job.checkpointDir, 'best', model, meta(loop.bestEpoch));
           checkpoint.best = true;
         }
-        if (loop.outcome !== 'diverged') {
-          const final = kernelHistograms(model);
-          const layers = denseLayers(model);
-          const histograms: WeightHistograms = {
-            layers: initial.map((histogram, index) => ({
-              layer: index,
-              name: index === layers.length - 1 ? 'output' : `hidden ${index}`,
-              shape: (layers[index]?.getWeights()[0] as tfType.Tensor).shape.slice(),
-              frozen: job.frozenLayers.includes(index),
-              initial: histogram,
-              final: final[index] ?? null,
-            })),
-          };
-          callbacks.onArtifact('histograms', histograms);
-        }
+        if (loop.outcome !== 'diverged') callbacks.onArtifact('histograms', histogramsWith(kernelHistograms(model)));
         if (loop.outcome === 'finished') {
           const imageShape = dataset.imageShape;
           callbacks.onArtifact('evaluation-val', evaluateSplit(tf, model, { split: 'val', x: data.xVal, labels: gatherLabels(table.labels, split.val), rows: split.val }, table, imageShape));

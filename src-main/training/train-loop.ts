@@ -3,7 +3,7 @@ import { learningRateAt, type EarlyStopping, type LrSchedule } from '../../src-s
 import type { Augmenter } from './augment';
 import { logitsOf, type Tf } from './model';
 import { setLearningRate, type OptimizerSetup } from './optimizers';
-import type { Prng } from './prng';
+import type { Prng } from '../../src-shared/prng';
 
 /** Training and validation data already on the backend. Labels are one-hot (rows x classes). */
 export interface TrainingData {

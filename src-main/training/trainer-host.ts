@@ -7,7 +7,7 @@ import { checkpointDirectory, workerEntry } from '../paths';
 import type { RunStore } from '../store/run-store';
 import { planRun } from './preflight';
 import type { TrainJob } from './run-training';
-import { randomSeed } from './prng';
+import { randomSeed } from '../../src-shared/prng';
 import type { WorkerHandle, WorkerLauncher } from './worker-launcher';
 import type { WorkerToHost } from './worker-protocol';
 
@@ -16,7 +16,7 @@ type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
 /** The outcome of a run whose worker could not report one (it crashed, or was stopped before it began). */
 function failedOutcome(status: EndStatus): RunOutcome {
   return {
-    stop_reason: status === 'stopped' ? 'stopped' : status === 'diverged' ? 'diverged' : 'failed',
+    stop_reason: status === 'stopped' || status === 'pruned' ? status : status === 'diverged' ? 'diverged' : 'failed',
     best_epoch: null,
     restored_best: false,
     frozen_layers: [],
@@ -35,6 +35,8 @@ interface ActiveRun {
   writes: Promise<void>;
   ended: boolean;
   stopRequested: boolean;
+  /** How a requested stop is recorded: `stopped`, or `pruned` when a sweep's successive halving ended the trial. */
+  stopAs: 'stopped' | 'pruned';
   progress: RunProgress | null;
   done: Promise<RunStatus>;
   resolveDone(status: RunStatus): void;
@@ -68,7 +70,7 @@ export class TrainerHost {
    * with all its params and starts its process.
    * @throws AppError(BAD_INPUT | BACKEND_UNAVAILABLE) before anything is written.
    */
-  async start(input: TrainConfig): Promise<RunSummary> {
+  async start(input: TrainConfig, sweep: { sweepId: number; trial: number } | null = null): Promise<RunSummary> {
     if (this.disposed) throw new AppError('CONFLICT', 'Runboard is shutting down; the run was not started.');
     const { datasets, store } = this.options;
     const plan = await planRun(input, datasets, store);
@@ -84,6 +86,7 @@ export class TrainerHost {
       backend: config.backend,
       parentRunId: plan.parentRunId,
       kind: plan.kind,
+      sweep,
     });
     this.options.emit({ event: 'run/created', payload: { run } });
     this.launch(run.run_id, {
@@ -92,15 +95,17 @@ export class TrainerHost {
       checkpointDir: checkpointDirectory(store.path, run.run_id),
       initialWeights: plan.initialWeights,
       frozenLayers: plan.frozenLayers,
+      ...(plan.splitSeed !== null ? { splitSeed: plan.splitSeed } : {}),
     });
     return run;
   }
 
   /** Asks a run to stop after its current batch; kills its process if it does not end within the grace period. */
-  stop(runId: number): boolean {
+  stop(runId: number, as: 'stopped' | 'pruned' = 'stopped'): boolean {
     const active = this.active.get(runId);
     if (!active || active.ended) return false;
     active.stopRequested = true;
+    active.stopAs = as;
     active.worker.send({ type: 'stop' });
     active.killTimer ??= setTimeout(() => active.worker.kill(), this.options.stopGraceMs ?? 10_000);
     return true;
@@ -136,7 +141,7 @@ export class TrainerHost {
     const worker = this.options.launcher.launch(this.options.workerEntry ?? workerEntry());
     let resolveDone!: (status: RunStatus) => void;
     const done = new Promise<RunStatus>((resolve) => (resolveDone = resolve));
-    const active: ActiveRun = { runId, worker, writes: Promise.resolve(), ended: false, stopRequested: false, progress: null, done, resolveDone };
+    const active: ActiveRun = { runId, worker, writes: Promise.resolve(), ended: false, stopRequested: false, stopAs: 'stopped', progress: null, done, resolveDone };
     this.active.set(runId, active);
     worker.onMessage((message) => this.onMessage(active, message));
     worker.onExit((exit) => {
@@ -197,8 +202,11 @@ export class TrainerHost {
     }
   }
 
-  private end(active: ActiveRun, status: EndStatus, error: string | null, time: number, outcome: RunOutcome | null = null): void {
+  private end(active: ActiveRun, reported: EndStatus, error: string | null, time: number, reportedOutcome: RunOutcome | null = null): void {
     if (active.ended) return;
+    const pruned = reported === 'stopped' && active.stopAs === 'pruned';
+    const status: EndStatus = pruned ? 'pruned' : reported;
+    const outcome = pruned && reportedOutcome ? { ...reportedOutcome, stop_reason: 'pruned' as const } : reportedOutcome;
     active.ended = true;
     active.progress = null;
     if (active.killTimer) clearTimeout(active.killTimer);

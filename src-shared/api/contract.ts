@@ -3,6 +3,7 @@ import { trainConfigSchema } from '../entities/train-config';
 import { metricSeriesSchema, runSummarySchema } from '../entities/run';
 import { DATASET_NAME, MAX_IMPORT_BYTES, datasetInfoSchema } from '../entities/dataset';
 import { evaluationSchema, weightHistogramsSchema } from '../entities/evaluation';
+import { sweepDetailSchema, sweepRequestSchema, sweepSummarySchema } from '../entities/sweep';
 
 const runId = z.number({ error: 'run_id must be a number' }).int().positive();
 const empty = z.object({}).strict();
@@ -98,6 +99,14 @@ export const contract = {
   /** Each dense layer's weights at initialisation and at the end of training. */
   'runs/histograms': { input: z.object({ run_id: runId }).strict(), output: weightHistogramsSchema.nullable() },
   'runs/stop': { input: z.object({ run_id: runId }).strict(), output: z.object({ stopping: z.boolean() }) },
+  'sweeps/list': { input: empty, output: z.array(sweepSummarySchema) },
+  'sweeps/get': { input: z.object({ sweep_id: z.number().int().positive() }).strict(), output: sweepDetailSchema },
+  /** Checks the whole request (space, objective, trials, options), plans every trial, and starts the sweep. */
+  'sweeps/start': { input: sweepRequestSchema, output: z.object({ sweep_id: z.number().int() }) },
+  /** Stops a sweep's running trials; the sweep can be resumed. */
+  'sweeps/stop': { input: z.object({ sweep_id: z.number().int().positive() }).strict(), output: z.object({ stopping: z.boolean() }) },
+  /** Runs a stopped or interrupted sweep's unfinished trials again; finished ones are kept. */
+  'sweeps/resume': { input: z.object({ sweep_id: z.number().int().positive() }).strict(), output: z.object({ sweep_id: z.number().int() }) },
   'runs/export': {
     input: exportRequestSchema.strict(),
     output: z.object({ filename: z.string(), mime_type: z.string(), content: z.string(), rows: z.number().int() }),

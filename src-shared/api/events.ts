@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { metricValueSchema, runProgressSchema, runSummarySchema } from '../entities/run';
+import { sweepSummarySchema } from '../entities/sweep';
 
 /** Events the host pushes to every UI, named in the past tense. */
 export const events = {
@@ -16,6 +17,8 @@ export const events = {
   }),
   /** Progress inside an epoch, at most a few times a second per run. */
   'run/progressed': z.object({ run_id: z.number().int(), progress: runProgressSchema }),
+  /** A sweep started, a trial started or ended, or the sweep's status changed. */
+  'sweep/updated': z.object({ sweep: sweepSummarySchema }),
 } as const;
 
 export type Events = typeof events;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
-export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'stopped', 'interrupted', 'diverged'] as const;
+/** `pruned`: a sweep's successive halving stopped the trial early (its logged epochs are kept). */
+export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'stopped', 'interrupted', 'diverged', 'pruned'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const runStatusSchema = z.enum(RUN_STATUSES);
 
 /** Statuses a run never leaves. */
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'stopped', 'interrupted', 'diverged'];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'stopped', 'interrupted', 'diverged', 'pruned'];
 export function isTerminal(status: RunStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
@@ -39,7 +40,7 @@ export type RunKind = (typeof RUN_KINDS)[number];
 /** How a run ended and what it left, recorded when it ends (fields are null while unknown). */
 export const runOutcomeSchema = z.object({
   /** Why training stopped: all epochs done, early stopping, a stop request, a diverging loss, an error. */
-  stop_reason: z.enum(['completed', 'early_stopping', 'stopped', 'diverged', 'failed']).nullable(),
+  stop_reason: z.enum(['completed', 'early_stopping', 'stopped', 'diverged', 'failed', 'pruned']).nullable(),
   /** Epoch of the lowest validation loss (the weights kept when early stopping restored them). */
   best_epoch: z.number().int().nullable(),
   /** True when early stopping put the best epoch's weights back. */
@@ -68,6 +69,9 @@ export const runSummarySchema = z.object({
   /** Device description, e.g. `CPU (WebAssembly SIMD, 1 thread)`. */
   device: z.string().nullable(),
   parent_run_id: z.number().int().nullable(),
+  /** The sweep this run is a trial of, and its trial number (from 1). */
+  sweep_id: z.number().int().nullable(),
+  trial: z.number().int().nullable(),
   seed: z.number().int().nullable(),
   created_at: z.number(),
   started_at: z.number().nullable(),

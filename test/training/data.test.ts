@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkSplit, preprocessRows, stratifiedSplit } from '../../src-main/training/data';
-import { Prng } from '../../src-main/training/prng';
+import { Prng } from '../../src-shared/prng';
 
 const labels = Int32Array.from([...Array(50).fill(0), ...Array(30).fill(1), ...Array(20).fill(2)]);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatherLabels, preprocessRows, stratifiedSplit } from '../../src-main/training/data';
-import { Prng } from '../../src-main/training/prng';
+import { Prng } from '../../src-shared/prng';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { linearModelCsv } from '../datasets/helpers';
 import { requireBuiltWorker, useCore } from '../helpers/core';

@@ -1,0 +1,225 @@
+import { availableParallelism } from 'node:os';
+import { AppError } from '../../src-shared/api/errors';
+import type { AnyEvent } from '../../src-shared/api/events';
+import { fromMetricValue, type RunStatus } from '../../src-shared/entities/run';
+import { ashaRungs, type SweepDetail, type SweepRequest, type SweepStatus } from '../../src-shared/entities/sweep';
+import type { DatasetCatalogue } from '../datasets/catalogue';
+import type { SqliteStore } from '../store/sqlite-store';
+import { DONE_TRIAL_STATUSES } from '../store/sweep-store';
+import type { TrainerHost } from '../training/trainer-host';
+import { Rungs } from './asha';
+import type { ParamValue } from '../../src-shared/search/space';
+import { describeSpace, planSweep, trialConfig } from './sweep-planner';
+
+interface ActiveSweep {
+  sweepId: number;
+  detail: SweepDetail;
+  /** Trial numbers still to start, in order. */
+  queue: number[];
+  /** Running trials: run id -> trial number. */
+  running: Map<number, number>;
+  /** Trials whose run is being created (not yet in `running`): the sweep cannot settle while any is. */
+  starting: number;
+  rungs: Rungs | null;
+  stopping: boolean;
+  failure: string | null;
+  done: Promise<SweepStatus>;
+  finish(status: SweepStatus): void;
+}
+
+export interface SweepRunnerOptions {
+  store: SqliteStore;
+  trainer: TrainerHost;
+  datasets: DatasetCatalogue;
+  emit(event: AnyEvent): void;
+  subscribe(listener: (event: AnyEvent) => void): () => void;
+  cores?: number;
+}
+
+/**
+ * Runs sweeps in the host process: keeps up to `parallel` trials running (each a run in its own process, started
+ * through the trainer host), prunes successive-halving trials at their rungs, and records the sweep's status. A trial
+ * that fails ends as `failed` and the sweep carries on. A stopped or interrupted sweep resumes with the trials that did
+ * not finish; finished, pruned and failed ones are kept.
+ */
+export class SweepRunner {
+  private readonly active = new Map<number, ActiveSweep>();
+  private readonly unsubscribe: () => void;
+  private disposed = false;
+
+  constructor(private readonly options: SweepRunnerOptions) {
+    this.unsubscribe = options.subscribe((event) => this.onEvent(event));
+  }
+
+  /** Checks and plans the whole sweep (nothing is written when that fails), creates it, and starts its trials. */
+  async start(request: SweepRequest): Promise<SweepDetail> {
+    this.assertOpen();
+    const plan = planSweep(request, this.options.datasets, this.options.cores ?? availableParallelism());
+    const sweepId = this.options.store.sweeps.create({
+      name: plan.name,
+      experiment: plan.experiment,
+      strategy: plan.strategy,
+      space: describeSpace(plan.space),
+      fixed: plan.fixed,
+      objective: plan.objective,
+      trials: plan.trials,
+      seed: plan.seed,
+      parallel: plan.parallel,
+      asha: plan.asha,
+    });
+    return this.launch(sweepId);
+  }
+
+  /** Resumes a sweep that is not running: its unfinished trials run again. */
+  async resume(sweepId: number): Promise<SweepDetail> {
+    this.assertOpen();
+    const detail = this.options.store.sweeps.get(sweepId);
+    if (!detail) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
+    if (this.active.has(sweepId) || detail.status === 'running') throw new AppError('CONFLICT', `Sweep ${sweepId} is running; it can be resumed once it has stopped.`);
+    if (detail.status === 'finished') throw new AppError('CONFLICT', `Sweep ${sweepId} has finished: every trial ran.`);
+    this.options.store.sweeps.claim(sweepId);
+    return this.launch(sweepId);
+  }
+
+  /** Stops a running sweep: its running trials end as stopped, the sweep as stopped (it can be resumed). */
+  stop(sweepId: number): boolean {
+    const sweep = this.active.get(sweepId);
+    if (!sweep || sweep.stopping) return false;
+    sweep.stopping = true;
+    sweep.queue.length = 0;
+    for (const runId of sweep.running.keys()) this.options.trainer.stop(runId);
+    this.settleIfIdle(sweep);
+    return true;
+  }
+
+  /** Resolves with the sweep's final status once every trial has ended. */
+  async wait(sweepId: number): Promise<SweepStatus> {
+    const sweep = this.active.get(sweepId);
+    if (sweep) return sweep.done;
+    const detail = this.options.store.sweeps.get(sweepId);
+    if (!detail) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
+    return detail.status;
+  }
+
+  isRunning(sweepId: number): boolean {
+    return this.active.has(sweepId);
+  }
+
+  /** Stops every sweep (they can be resumed) and waits for their trials to end. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const sweeps = [...this.active.values()];
+    for (const sweep of sweeps) this.stop(sweep.sweepId);
+    await Promise.all(sweeps.map((s) => s.done));
+    this.unsubscribe();
+  }
+
+  private assertOpen(): void {
+    if (this.disposed) throw new AppError('CONFLICT', 'Runboard is shutting down; the sweep was not started.');
+  }
+
+  private launch(sweepId: number): SweepDetail {
+    const detail = this.options.store.sweeps.get(sweepId) as SweepDetail;
+    let finish!: (status: SweepStatus) => void;
+    const done = new Promise<SweepStatus>((resolve) => (finish = resolve));
+    const sweep: ActiveSweep = {
+      sweepId,
+      detail,
+      queue: detail.trials.filter((t) => !DONE_TRIAL_STATUSES.includes(t.status as RunStatus)).map((t) => t.trial),
+      running: new Map(),
+      starting: 0,
+      rungs: detail.asha ? new Rungs(ashaRungs(detail.asha)) : null,
+      stopping: false,
+      failure: null,
+      done,
+      finish,
+    };
+    if (sweep.rungs) this.replayRungs(sweep);
+    this.active.set(sweepId, sweep);
+    this.emitUpdated(sweepId);
+    void this.fill(sweep);
+    return detail;
+  }
+
+  /** A resumed successive-halving sweep remembers what its earlier trials reported at each rung. */
+  private replayRungs(sweep: ActiveSweep): void {
+    const rungs = sweep.rungs as Rungs;
+    const runIds = sweep.detail.trials.filter((t) => t.run_id !== null && DONE_TRIAL_STATUSES.includes(t.status as RunStatus)).map((t) => t.run_id as number);
+    if (runIds.length === 0) return;
+    void this.options.store.getMetrics(runIds, [sweep.detail.objective.metric], null).then((series) => {
+      for (const s of series) for (const p of s.points) if (rungs.isRung(p.step)) rungs.remember(p.step, fromMetricValue(p.value));
+    });
+  }
+
+  /** Starts trials until `parallel` are running or none is left. */
+  private async fill(sweep: ActiveSweep): Promise<void> {
+    while (!sweep.stopping && sweep.running.size + sweep.starting < sweep.detail.parallel && sweep.queue.length > 0) {
+      const trialNumber = sweep.queue.shift() as number;
+      const trial = sweep.detail.trials[trialNumber - 1];
+      if (!trial) continue;
+      let runId: number;
+      sweep.starting++;
+      try {
+        const config = trialConfig(sweep.detail.fixed, trial.params as Record<string, ParamValue>, sweep.detail.seed, trialNumber);
+        runId = (await this.options.trainer.start(config, { sweepId: sweep.sweepId, trial: trialNumber })).run_id;
+      } catch (error) {
+        sweep.starting--;
+        sweep.failure = error instanceof Error ? error.message : String(error);
+        sweep.stopping = true;
+        sweep.queue.length = 0;
+        for (const id of sweep.running.keys()) this.options.trainer.stop(id);
+        break;
+      }
+      sweep.starting--;
+      sweep.running.set(runId, trialNumber);
+      // A stop that came while this run was being created reaches it now.
+      if (sweep.stopping) this.options.trainer.stop(runId);
+      this.emitUpdated(sweep.sweepId);
+      void this.options.trainer.wait(runId).then(() => {
+        sweep.running.delete(runId);
+        this.emitUpdated(sweep.sweepId);
+        if (sweep.queue.length > 0 && !sweep.stopping) void this.fill(sweep);
+        else this.settleIfIdle(sweep);
+      });
+    }
+    this.settleIfIdle(sweep);
+  }
+
+  /** Settles the sweep once nothing runs or starts and nothing is left to start (or it is stopping). */
+  private settleIfIdle(sweep: ActiveSweep): void {
+    if (sweep.running.size === 0 && sweep.starting === 0 && (sweep.queue.length === 0 || sweep.stopping)) this.settle(sweep);
+  }
+
+  private settle(sweep: ActiveSweep): void {
+    if (!this.active.has(sweep.sweepId)) return;
+    this.active.delete(sweep.sweepId);
+    const status: SweepStatus = sweep.failure ? 'failed' : sweep.stopping ? 'stopped' : 'finished';
+    this.options.store.sweeps.setStatus(sweep.sweepId, status, Date.now());
+    if (sweep.failure) console.error(`runboard: sweep ${sweep.sweepId} failed: ${sweep.failure}`);
+    this.emitUpdated(sweep.sweepId);
+    sweep.finish(status);
+  }
+
+  /** Successive halving: at a rung epoch, a trial that is not among the best so far is pruned. */
+  private onEvent(event: AnyEvent): void {
+    if (event.event !== 'run/epoch-logged') return;
+    for (const sweep of this.active.values()) {
+      if (!sweep.rungs || !sweep.running.has(event.payload.run_id) || !sweep.rungs.isRung(event.payload.epoch)) continue;
+      const reported = event.payload.metrics[sweep.detail.objective.metric];
+      if (reported === undefined) continue;
+      const asha = sweep.detail.asha;
+      const goOn = sweep.rungs.report(event.payload.epoch, fromMetricValue(reported), sweep.detail.objective.direction, asha?.reduction_factor ?? 3);
+      if (!goOn) this.options.trainer.stop(event.payload.run_id, 'pruned');
+    }
+  }
+
+  private emitUpdated(sweepId: number): void {
+    const detail = this.options.store.sweeps.get(sweepId);
+    if (!detail) return;
+    const { trials: _trials, ...summary } = detail;
+    this.options.emit({ event: 'sweep/updated', payload: { sweep: summary } });
+  }
+}
+
+export { describeSpace };
+export type { SweepRequest };

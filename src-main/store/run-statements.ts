@@ -1,0 +1,48 @@
+import type { Database } from 'better-sqlite3';
+
+/** The run store's statements, prepared once per connection. */
+export function prepareStatements(db: Database) {
+  return {
+    insertExperiment: db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+    experimentByName: db.prepare('SELECT id FROM experiments WHERE name = ?'),
+    experiments: db.prepare(
+      'SELECT e.id, e.name, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS run_count FROM experiments e ORDER BY e.name',
+    ),
+    runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?'),
+    insertRun: db.prepare(
+      `INSERT INTO runs (experiment_id, name, status, kind, backend, seed, config, parent_run_id, sweep_id, trial, created_at, owner_host, owner_pid)
+       VALUES (@experiment_id, @name, @status, @kind, @backend, @seed, @config, @parent_run_id, @sweep_id, @trial, @created_at, @owner_host, @owner_pid)`,
+    ),
+    renameRun: db.prepare('UPDATE runs SET name = ? WHERE id = ?'),
+    setTrialRun: db.prepare('UPDATE sweep_trials SET run_id = ? WHERE sweep_id = ? AND trial = ?'),
+    insertParam: db.prepare('INSERT INTO params (run_id, key, type, num_value, text_value) VALUES (?, ?, ?, ?, ?)'),
+    markRunning: db.prepare("UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ?"),
+    insertMetric: db.prepare(
+      `INSERT INTO metrics (run_id, key, step, value, special, wall_time) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key, step) DO UPDATE SET value = excluded.value, special = excluded.special, wall_time = excluded.wall_time`,
+    ),
+    upsertSummary: db.prepare(
+      `INSERT INTO metric_summaries (run_id, key, last_step, last_value, last_special, min_value, max_value, count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key) DO UPDATE SET
+         last_step = CASE WHEN excluded.last_step >= last_step THEN excluded.last_step ELSE last_step END,
+         last_value = CASE WHEN excluded.last_step >= last_step THEN excluded.last_value ELSE last_value END,
+         last_special = CASE WHEN excluded.last_step >= last_step THEN excluded.last_special ELSE last_special END,
+         min_value = CASE WHEN excluded.min_value IS NULL THEN min_value WHEN min_value IS NULL THEN excluded.min_value ELSE min(min_value, excluded.min_value) END,
+         max_value = CASE WHEN excluded.max_value IS NULL THEN max_value WHEN max_value IS NULL THEN excluded.max_value ELSE max(max_value, excluded.max_value) END,
+         count = count + excluded.count`,
+    ),
+    endRun: db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ?, outcome = coalesce(?, outcome) WHERE id = ? AND status IN ('queued','running')"),
+    putArtifact: db.prepare('INSERT INTO run_artifacts (run_id, name, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET data = excluded.data, created_at = excluded.created_at'),
+    getArtifact: db.prepare('SELECT data FROM run_artifacts WHERE run_id = ? AND name = ?'),
+    configOfRun: db.prepare('SELECT config FROM runs WHERE id = ?'),
+    metricKeysOfRun: db.prepare('SELECT key FROM metric_summaries WHERE run_id = ? ORDER BY key'),
+    seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step'),
+    unfinishedRuns: db.prepare("SELECT id, owner_host, owner_pid FROM runs WHERE status IN ('queued','running')"),
+    interruptRun: db.prepare(
+      `UPDATE runs SET status = 'interrupted', error = ?,
+         ended_at = coalesce((SELECT max(wall_time) FROM metrics m WHERE m.run_id = runs.id), started_at, created_at)
+       WHERE id = ? AND status IN ('queued','running')`,
+    ),
+  };
+}
