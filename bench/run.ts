@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table]`: the speed targets, each measured
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,sweeps]`: the speed targets, each measured
  * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
  * both sides alike. Prints one JSON object with --json.
  */
 import { cpus, loadavg } from 'node:os';
 import { benchLogging } from './logging';
 import { benchRunsTable } from './runs-table';
+import { benchAshaVsRandom, benchSweepBookkeeping, benchSweepParallelism } from './sweeps';
 import { benchTrainingOverhead } from './training-overhead';
 
 const args = process.argv.slice(2);
@@ -31,6 +32,12 @@ if (wanted('table')) {
 if (wanted('training')) {
   say('training: Runboard run vs bare model.fit (digits, 64-256-256-10, wasm)...');
   Object.assign(results, await benchTrainingOverhead(Math.max(3, Math.min(rounds, 5))));
+}
+if (wanted('sweeps')) {
+  say('sweeps: --parallel 2 vs 1 throughput, bookkeeping vs bare runs, ASHA vs random search (digits)...');
+  Object.assign(results, await benchSweepParallelism(Math.max(3, Math.min(rounds, 5))));
+  Object.assign(results, await benchSweepBookkeeping(Math.max(3, Math.min(rounds, 5))));
+  Object.assign(results, await benchAshaVsRandom([1, 2, 3]));
 }
 if (json) process.stdout.write(JSON.stringify(results) + '\n');
 else for (const [key, value] of Object.entries(results)) process.stdout.write(`${key.padEnd(34)} ${value}\n`);

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openCore, type Core } from '../src-main/core';
+import { sweepRequestSchema, type SweepRequestInput } from '../src-shared/entities/sweep';
+import { trainConfigSchema } from '../src-shared/entities/train-config';
+import { median, round, sideBySide } from './stats';
+
+async function withCore<T>(body: (core: Core) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'runboard-bench-'));
+  const core = await openCore({ db: { path: join(dir, 'sweep.db'), explicit: true }, host: 'cli' });
+  try {
+    return await body(core);
+  } finally {
+    await core.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runSweep(core: Core, input: SweepRequestInput) {
+  const started = performance.now();
+  const sweep = await core.sweeps.start(sweepRequestSchema.parse(input));
+  const status = await core.sweeps.wait(sweep.sweep_id);
+  if (status !== 'finished') throw new Error(`benchmark sweep ended ${status}`);
+  const detail = core.store.sweeps.get(sweep.sweep_id);
+  if (!detail) throw new Error('sweep vanished');
+  return { seconds: (performance.now() - started) / 1000, detail };
+}
+
+const FIXED = { dataset: 'digits', hidden: [64], epochs: 4, backend: 'wasm' };
+
+/** Trial-epochs per second of a 4-trial sweep at --parallel 2, divided by the same sweep at --parallel 1. */
+export async function benchSweepParallelism(rounds: number): Promise<Record<string, number>> {
+  const throughput = (parallel: number) =>
+    withCore(async (core) => {
+      const { seconds, detail } = await runSweep(core, { strategy: 'grid', params: ['lr=[0.05,0.02,0.01,0.005]'], fixed: FIXED, parallel, seed: 1 });
+      return detail.epochs_trained / seconds;
+    });
+  const result = await sideBySide(rounds, () => throughput(2), () => throughput(1));
+  const two = median(result.a);
+  const one = median(result.b);
+  return { sweep_parallel_ratio: round(two / one), sweep_epochs_per_s_parallel_2: round(two, 2), sweep_epochs_per_s_parallel_1: round(one, 2) };
+}
+
+/**
+ * The sweep's own cost: a 4-trial sweep at --parallel 1 against the same four configurations trained one after the
+ * other through the trainer host directly (no sweep), side by side. Reported as the extra fraction of time.
+ */
+export async function benchSweepBookkeeping(rounds: number): Promise<Record<string, number>> {
+  const lrs = [0.05, 0.02, 0.01, 0.005];
+  const viaSweep = () => withCore(async (core) => (await runSweep(core, { strategy: 'grid', params: [`lr=[${lrs.join(',')}]`], fixed: FIXED, parallel: 1, seed: 1 })).seconds);
+  const bare = () =>
+    withCore(async (core) => {
+      const started = performance.now();
+      for (const [i, lr] of lrs.entries()) {
+        const run = await core.trainer.start(trainConfigSchema.parse({ ...FIXED, lr, seed: (1 * 1_000_003 + i + 1) >>> 0 }));
+        await core.trainer.wait(run.run_id);
+      }
+      return (performance.now() - started) / 1000;
+    });
+  const result = await sideBySide(rounds, viaSweep, bare);
+  const sweep = median(result.a);
+  const anchor = median(result.b);
+  return { sweep_bookkeeping_overhead: round(sweep / anchor - 1), sweep_seconds: round(sweep, 2), sequential_runs_seconds: round(anchor, 2) };
+}
+
+/**
+ * ASHA against random search with the same trials (same seed, so the same sampled params and training seeds):
+ * does ASHA reach random search's best objective, and with what fraction of its epochs? Averaged over seeds.
+ */
+export async function benchAshaVsRandom(seeds: number[]): Promise<Record<string, number>> {
+  const space = ['lr=loguniform(1e-4,1)', 'momentum=uniform(0.5,0.99)'];
+  const fixed = { dataset: 'digits', hidden: [32], epochs: 9, backend: 'wasm' };
+  const fractions: number[] = [];
+  let reached = 0;
+  for (const seed of seeds) {
+    await withCore(async (core) => {
+      const random = await runSweep(core, { strategy: 'random', trials: 9, params: space, fixed, parallel: 2, seed });
+      const asha = await runSweep(core, { strategy: 'asha', trials: 9, params: space, fixed, parallel: 2, seed, min_epochs: 1, reduction_factor: 3 });
+      fractions.push(asha.detail.epochs_trained / random.detail.epochs_trained);
+      if ((asha.detail.best_value as number) >= (random.detail.best_value as number) - 1e-9) reached++;
+    });
+  }
+  return {
+    asha_epoch_fraction: round(fractions.reduce((a, b) => a + b, 0) / fractions.length),
+    asha_reached_random_best: reached,
+    asha_seeds: seeds.length,
+  };
+}
