@@ -1,13 +1,17 @@
+import { rmSync } from 'node:fs';
 import type { ApiHost } from '../src-shared/api/host';
 import { ApiService } from './api/api-service';
 import { EventBus } from './api/event-bus';
 import { createHandlers } from './api/handlers';
 import { DatasetCatalogue } from './datasets/catalogue';
-import { userDatasetsDir, type DbLocation } from './paths';
+import { checkpointDirectory, userDatasetsDir, type DbLocation } from './paths';
 import { SqliteStore } from './store/sqlite-store';
 import { SweepRunner } from './search/sweep-runner';
 import { TrainerHost } from './training/trainer-host';
 import { NodeWorkerLauncher, type WorkerLauncher } from './training/worker-launcher';
+
+/** How long a deleted run can be restored. */
+export const PURGE_AFTER_MS = 7 * 24 * 3600 * 1000;
 
 export interface CoreOptions {
   db: DbLocation;
@@ -40,6 +44,8 @@ export interface Core {
  */
 export async function openCore(options: CoreOptions): Promise<Core> {
   const store = SqliteStore.open(options.db, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  // Runs deleted more than a week ago go for good, with their saved weights.
+  for (const runId of store.annotations.purge(Date.now() - PURGE_AFTER_MS)) rmSync(checkpointDirectory(store.path, runId), { recursive: true, force: true });
   const datasets = options.datasets ?? new DatasetCatalogue({ userDir: userDatasetsDir(store.path) });
   const events = new EventBus();
   const trainer = new TrainerHost({
@@ -50,7 +56,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
   });
   const sweeps = new SweepRunner({ store, trainer, datasets, emit: (event) => events.emit(event), subscribe: (listener) => events.subscribe(listener) });
-  const service = new ApiService(createHandlers({ store, trainer, sweeps, datasets, host: options.host }), events);
+  const service = new ApiService(createHandlers({ store, trainer, sweeps, datasets, host: options.host, emit: (event) => events.emit(event) }), events);
   let disposed = false;
   return {
     api: service,

@@ -1,7 +1,9 @@
 import { AppError } from '../../src-shared/api/errors';
 import type { Method, MethodOutput, MethodParsedInput } from '../../src-shared/api/contract';
 import type { Evaluation, WeightHistograms } from '../../src-shared/entities/evaluation';
+import type { AnyEvent } from '../../src-shared/api/events';
 import { isTerminal } from '../../src-shared/entities/run';
+import { groupRuns } from '../../src-shared/group-runs';
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import { exportRuns } from '../export';
 import { appVersion } from '../paths';
@@ -18,10 +20,11 @@ export interface HandlerDeps {
   sweeps: SweepRunner;
   datasets: DatasetCatalogue;
   host: 'desktop' | 'serve' | 'cli';
+  emit(event: AnyEvent): void;
 }
 
 /** The contract's handlers over the store and the trainer host. Input is already validated. */
-export function createHandlers({ store, trainer, sweeps, datasets, host }: HandlerDeps): Handlers {
+export function createHandlers({ store, trainer, sweeps, datasets, host, emit }: HandlerDeps): Handlers {
   const requireSweep = (sweepId: number) => {
     const sweep = store.sweeps.get(sweepId);
     if (!sweep) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
@@ -31,6 +34,13 @@ export function createHandlers({ store, trainer, sweeps, datasets, host }: Handl
     const run = await store.getRun(runId);
     if (!run) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
     return run;
+  };
+  /** Tells every UI that a run changed (tags, notes, archived, deleted). */
+  const emitUpdated = async (runId: number) => {
+    const run = await store.getRun(runId);
+    if (!run) return;
+    const { config: _config, ...summary } = run;
+    emit({ event: 'run/updated', payload: { run: summary } });
   };
   const withProgress = <T extends { run_id: number; status: string; progress: unknown }>(run: T): T =>
     isTerminal(run.status as never) ? run : { ...run, progress: trainer.progressOf(run.run_id) };
@@ -49,6 +59,43 @@ export function createHandlers({ store, trainer, sweeps, datasets, host }: Handl
     'experiments/list': async () => store.listExperiments(),
     'runs/list': async (input) => (await store.listRuns({ experiment: input.experiment })).map(withProgress),
     'runs/get': async (input) => withProgress(await requireRun(input.run_id)),
+    'runs/query': async (input) => {
+      const page = await store.queryRuns({
+        filter: input.filter,
+        sort: input.sort,
+        offset: input.offset,
+        limit: input.limit,
+        experiment: input.experiment,
+        includeArchived: input.include_archived,
+      });
+      return { runs: page.runs.map(withProgress), total: page.total };
+    },
+    'runs/columns': async () => store.columns(),
+    'runs/group': async (input) => {
+      const { runs } = await store.queryRuns({ filter: input.filter, offset: 0, limit: Number.MAX_SAFE_INTEGER, experiment: input.experiment, includeArchived: input.include_archived });
+      return groupRuns(runs, input.by, input.metric);
+    },
+    'runs/annotate': async (input) => {
+      if (input.tags) store.annotations.setTags(input.run_id, input.tags);
+      if (input.notes !== undefined) store.annotations.setNotes(input.run_id, input.notes);
+      await emitUpdated(input.run_id);
+      return { run_id: input.run_id };
+    },
+    'runs/archive': async (input) => {
+      const changed = store.annotations.setArchived(input.run_ids, input.archived);
+      for (const id of input.run_ids) await emitUpdated(id);
+      return { changed };
+    },
+    'runs/delete': async (input) => {
+      const deleted = store.annotations.delete(input.run_ids);
+      for (const id of deleted) await emitUpdated(id);
+      return { deleted };
+    },
+    'runs/restore': async (input) => {
+      const restored = store.annotations.restore(input.run_ids);
+      for (const id of input.run_ids) await emitUpdated(id);
+      return { restored };
+    },
     'runs/metrics': async (input) => store.getMetrics(input.run_ids, input.keys, input.max_points),
     'runs/start': async (input) => ({ run_id: (await trainer.start(input)).run_id }),
     'runs/stop': async (input) => {
@@ -72,6 +119,15 @@ export function createHandlers({ store, trainer, sweeps, datasets, host }: Handl
       return { stopping: sweeps.stop(input.sweep_id) };
     },
     'sweeps/resume': async (input) => ({ sweep_id: (await sweeps.resume(input.sweep_id)).sweep_id }),
-    'runs/export': async (input) => exportRuns(store, input.format, { experiment: input.experiment, runIds: input.run_ids }),
+    'runs/export': async (input) =>
+      exportRuns(store, input.format, {
+        experiment: input.experiment,
+        runIds: input.run_ids,
+        sweepId: input.sweep_id,
+        filter: input.filter,
+        sort: input.sort,
+        columns: input.columns,
+        includeArchived: input.include_archived,
+      }),
   };
 }

@@ -12,7 +12,7 @@ import { EXIT, type CliIo } from './io';
  * Writes `content` to `path` whole or not at all: a temporary file in the same folder, then a rename.
  * @throws AppError(IO_ERROR) saying why, with no file left behind.
  */
-export function writeFileAtomically(path: string, content: string): void {
+export function writeFileAtomically(path: string, content: string | Uint8Array): void {
   const target = resolve(path);
   const folder = dirname(target);
   if (!existsSync(folder)) throw new AppError('IO_ERROR', `Cannot write ${target}: the folder ${folder} does not exist.`);
@@ -27,8 +27,28 @@ export function writeFileAtomically(path: string, content: string): void {
   }
 }
 
-/** `runboard export`: the runs table as CSV or JSON, to a file or stdout. */
-export async function exportCommand(flags: { format?: string; out?: string; experiment?: string; sweep?: string; db?: string }, io: CliIo): Promise<number> {
+/** `runboard export`: the runs table as CSV, JSON, Markdown, LaTeX or Parquet, to a file or stdout. */
+export interface ExportFlags {
+  format?: string;
+  out?: string;
+  experiment?: string;
+  sweep?: string;
+  filter?: string;
+  columns?: string;
+  sort?: string;
+  includeArchived?: boolean;
+  db?: string;
+}
+
+/** `--sort metrics.val_accuracy:desc` -> a sort; the direction defaults to descending. */
+function parseSort(text: string | undefined): { column: string; direction: 'asc' | 'desc' } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(.+?)(?::(asc|desc))?$/.exec(text.trim());
+  if (!match || !match[1]) throw new AppError('BAD_INPUT', `--sort: write COLUMN or COLUMN:asc or COLUMN:desc, not "${text}".`);
+  return { column: match[1], direction: (match[2] as 'asc' | 'desc' | undefined) ?? 'desc' };
+}
+
+export async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
   const format = (flags.format ?? 'csv') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) {
     throw new AppError('BAD_INPUT', `--format: unknown format "${flags.format}"; valid formats: ${EXPORT_FORMATS.join(', ')}.`, [{ field: '--format', message: 'unknown format' }]);
@@ -38,12 +58,20 @@ export async function exportCommand(flags: { format?: string; out?: string; expe
   const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
   try {
     if (sweepId !== undefined && !core.store.sweeps.get(sweepId)) throw new AppError('NOT_FOUND', `--sweep: sweep ${sweepId} does not exist (runboard sweeps lists them).`);
-    const table = await exportRuns(core.store, format, { experiment: flags.experiment, sweepId });
+    const table = await exportRuns(core.store, format, {
+      experiment: flags.experiment,
+      sweepId,
+      filter: flags.filter,
+      sort: parseSort(flags.sort),
+      columns: flags.columns?.split(',').map((c) => c.trim()).filter((c) => c !== ''),
+      includeArchived: flags.includeArchived,
+    });
+    const bytes = table.encoding === 'base64' ? Buffer.from(table.content, 'base64') : table.content;
     if (flags.out) {
-      writeFileAtomically(flags.out, table.content);
+      writeFileAtomically(flags.out, bytes);
       io.stderr.write(`Exported ${table.rows} run(s) to ${resolve(flags.out)}\n`);
     } else {
-      io.stdout.write(table.content);
+      io.stdout.write(bytes);
     }
     return EXIT.ok;
   } finally {

@@ -5,8 +5,9 @@ import { INITIALISERS } from '../../src-shared/entities/specs';
 import { EXPORT_FORMATS } from '../../src-shared/api/contract';
 import { appVersion } from '../paths';
 import { registerDatasetsCommand } from './datasets-command';
+import { registerDevCommand } from './dev-command';
 import { doctorCommand } from './doctor-command';
-import { exportCommand } from './export-command';
+import { exportCommand, type ExportFlags } from './export-command';
 import { EXIT, type CliIo } from './io';
 import { runsCommand } from './runs-command';
 import { serveCommand } from './serve-command';
@@ -80,13 +81,17 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
 
   program
     .command('export')
-    .description('export the runs table (one row per run: params, final and best metrics)')
+    .description('export the runs table (one row per run: params, final and best metrics) as csv, json, md, latex or parquet')
     .addOption(new Option('--format <format>', 'file format').choices([...EXPORT_FORMATS]).default('csv'))
     .option('--out <file>', 'write to this file (default: stdout)')
     .option('--experiment <name>', 'only this experiment')
     .option('--sweep <id>', "only this sweep's trials (adds a trial column)")
+    .option('--filter <expr>', 'only runs matching a filter, e.g. "params.lr > 0.005 and status = \"finished\""')
+    .option('--columns <list>', 'these columns, in order: run_id,name,params.lr,best.val_accuracy,...')
+    .option('--sort <column>', 'sort by a column, e.g. best.val_accuracy:desc (default run_id:asc)')
+    .option('--include-archived', 'include archived runs')
     .option('--db <path>', DB_HELP)
-    .action(async (flags: { format?: string; out?: string; experiment?: string; sweep?: string; db?: string }) => {
+    .action(async (flags: ExportFlags) => {
       result.code = await exportCommand(flags, io);
     });
 
@@ -146,6 +151,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     });
 
   registerDatasetsCommand(program, io, result);
+  registerDevCommand(program, io, result, DB_HELP);
 
   return program;
 }

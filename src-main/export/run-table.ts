@@ -20,6 +20,15 @@ export function tableColumns(runs: readonly RunSummary[], extra: readonly string
   return [...BASE_COLUMNS, ...extra, ...params.map((k) => `params.${k}`), ...metrics.map((k) => `metrics.${k}`), ...metrics.map((k) => `best.${k}`)];
 }
 
+/** Columns beyond the default set that a table or an export may show. */
+export const EXTRA_COLUMNS = ['trial', 'sweep_id', 'parent_run_id', 'seed', 'epochs', 'device', 'kind', 'notes', 'archived'] as const;
+
+/** Every column these runs can fill: base and extra columns, `params.*`, `metrics.*`, `best.*` and `tags.*`. */
+export function availableColumns(runs: readonly RunSummary[]): string[] {
+  const tags = [...new Set(runs.flatMap((r) => Object.keys(r.tags)))].sort();
+  return [...new Set([...tableColumns(runs, EXTRA_COLUMNS), ...tags.map((t) => `tags.${t}`)])];
+}
+
 /** One run as a row of cells, in `columns` order. Times are ISO 8601 (UTC); missing values are null. */
 export function tableRow(run: RunSummary, columns: readonly string[]): Cell[] {
   return columns.map((column) => {
@@ -38,13 +47,29 @@ export function tableRow(run: RunSummary, columns: readonly string[]): Cell[] {
         return run.started_at === null ? null : new Date(run.started_at).toISOString();
       case 'trial':
         return run.trial;
+      case 'sweep_id':
+        return run.sweep_id;
+      case 'parent_run_id':
+        return run.parent_run_id;
+      case 'seed':
+        return run.seed;
+      case 'epochs':
+        return run.epochs;
+      case 'device':
+        return run.device;
+      case 'kind':
+        return run.kind;
+      case 'notes':
+        return run.notes;
+      case 'archived':
+        return run.archived;
       case 'duration_s':
         return run.duration_s === null ? null : Math.round(run.duration_s * 1000) / 1000;
     }
     const dot = column.indexOf('.');
     const group = column.slice(0, dot);
     const key = column.slice(dot + 1);
-    const source: Record<string, ParamValue | MetricValue> = group === 'params' ? run.params : group === 'metrics' ? run.metrics : run.best;
+    const source: Record<string, ParamValue | MetricValue> = group === 'params' ? run.params : group === 'metrics' ? run.metrics : group === 'tags' ? run.tags : run.best;
     return source[key] ?? null;
   });
 }

@@ -142,6 +142,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'tags, notes, archived and deleted runs',
+    up(db) {
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN notes TEXT;
+        ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1));
+        -- Deleted runs stay until purged, so a delete can be undone.
+        ALTER TABLE runs ADD COLUMN deleted_at INTEGER;
+        CREATE INDEX runs_by_deleted ON runs (deleted_at) WHERE deleted_at IS NOT NULL;
+        CREATE TABLE tags (
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          key TEXT NOT NULL,
+          value TEXT NOT NULL,
+          PRIMARY KEY (run_id, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX tags_by_key ON tags (key, value);
+        CREATE INDEX metric_summaries_by_key ON metric_summaries (key, last_value);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

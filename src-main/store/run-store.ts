@@ -1,5 +1,6 @@
 import type { MetricSeries, RunKind, RunOutcome, RunStatus, RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
+import type { RunQuery } from './run-query';
 
 export interface CreateRunInput {
   experiment: string;
@@ -71,6 +72,10 @@ export interface RunStore {
   getArtifact(runId: number, name: string): Promise<unknown>;
   getRun(runId: number): Promise<RunDetail | null>;
   listRuns(filter?: RunFilter): Promise<RunSummary[]>;
+  /** One page of the runs table: filtered (the filter language), sorted, with the total count of matching runs. */
+  queryRuns(query: RunQuery): Promise<{ runs: RunSummary[]; total: number }>;
+  /** Param, metric and tag names that runs have logged. */
+  columns(): Promise<{ params: string[]; metrics: string[]; tags: string[] }>;
   listExperiments(): Promise<{ id: number; name: string; run_count: number }[]>;
   /**
    * Metric series of the given runs. `maxPoints` is the budget per series (longer series are downsampled);

@@ -6,6 +6,8 @@ import { metricDirection, type MetricPoint, type MetricSeries, type MetricValue,
 import type { ParamValue } from '../../src-shared/entities/train-config';
 import type { DbLocation } from '../paths';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open-database';
+import { RunAnnotations } from './run-annotations';
+import { knownColumns, pageOfRunIds, type RunQuery } from './run-query';
 import { prepareStatements } from './run-statements';
 import { SweepTable } from './sweep-store';
 import type { CreateRunInput, EpochInput, MetricPointInput, RunDetail, RunFilter, RunStore } from './run-store';
@@ -67,6 +69,8 @@ export class SqliteStore implements RunStore {
   private readonly summaryStatements = new Map<string, Statement>();
   /** Sweeps and their trials, on the same connection and writer. */
   readonly sweeps: SweepTable;
+  /** Tags, notes, archiving and deletion. */
+  readonly annotations: RunAnnotations;
   private closed = false;
 
   private constructor(db: Database, path: string, schemaVersion: number, backupPath: string | null) {
@@ -77,6 +81,7 @@ export class SqliteStore implements RunStore {
     this.statements = prepareStatements(db);
     this.inTransaction = db.transaction((body: () => unknown) => body());
     this.sweeps = new SweepTable(db, (body) => this.write(body));
+    this.annotations = new RunAnnotations(db, (body) => this.write(body));
     const s = this.statements;
     this.writeBatch = db.transaction((runId: number, points: readonly MetricPointInput[]) => {
       const summaries = new Map<string, { step: number; value: number | null; special: string | null; min: number | null; max: number | null; count: number }>();
@@ -219,7 +224,7 @@ export class SqliteStore implements RunStore {
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
-    const clauses: string[] = [];
+    const clauses: string[] = ['r.deleted_at IS NULL'];
     const args: unknown[] = [];
     if (filter.experiment !== undefined) {
       clauses.push('r.experiment_id = (SELECT id FROM experiments WHERE name = ?)');
@@ -234,6 +239,22 @@ export class SqliteStore implements RunStore {
       args.push(JSON.stringify(filter.runIds));
     }
     return this.readSummaries(clauses.join(' AND '), args);
+  }
+
+  /** One page of the runs table: filtered, sorted, with the total count of matching runs. */
+  async queryRuns(query: RunQuery): Promise<{ runs: RunSummary[]; total: number }> {
+    const read = this.db.transaction(() => {
+      const { ids, total } = pageOfRunIds(this.db, query);
+      const byId = new Map(this.readSummaries('r.id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)]).map((run) => [run.run_id, run]));
+      return { runs: ids.map((id) => byId.get(id)).filter((run): run is RunSummary => run !== undefined), total };
+    });
+    return read.deferred();
+  }
+
+  /** Param, metric and tag names that runs have logged (for filter checks and completion). */
+  async columns(): Promise<{ params: string[]; metrics: string[]; tags: string[] }> {
+    const known = knownColumns(this.db);
+    return { params: [...known.params].sort(), metrics: [...known.metrics].sort(), tags: [...known.tags].sort() };
   }
 
   async listExperiments(): Promise<{ id: number; name: string; run_count: number }[]> {
@@ -310,7 +331,7 @@ export class SqliteStore implements RunStore {
     }
     const rows = JSON.parse(statement.get(...args) as string) as SummaryJsonRow[];
     const now = Date.now();
-    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, params, summaries]) => {
+    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, notes, archived, deleted, tags, params, summaries]) => {
       const end = ended_at ?? (status === 'running' ? now : null);
       const run: RunSummary = {
         run_id,
@@ -335,6 +356,10 @@ export class SqliteStore implements RunStore {
         epochs: 0,
         progress: null,
         outcome,
+        tags: tags ?? {},
+        notes,
+        archived: archived === 1,
+        deleted: deleted === 1,
       };
       for (const [key, lastStep, lastValue, lastSpecial, min, max] of summaries ?? []) {
         run.metrics[key] = decodeMetric(lastValue, lastSpecial);
@@ -353,6 +378,10 @@ type SummaryJsonRow = [
   outcome: RunOutcome | null,
   sweepId: number | null,
   trial: number | null,
+  notes: string | null,
+  archived: number,
+  deleted: number,
+  tags: Record<string, string> | null,
   params: Record<string, ParamValue> | null,
   summaries: [key: string, lastStep: number, lastValue: number | null, lastSpecial: string | null, min: number | null, max: number | null][] | null,
 ];
@@ -362,7 +391,8 @@ function summariesSql(where: string): string {
   return `
     SELECT coalesce(json_group_array(json_array(
       r.id, r.name, e.name, r.status, r.backend, r.device, r.parent_run_id, r.seed, r.created_at, r.started_at, r.ended_at, r.error,
-      r.kind, json(r.outcome), r.sweep_id, r.trial,
+      r.kind, json(r.outcome), r.sweep_id, r.trial, r.notes, r.archived, r.deleted_at IS NOT NULL,
+      json((SELECT json_group_object(t.key, t.value) FROM tags t WHERE t.run_id = r.id)),
       json((SELECT json_group_object(p.key, CASE p.type WHEN 'number' THEN p.num_value WHEN 'string' THEN p.text_value
                                                      WHEN 'boolean' THEN json(iif(p.num_value = 1, 'true', 'false')) END)
             FROM params p WHERE p.run_id = r.id)),

@@ -6,6 +6,7 @@ import { evaluationSchema, weightHistogramsSchema } from '../entities/evaluation
 import { sweepDetailSchema, sweepRequestSchema, sweepSummarySchema } from '../entities/sweep';
 
 const runId = z.number({ error: 'run_id must be a number' }).int().positive();
+export const sortSchema = z.object({ column: z.string().min(1).max(300), direction: z.enum(['asc', 'desc']) });
 const empty = z.object({}).strict();
 
 export const backendStatusSchema = z.object({
@@ -19,14 +20,20 @@ export const backendStatusSchema = z.object({
 });
 export type BackendStatus = z.infer<typeof backendStatusSchema>;
 
-export const EXPORT_FORMATS = ['csv', 'json'] as const;
+export const EXPORT_FORMATS = ['csv', 'json', 'md', 'latex', 'parquet'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const exportRequestSchema = z.object({
   format: z.enum(EXPORT_FORMATS, { error: `format must be one of ${EXPORT_FORMATS.join(', ')}` }),
   experiment: z.string().optional(),
-  /** Export only these runs (the table's selection); all runs of the experiment when absent. */
+  /** Export only these runs (the table's selection); every run the filter matches when absent. */
   run_ids: z.array(runId).max(100_000).optional(),
+  sweep_id: z.number().int().positive().optional(),
+  /** The table's filter (the filter language), sort and columns. */
+  filter: z.string().max(10_000).optional(),
+  sort: sortSchema.optional(),
+  columns: z.array(z.string().min(1).max(300)).max(2_000).optional(),
+  include_archived: z.boolean().optional(),
 });
 export type ExportRequest = z.infer<typeof exportRequestSchema>;
 
@@ -74,6 +81,55 @@ export const contract = {
     input: z.object({ experiment: z.string().optional() }).strict(),
     output: z.array(runSummarySchema),
   },
+  /** One page of the runs table: the filter language, a sort on any column, and a page; with the total match count. */
+  'runs/query': {
+    input: z
+      .object({
+        filter: z.string().max(10_000).optional(),
+        sort: sortSchema.optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1_000).default(100),
+        experiment: z.string().optional(),
+        include_archived: z.boolean().optional(),
+      })
+      .strict(),
+    output: z.object({ runs: z.array(runSummarySchema), total: z.number().int() }),
+  },
+  /** Param, metric and tag names that runs have logged: what filters, sorts and columns may name. */
+  'runs/columns': {
+    input: empty,
+    output: z.object({ params: z.array(z.string()), metrics: z.array(z.string()), tags: z.array(z.string()) }),
+  },
+  /** Groups the runs a filter matches by a column, with mean ± std, min and max of a metric per group. */
+  'runs/group': {
+    input: z
+      .object({
+        filter: z.string().max(10_000).optional(),
+        by: z.string().min(1).max(300),
+        metric: z.string().min(1).max(300),
+        experiment: z.string().optional(),
+        include_archived: z.boolean().optional(),
+      })
+      .strict(),
+    output: z.array(
+      z.object({ value: z.string(), count: z.number().int(), mean: z.number().nullable(), std: z.number().nullable(), min: z.number().nullable(), max: z.number().nullable() }),
+    ),
+  },
+  /** Sets tags (null removes one) and notes. */
+  'runs/annotate': {
+    input: z
+      .object({
+        run_id: runId,
+        tags: z.record(z.string().min(1).max(100).regex(/^[\w.-]+$/, { error: 'tag names: letters, digits, _, . and -' }), z.string().max(1_000).nullable()).optional(),
+        notes: z.string().max(20_000).nullable().optional(),
+      })
+      .strict(),
+    output: z.object({ run_id: runId }),
+  },
+  'runs/archive': { input: z.object({ run_ids: z.array(runId).min(1).max(100_000), archived: z.boolean() }).strict(), output: z.object({ changed: z.number().int() }) },
+  /** Moves finished runs to the trash; `runs/restore` undoes it. Deleted runs are purged after seven days. */
+  'runs/delete': { input: z.object({ run_ids: z.array(runId).min(1).max(100_000) }).strict(), output: z.object({ deleted: z.array(runId) }) },
+  'runs/restore': { input: z.object({ run_ids: z.array(runId).min(1).max(100_000) }).strict(), output: z.object({ restored: z.number().int() }) },
   'runs/get': {
     input: z.object({ run_id: runId }).strict(),
     output: runSummarySchema.extend({ config: z.record(z.string(), z.unknown()) }),
@@ -109,7 +165,7 @@ export const contract = {
   'sweeps/resume': { input: z.object({ sweep_id: z.number().int().positive() }).strict(), output: z.object({ sweep_id: z.number().int() }) },
   'runs/export': {
     input: exportRequestSchema.strict(),
-    output: z.object({ filename: z.string(), mime_type: z.string(), content: z.string(), rows: z.number().int() }),
+    output: z.object({ filename: z.string(), mime_type: z.string(), content: z.string(), encoding: z.enum(['utf8', 'base64']), rows: z.number().int() }),
   },
 } as const;
 

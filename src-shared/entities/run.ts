@@ -88,6 +88,13 @@ export const runSummarySchema = z.object({
   epochs: z.number().int(),
   progress: runProgressSchema.nullable(),
   outcome: runOutcomeSchema.nullable(),
+  /** Free-form labels (`stage: final`), editable in the runs table. */
+  tags: z.record(z.string(), z.string()),
+  notes: z.string().nullable(),
+  /** Archived runs are hidden from the runs table unless asked for. */
+  archived: z.boolean(),
+  /** In the trash: hidden everywhere, restorable for seven days. */
+  deleted: z.boolean(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

@@ -45,7 +45,23 @@ describe('API contract, against the real service', () => {
     expect(series.map((s) => s.key).sort()).toEqual(['lr', 'test_accuracy', 'test_loss', 'train_accuracy', 'train_loss', 'val_accuracy', 'val_loss']);
     expect(await call('runs/stop', { run_id })).toEqual({ stopping: false });
     const csv = await call('runs/export', { format: 'csv' });
-    expect(csv).toMatchObject({ mime_type: 'text/csv', rows: 1 });
+    expect(csv).toMatchObject({ mime_type: 'text/csv', rows: 1, encoding: 'utf8' });
+    expect((await call('runs/query', { filter: 'status = "finished"', sort: { column: 'best.val_accuracy', direction: 'desc' }, limit: 10 })).total).toBe(1);
+    expect((await call('runs/columns', {})).metrics).toContain('val_accuracy');
+    expect(await call('runs/group', { by: 'params.optimizer', metric: 'best.val_accuracy' })).toMatchObject([{ value: 'sgd', count: 1 }]);
+    expect(await call('runs/annotate', { run_id, tags: { stage: 'final' }, notes: 'kept' })).toEqual({ run_id });
+    expect(await call('runs/archive', { run_ids: [run_id], archived: true })).toEqual({ changed: 1 });
+    expect(await call('runs/archive', { run_ids: [run_id], archived: false })).toEqual({ changed: 1 });
+    expect(await call('runs/delete', { run_ids: [run_id] })).toEqual({ deleted: [run_id] });
+    expect(await call('runs/restore', { run_ids: [run_id] })).toEqual({ restored: 1 });
+    const { sweep_id } = await call('sweeps/start', { strategy: 'grid', params: ['lr=[0.1]'], fixed: { dataset: 'iris', hidden: [4], epochs: 1, backend: 'wasm' }, parallel: 1 });
+    await core.sweeps.wait(sweep_id);
+    expect((await call('sweeps/list', {}))[0]).toMatchObject({ sweep_id, status: 'finished' });
+    expect((await call('sweeps/get', { sweep_id })).trials).toHaveLength(1);
+    expect(await call('sweeps/stop', { sweep_id })).toEqual({ stopping: false });
+    const resumed = await core.api.call('sweeps/resume', { sweep_id });
+    expect(resumed.ok ? null : resumed.error.code).toBe('CONFLICT');
+    covered.add('sweeps/resume');
     expect(covered).toEqual(new Set(METHODS));
   });
 

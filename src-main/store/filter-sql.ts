@@ -1,0 +1,160 @@
+import { AppError } from '../../src-shared/api/errors';
+import { metricDirection } from '../../src-shared/entities/run';
+import { FilterSyntaxError, filterFields, parseFilter, type FieldRef, type FilterNode, type Literal } from '../../src-shared/filter/parse';
+
+/** The columns a filter may name besides the attributes: what the runs in the database have logged. */
+export interface KnownColumns {
+  params: ReadonlySet<string>;
+  metrics: ReadonlySet<string>;
+  tags: ReadonlySet<string>;
+}
+
+export interface CompiledFilter {
+  /** A condition over `runs r`, with `?` placeholders only: no value or name is ever spliced into the SQL. */
+  sql: string;
+  args: unknown[];
+}
+
+type Kind = 'number' | 'text' | 'boolean';
+
+/** Attribute columns: their SQL over `runs r` and their type. */
+const ATTRIBUTES: Record<string, { sql: string; kind: Kind }> = {
+  run_id: { sql: 'r.id', kind: 'number' },
+  name: { sql: 'r.name', kind: 'text' },
+  experiment: { sql: '(SELECT e.name FROM experiments e WHERE e.id = r.experiment_id)', kind: 'text' },
+  status: { sql: 'r.status', kind: 'text' },
+  kind: { sql: 'r.kind', kind: 'text' },
+  backend: { sql: 'r.backend', kind: 'text' },
+  device: { sql: 'r.device', kind: 'text' },
+  sweep: { sql: 'r.sweep_id', kind: 'number' },
+  trial: { sql: 'r.trial', kind: 'number' },
+  parent: { sql: 'r.parent_run_id', kind: 'number' },
+  seed: { sql: 'r.seed', kind: 'number' },
+  epochs: { sql: '(SELECT max(s.last_step) FROM metric_summaries s WHERE s.run_id = r.id)', kind: 'number' },
+  duration: { sql: '((coalesce(r.ended_at, r.started_at) - r.started_at) / 1000.0)', kind: 'number' },
+  created: { sql: 'r.created_at', kind: 'number' },
+  notes: { sql: "coalesce(r.notes, '')", kind: 'text' },
+  archived: { sql: 'r.archived', kind: 'boolean' },
+};
+
+const SQL_OPERATORS: Record<string, string> = { '=': '=', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+function refuse(message: string, column: number): never {
+  throw new AppError('BAD_INPUT', `Filter: ${message} (at column ${column}).`, [{ field: 'filter', message: `${message} (at column ${column})` }]);
+}
+
+const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** A literal as the column compares it: `created` takes dates, booleans become 0/1. */
+function argument(field: FieldRef, kind: Kind, value: Literal, column: number): unknown {
+  if (field.group === 'attr' && field.key === 'created') {
+    const time = typeof value === 'number' ? value : Date.parse(String(value));
+    if (!Number.isFinite(time)) refuse(`created compares with a date like "2026-11-28" or "2026-11-28T10:00"`, column);
+    return time;
+  }
+  if (kind === 'boolean') {
+    if (typeof value !== 'boolean') refuse(`${field.key} is true or false`, column);
+    return value ? 1 : 0;
+  }
+  if (kind === 'number' && typeof value !== 'number') refuse(`${field.group === 'attr' ? field.key : `${field.group}.${field.key}`} is a number: compare it with a number, not "${value}"`, column);
+  if (kind === 'text' && typeof value !== 'string') refuse(`${field.key} is text: compare it with a quoted string`, column);
+  return value;
+}
+
+/** Builds `EXISTS (...)` or an attribute comparison for one condition. */
+function condition(field: FieldRef, test: (column: string, kind: Kind) => { sql: string; args: unknown[] }, literalKind: Kind): CompiledFilter {
+  switch (field.group) {
+    case 'attr': {
+      const attribute = ATTRIBUTES[field.key] as { sql: string; kind: Kind };
+      return test(attribute.sql, attribute.kind);
+    }
+    case 'params': {
+      // Numbers compare with num_value, text with text_value, booleans with num_value of a boolean param.
+      const column = literalKind === 'text' ? 'p.text_value' : 'p.num_value';
+      const typeTest = literalKind === 'text' ? "p.type = 'string'" : literalKind === 'boolean' ? "p.type = 'boolean'" : "p.type = 'number'";
+      const inner = test(column, literalKind);
+      return { sql: `EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND ${typeTest} AND ${inner.sql})`, args: [field.key, ...inner.args] };
+    }
+    case 'tags': {
+      const inner = test('t.value', 'text');
+      return { sql: `EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.key = ? AND ${inner.sql})`, args: [field.key, ...inner.args] };
+    }
+    default: {
+      const summary =
+        field.group === 'metrics' ? 'm.last_value' : field.group === 'min' ? 'm.min_value' : field.group === 'max' ? 'm.max_value' : metricDirection(field.key) === 'max' ? 'm.max_value' : 'm.min_value';
+      const inner = test(summary, 'number');
+      return { sql: `EXISTS (SELECT 1 FROM metric_summaries m WHERE m.run_id = r.id AND m.key = ? AND ${inner.sql})`, args: [field.key, ...inner.args] };
+    }
+  }
+}
+
+function kindOf(value: Literal): Kind {
+  return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'text';
+}
+
+function compileNode(node: FilterNode): CompiledFilter {
+  switch (node.type) {
+    case 'and':
+    case 'or': {
+      const left = compileNode(node.left);
+      const right = compileNode(node.right);
+      return { sql: `(${left.sql} ${node.type.toUpperCase()} ${right.sql})`, args: [...left.args, ...right.args] };
+    }
+    case 'not': {
+      const inner = compileNode(node.expr);
+      return { sql: `(NOT ${inner.sql})`, args: inner.args };
+    }
+    case 'compare': {
+      const literalKind = kindOf(node.value);
+      return condition(
+        node.field,
+        (column, kind) => {
+          const arg = argument(node.field, kind, node.value, node.column);
+          if (node.op === '~' || node.op === '!~') {
+            if (kind !== 'text') refuse(`"${node.op}" searches text; ${node.field.key} is a ${kind}`, node.column);
+            return { sql: `${node.op === '!~' ? 'NOT ' : ''}lower(coalesce(${column}, '')) LIKE ? ESCAPE '\\'`, args: [likePattern(String(arg))] };
+          }
+          return { sql: `${column} ${SQL_OPERATORS[node.op]} ?`, args: [arg] };
+        },
+        literalKind,
+      );
+    }
+    case 'in': {
+      const kinds = new Set(node.values.map(kindOf));
+      if (kinds.size > 1) refuse('the values of "in (...)" must all be numbers or all be strings', node.column);
+      const literalKind = kindOf(node.values[0] as Literal);
+      const compiled = condition(
+        node.field,
+        (column, kind) => ({
+          sql: `${column} IN (${node.values.map(() => '?').join(', ')})`,
+          args: node.values.map((v) => argument(node.field, kind, v, node.column)),
+        }),
+        literalKind,
+      );
+      return node.negated ? { sql: `(NOT ${compiled.sql})`, args: compiled.args } : compiled;
+    }
+  }
+}
+
+/**
+ * Parses and compiles a filter for `runs r`. Param, metric and tag names must be known (logged by some run), so a
+ * typo is an error rather than an empty table. Every name and value travels as a parameter.
+ * @throws AppError(BAD_INPUT) with the column of the problem.
+ */
+export function compileFilter(text: string, known: KnownColumns): CompiledFilter | null {
+  let tree: FilterNode | null;
+  try {
+    tree = parseFilter(text);
+  } catch (error) {
+    if (error instanceof FilterSyntaxError) refuse(error.message.replace(/ \(at column \d+\)$/, ''), error.column);
+    throw error;
+  }
+  for (const field of filterFields(tree)) {
+    const names = field.group === 'params' ? known.params : field.group === 'tags' ? known.tags : field.group === 'attr' ? null : known.metrics;
+    if (names && !names.has(field.key)) {
+      const what = field.group === 'params' ? 'param' : field.group === 'tags' ? 'tag' : 'metric';
+      refuse(`unknown ${what} "${field.key}"${names.size > 0 ? `; known: ${[...names].sort().slice(0, 20).join(', ')}` : ''}`, field.column);
+    }
+  }
+  return tree ? compileNode(tree) : null;
+}

@@ -1,0 +1,107 @@
+import type { Database } from 'better-sqlite3';
+import { AppError } from '../../src-shared/api/errors';
+import { metricDirection } from '../../src-shared/entities/run';
+import { compileFilter, type KnownColumns } from './filter-sql';
+
+/** What the runs table asks for: a filter, a sort and a page. */
+export interface RunQuery {
+  /** The filter language (src-shared/filter/parse.ts); empty for every run. */
+  filter?: string | undefined;
+  /** `run_id`, `name`, `status`, `created`, `duration`, `epochs`, `params.X`, `metrics.X`, `best.X`, `min.X`, `max.X`, `tags.X`. */
+  sort?: { column: string; direction: 'asc' | 'desc' } | undefined;
+  offset: number;
+  limit: number;
+  experiment?: string | undefined;
+  includeArchived?: boolean | undefined;
+  /** Only these runs (a selection), or only this sweep's trials. */
+  runIds?: readonly number[] | undefined;
+  sweepId?: number | undefined;
+}
+
+const SORT_ATTRIBUTES: Record<string, string> = {
+  run_id: 'r.id',
+  name: 'r.name COLLATE NOCASE',
+  status: 'r.status',
+  kind: 'r.kind',
+  backend: 'r.backend',
+  experiment: '(SELECT e.name FROM experiments e WHERE e.id = r.experiment_id)',
+  created: 'r.created_at',
+  started: 'r.started_at',
+  duration: '(coalesce(r.ended_at, r.started_at) - r.started_at)',
+  epochs: '(SELECT max(s.last_step) FROM metric_summaries s WHERE s.run_id = r.id)',
+  sweep: 'r.sweep_id',
+  trial: 'r.trial',
+  parent: 'r.parent_run_id',
+};
+
+/** The ORDER BY expression of a sort column, and its arguments. Names travel as parameters. */
+export function sortExpression(column: string): { sql: string; args: unknown[] } {
+  const attribute = SORT_ATTRIBUTES[column];
+  if (attribute) return { sql: attribute, args: [] };
+  const dot = column.indexOf('.');
+  const group = column.slice(0, dot);
+  const key = column.slice(dot + 1);
+  if (dot > 0 && key) {
+    if (group === 'params') return { sql: '(SELECT coalesce(p.num_value, p.text_value) FROM params p WHERE p.run_id = r.id AND p.key = ?)', args: [key] };
+    if (group === 'tags') return { sql: '(SELECT t.value FROM tags t WHERE t.run_id = r.id AND t.key = ?)', args: [key] };
+    const summary: Record<string, string> = { metrics: 'last_value', min: 'min_value', max: 'max_value', best: metricDirection(key) === 'max' ? 'max_value' : 'min_value' };
+    const field = summary[group];
+    if (field) return { sql: `(SELECT m.${field} FROM metric_summaries m WHERE m.run_id = r.id AND m.key = ?)`, args: [key] };
+  }
+  throw new AppError('BAD_INPUT', `Cannot sort by "${column}": use ${Object.keys(SORT_ATTRIBUTES).join(', ')}, params.NAME, metrics.KEY, best.KEY, min.KEY, max.KEY or tags.NAME.`, [
+    { field: 'sort', message: `unknown column "${column}"` },
+  ]);
+}
+
+/** The param, metric and tag names logged by any run: what a filter may name, and what the UI completes. */
+export function knownColumns(db: Database): KnownColumns {
+  const names = (sql: string) => new Set(db.prepare(sql).pluck().all() as string[]);
+  return {
+    params: names('SELECT DISTINCT key FROM params'),
+    metrics: names('SELECT DISTINCT key FROM metric_summaries'),
+    tags: names('SELECT DISTINCT key FROM tags'),
+  };
+}
+
+/**
+ * The WHERE clause of a runs query (deleted runs never match; archived ones only when asked), compiled from the
+ * filter with every name and value as a parameter.
+ */
+export function queryWhere(db: Database, query: Pick<RunQuery, 'filter' | 'experiment' | 'includeArchived' | 'runIds' | 'sweepId'>): { sql: string; args: unknown[] } {
+  const clauses = ['r.deleted_at IS NULL'];
+  const args: unknown[] = [];
+  if (!query.includeArchived) clauses.push('r.archived = 0');
+  if (query.experiment !== undefined) {
+    clauses.push('r.experiment_id = (SELECT id FROM experiments WHERE name = ?)');
+    args.push(query.experiment);
+  }
+  if (query.runIds !== undefined) {
+    clauses.push('r.id IN (SELECT value FROM json_each(?))');
+    args.push(JSON.stringify(query.runIds));
+  }
+  if (query.sweepId !== undefined) {
+    clauses.push('r.sweep_id = ?');
+    args.push(query.sweepId);
+  }
+  const compiled = query.filter ? compileFilter(query.filter, knownColumns(db)) : null;
+  if (compiled) {
+    clauses.push(compiled.sql);
+    args.push(...compiled.args);
+  }
+  return { sql: clauses.join(' AND '), args };
+}
+
+/** The ids of one page of runs, in order (ties broken by newest first), and how many runs match in all. */
+export function pageOfRunIds(db: Database, query: RunQuery): { ids: number[]; total: number } {
+  const where = queryWhere(db, query);
+  const sort = query.sort ? sortExpression(query.sort.column) : { sql: 'r.id', args: [] };
+  const direction = query.sort?.direction === 'asc' ? 'ASC' : 'DESC';
+  // Runs without a value for the sort column come last either way.
+  const order = `(${sort.sql}) IS NULL, ${sort.sql} ${direction}, r.id DESC`;
+  const ids = db
+    .prepare(`SELECT r.id FROM runs r WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+    .pluck()
+    .all(...where.args, ...sort.args, ...sort.args, query.limit, query.offset) as number[];
+  const total = db.prepare(`SELECT count(*) FROM runs r WHERE ${where.sql}`).pluck().get(...where.args) as number;
+  return { ids, total };
+}
