@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../../src-main/store/filter-sql';
 import { SqliteStore } from '../../src-main/store/sqlite-store';
-import { FilterSyntaxError, parseFilter } from '../../src-shared/filter/parse';
+import { type FilterSyntaxError, parseFilter } from '../../src-shared/filter/parse';
 import { useTempDir } from '../helpers/temp';
 
 const tempDir = useTempDir();
