@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,sweeps]`: the speed targets, each measured
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps]`: the speed targets, each measured
  * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
  * both sides alike. Prints one JSON object with --json.
  */
 import { cpus, loadavg } from 'node:os';
 import { benchLogging } from './logging';
+import { benchRunsAtScale } from './runs-at-scale';
 import { benchRunsTable } from './runs-table';
 import { benchAshaVsRandom, benchSweepBookkeeping, benchSweepParallelism } from './sweeps';
 import { benchTrainingOverhead } from './training-overhead';
@@ -28,6 +29,10 @@ if (wanted('logging')) {
 if (wanted('table')) {
   say('runs table: listRuns vs raw SQL pivot over 10,000 runs (seeding first)...');
   Object.assign(results, await benchRunsTable(rounds));
+}
+if (wanted('scale')) {
+  say('runs at scale: a sorted page and a filter round trip over 10,000 runs x 20 params x 6 metrics x 50 epochs vs raw SQL...');
+  Object.assign(results, await benchRunsAtScale(rounds));
 }
 if (wanted('training')) {
   say('training: Runboard run vs bare model.fit (digits, 64-256-256-10, wasm)...');

@@ -138,10 +138,11 @@ function compileNode(node: FilterNode): CompiledFilter {
 
 /**
  * Parses and compiles a filter for `runs r`. Param, metric and tag names must be known (logged by some run), so a
- * typo is an error rather than an empty table. Every name and value travels as a parameter.
+ * typo is an error rather than an empty table; `known` may be a cached list, which `refresh` renews when a name is
+ * missing from it. Every name and value travels as a parameter.
  * @throws AppError(BAD_INPUT) with the column of the problem.
  */
-export function compileFilter(text: string, known: KnownColumns): CompiledFilter | null {
+export function compileFilter(text: string, known: KnownColumns, refresh?: () => KnownColumns): CompiledFilter | null {
   let tree: FilterNode | null;
   try {
     tree = parseFilter(text);
@@ -149,8 +150,12 @@ export function compileFilter(text: string, known: KnownColumns): CompiledFilter
     if (error instanceof FilterSyntaxError) refuse(error.message.replace(/ \(at column \d+\)$/, ''), error.column);
     throw error;
   }
+  let columns = known;
+  const namesOf = (field: FieldRef, from: KnownColumns) => (field.group === 'params' ? from.params : field.group === 'tags' ? from.tags : field.group === 'attr' ? null : from.metrics);
   for (const field of filterFields(tree)) {
-    const names = field.group === 'params' ? known.params : field.group === 'tags' ? known.tags : field.group === 'attr' ? null : known.metrics;
+    // A name missing from a cached list may be new: look again before refusing it.
+    if (refresh && columns === known && namesOf(field, columns)?.has(field.key) === false) columns = refresh();
+    const names = namesOf(field, columns);
     if (names && !names.has(field.key)) {
       const what = field.group === 'params' ? 'param' : field.group === 'tags' ? 'tag' : 'metric';
       refuse(`unknown ${what} "${field.key}"${names.size > 0 ? `; known: ${[...names].sort().slice(0, 20).join(', ')}` : ''}`, field.column);

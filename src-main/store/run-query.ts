@@ -64,10 +64,25 @@ export function knownColumns(db: Database): KnownColumns {
 }
 
 /**
+ * The known column names, read once and kept: reading them scans every param, so a filter check must not pay it
+ * each time. A name missing from the cache makes the filter compiler refresh it, so new names are never refused.
+ */
+export class ColumnCache {
+  private cached: KnownColumns | null = null;
+  constructor(private readonly db: Database) {}
+  get(): KnownColumns {
+    return (this.cached ??= knownColumns(this.db));
+  }
+  refresh(): KnownColumns {
+    return (this.cached = knownColumns(this.db));
+  }
+}
+
+/**
  * The WHERE clause of a runs query (deleted runs never match; archived ones only when asked), compiled from the
  * filter with every name and value as a parameter.
  */
-export function queryWhere(db: Database, query: Pick<RunQuery, 'filter' | 'experiment' | 'includeArchived' | 'runIds' | 'sweepId'>): { sql: string; args: unknown[] } {
+export function queryWhere(db: Database, query: Pick<RunQuery, 'filter' | 'experiment' | 'includeArchived' | 'runIds' | 'sweepId'>, columns: ColumnCache): { sql: string; args: unknown[] } {
   const clauses = ['r.deleted_at IS NULL'];
   const args: unknown[] = [];
   if (!query.includeArchived) clauses.push('r.archived = 0');
@@ -83,7 +98,7 @@ export function queryWhere(db: Database, query: Pick<RunQuery, 'filter' | 'exper
     clauses.push('r.sweep_id = ?');
     args.push(query.sweepId);
   }
-  const compiled = query.filter ? compileFilter(query.filter, knownColumns(db)) : null;
+  const compiled = query.filter ? compileFilter(query.filter, columns.get(), () => columns.refresh()) : null;
   if (compiled) {
     clauses.push(compiled.sql);
     args.push(...compiled.args);
@@ -92,8 +107,8 @@ export function queryWhere(db: Database, query: Pick<RunQuery, 'filter' | 'exper
 }
 
 /** The ids of one page of runs, in order (ties broken by newest first), and how many runs match in all. */
-export function pageOfRunIds(db: Database, query: RunQuery): { ids: number[]; total: number } {
-  const where = queryWhere(db, query);
+export function pageOfRunIds(db: Database, query: RunQuery, columns: ColumnCache): { ids: number[]; total: number } {
+  const where = queryWhere(db, query, columns);
   const sort = query.sort ? sortExpression(query.sort.column) : { sql: 'r.id', args: [] };
   const direction = query.sort?.direction === 'asc' ? 'ASC' : 'DESC';
   // Runs without a value for the sort column come last either way.

@@ -7,7 +7,7 @@ import type { ParamValue } from '../../src-shared/entities/train-config';
 import type { DbLocation } from '../paths';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open-database';
 import { RunAnnotations } from './run-annotations';
-import { knownColumns, pageOfRunIds, type RunQuery } from './run-query';
+import { ColumnCache, pageOfRunIds, type RunQuery } from './run-query';
 import { prepareStatements } from './run-statements';
 import { SweepTable } from './sweep-store';
 import type { CreateRunInput, EpochInput, MetricPointInput, RunDetail, RunFilter, RunStore } from './run-store';
@@ -71,6 +71,7 @@ export class SqliteStore implements RunStore {
   readonly sweeps: SweepTable;
   /** Tags, notes, archiving and deletion. */
   readonly annotations: RunAnnotations;
+  private readonly columnCache: ColumnCache;
   private closed = false;
 
   private constructor(db: Database, path: string, schemaVersion: number, backupPath: string | null) {
@@ -82,6 +83,7 @@ export class SqliteStore implements RunStore {
     this.inTransaction = db.transaction((body: () => unknown) => body());
     this.sweeps = new SweepTable(db, (body) => this.write(body));
     this.annotations = new RunAnnotations(db, (body) => this.write(body));
+    this.columnCache = new ColumnCache(db);
     const s = this.statements;
     this.writeBatch = db.transaction((runId: number, points: readonly MetricPointInput[]) => {
       const summaries = new Map<string, { step: number; value: number | null; special: string | null; min: number | null; max: number | null; count: number }>();
@@ -244,7 +246,7 @@ export class SqliteStore implements RunStore {
   /** One page of the runs table: filtered, sorted, with the total count of matching runs. */
   async queryRuns(query: RunQuery): Promise<{ runs: RunSummary[]; total: number }> {
     const read = this.db.transaction(() => {
-      const { ids, total } = pageOfRunIds(this.db, query);
+      const { ids, total } = pageOfRunIds(this.db, query, this.columnCache);
       const byId = new Map(this.readSummaries('r.id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)]).map((run) => [run.run_id, run]));
       return { runs: ids.map((id) => byId.get(id)).filter((run): run is RunSummary => run !== undefined), total };
     });
@@ -253,7 +255,7 @@ export class SqliteStore implements RunStore {
 
   /** Param, metric and tag names that runs have logged (for filter checks and completion). */
   async columns(): Promise<{ params: string[]; metrics: string[]; tags: string[] }> {
-    const known = knownColumns(this.db);
+    const known = this.columnCache.refresh();
     return { params: [...known.params].sort(), metrics: [...known.metrics].sort(), tags: [...known.tags].sort() };
   }
 
