@@ -20,11 +20,13 @@ export interface SweepFlags extends TrainFlags {
 }
 
 /** One line of sweep progress: trials done, running, pruned, failed, best so far, time left. */
-export function sweepProgressLine(sweep: SweepSummary, startedAt: number, now = Date.now()): string {
+export function sweepProgressLine(sweep: SweepSummary, startedAt: number, now = Date.now(), doneAtStart = 0): string {
   const c = sweep.counts;
   const done = c.finished + c.pruned + c.failed;
   const remaining = sweep.trials_planned - done;
-  const perTrial = done > 0 ? (now - startedAt) / done : null;
+  // Only trials done since this command started tell how fast this machine goes (a resume starts part-way).
+  const doneHere = done - doneAtStart;
+  const perTrial = doneHere > 0 ? (now - startedAt) / doneHere : null;
   const eta = perTrial === null ? null : (perTrial * remaining) / Math.max(1, Math.min(sweep.parallel, remaining || 1));
   const best = sweep.best_value === null ? '-' : `${formatValue(sweep.best_value)} (run ${sweep.best_run_id})`;
   return `trials ${done}/${sweep.trials_planned} done, ${c.running} running, ${c.pruned} pruned, ${c.failed} failed | best ${sweep.objective.metric} ${best} | ETA ${formatDuration(remaining === 0 ? 0 : eta)}`;
@@ -78,6 +80,7 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
   const live = io.stderr.isTTY === true;
   const startedAt = Date.now();
   let sweepId: number | null = null;
+  let doneAtStart = 0;
   let signals = 0;
   const onSignal = () => {
     signals++;
@@ -87,7 +90,7 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
   };
   const onEvent = (event: AnyEvent) => {
     if (event.event !== 'sweep/updated' || event.payload.sweep.sweep_id !== sweepId || flags.json) return;
-    const line = sweepProgressLine(event.payload.sweep, startedAt);
+    const line = sweepProgressLine(event.payload.sweep, startedAt, Date.now(), doneAtStart);
     if (live) io.stderr.write(`\r${line}\x1b[K`);
   };
   const unsubscribe = core.api.subscribe(onEvent);
@@ -96,6 +99,7 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
   try {
     const started = await withFlagNames(() => (resumeId === null ? core.sweeps.start(request as NonNullable<typeof request>) : core.sweeps.resume(resumeId)));
     sweepId = started.sweep_id;
+    doneAtStart = started.counts.finished + started.counts.pruned + started.counts.failed;
     if (!flags.json) {
       io.stdout.write(
         `Sweep ${started.sweep_id} (${started.name}): ${started.strategy} search, ${started.trials_planned} trials, ${started.parallel} at once, objective ${started.objective.metric}:${started.objective.direction}, seed ${started.seed}; database ${core.dbPath}\n`,
@@ -107,7 +111,7 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
     if (flags.json) {
       io.stdout.write(JSON.stringify(sweepJson(detail)) + '\n');
     } else {
-      io.stdout.write(`${sweepProgressLine(detail, startedAt)}\n`);
+      io.stdout.write(`${sweepProgressLine(detail, startedAt, Date.now(), doneAtStart)}\n`);
       io.stdout.write(`Sweep ${detail.sweep_id} ${detail.status}.`);
       if (detail.status !== 'finished') io.stdout.write(` Resume it with: runboard sweep resume ${detail.sweep_id}`);
       io.stdout.write('\n');

@@ -79,7 +79,7 @@ export async function exportRuns(store: SqliteStore, format: ExportFormat, selec
     case 'parquet':
       return file(Buffer.from(toParquet(columns, rows())).toString('base64'), 'base64');
     case 'json':
-      return file(JSON.stringify(await jsonRows(store, runs, selection.columns ? columns : null), null, 2) + '\n');
+      return file(JSON.stringify(await jsonRows(store, runs, selection.columns ? columns : null, extra), null, 2) + '\n');
   }
 }
 
@@ -94,7 +94,7 @@ function checkColumns(columns: readonly string[], runs: readonly RunSummary[]): 
 }
 
 /** JSON rows: the chosen columns flat (or params, metrics and best nested by default), plus every epoch's history. */
-async function jsonRows(store: SqliteStore, runs: RunSummary[], columns: string[] | null) {
+async function jsonRows(store: SqliteStore, runs: RunSummary[], columns: string[] | null, extra: readonly string[]) {
   const series = await store.getMetrics(
     runs.map((r) => r.run_id),
     undefined,
@@ -107,7 +107,7 @@ async function jsonRows(store: SqliteStore, runs: RunSummary[], columns: string[
     history.set(s.run_id, entry);
   }
   return runs.map((run) => {
-    const chosen = columns ?? BASE_COLUMNS;
+    const chosen = columns ?? [...BASE_COLUMNS, ...extra];
     const cells = tableRow(run, chosen);
     const fields = Object.fromEntries(chosen.map((column, i) => [column, cells[i] ?? null]));
     const nested = columns

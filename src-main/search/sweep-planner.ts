@@ -59,10 +59,10 @@ export function planSweep(request: SweepRequest, datasets: DatasetCatalogue, cor
   let trials: Record<string, ParamValue>[];
   let asha: AshaSettings | null = null;
   if (request.strategy === 'grid') {
-    const size = gridSize(space);
-    if (size > GRID_CONFIRM_LIMIT && !request.yes) refuse('yes', `this grid has ${Number.isFinite(size) ? size : 'unbounded'} trials, more than ${GRID_CONFIRM_LIMIT}: pass --yes to run them all`);
     const grid = gridTrials(space);
     if (!grid.ok) refuse('params', grid.message);
+    const size = gridSize(space);
+    if (size > GRID_CONFIRM_LIMIT && !request.yes) refuse('yes', `this grid has ${size} trials, more than ${GRID_CONFIRM_LIMIT}: pass --yes to run them all`);
     trials = grid.value;
   } else {
     const count = request.trials ?? 10;
@@ -77,6 +77,13 @@ export function planSweep(request: SweepRequest, datasets: DatasetCatalogue, cor
   trials.forEach((params, i) => {
     const result = trainConfigSchema.safeParse(applyParams(fixedInput, params));
     if (!result.success) refuse('params', `trial ${i + 1} (${JSON.stringify(params)}) is not a valid configuration: ${result.error.issues[0]?.message}`);
+    // What the schema cannot see (a split that leaves no data, augmentation on tabular data...), trial by trial.
+    try {
+      checkTrainable(result.data, datasets);
+    } catch (error) {
+      if (error instanceof AppError) refuse('params', `trial ${i + 1} (${JSON.stringify(params)}): ${error.fields?.[0]?.message ?? error.message}`);
+      throw error;
+    }
   });
   return {
     name: request.name ?? '',
@@ -101,7 +108,7 @@ export function describeSpace(space: SearchSpace): { name: string; distribution:
  * A trial's training configuration: the fixed options, the trial's params, and a training seed. Without a fixed
  * seed, each trial's seed is derived from the sweep's seed and its number, so a sweep repeats exactly.
  */
-export function trialConfig(fixed: Record<string, unknown>, params: Record<string, ParamValue>, sweepSeed: number, trial: number): TrainConfig {
+export function trialConfig(fixed: Record<string, unknown>, params: Record<string, ParamValue>, sweepSeed: number, trial: number, experiment: string): TrainConfig {
   const config = trainConfigSchema.parse(applyParams(fixed, params));
-  return { ...config, seed: config.seed ?? ((sweepSeed * 1_000_003 + trial) >>> 0) };
+  return { ...config, experiment, seed: config.seed ?? ((sweepSeed * 1_000_003 + trial) >>> 0) };
 }

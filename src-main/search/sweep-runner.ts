@@ -75,9 +75,9 @@ export class SweepRunner {
     this.assertOpen();
     const detail = this.options.store.sweeps.get(sweepId);
     if (!detail) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
-    if (this.active.has(sweepId) || detail.status === 'running') throw new AppError('CONFLICT', `Sweep ${sweepId} is running; it can be resumed once it has stopped.`);
     if (detail.status === 'finished') throw new AppError('CONFLICT', `Sweep ${sweepId} has finished: every trial ran.`);
-    this.options.store.sweeps.claim(sweepId);
+    // Claiming is atomic: of two resumes at once, one wins and the other is refused.
+    if (this.active.has(sweepId) || !this.options.store.sweeps.claim(sweepId)) throw new AppError('CONFLICT', `Sweep ${sweepId} is running; it can be resumed once it has stopped.`);
     return this.launch(sweepId);
   }
 
@@ -160,7 +160,7 @@ export class SweepRunner {
       let runId: number;
       sweep.starting++;
       try {
-        const config = trialConfig(sweep.detail.fixed, trial.params as Record<string, ParamValue>, sweep.detail.seed, trialNumber);
+        const config = trialConfig(sweep.detail.fixed, trial.params as Record<string, ParamValue>, sweep.detail.seed, trialNumber, sweep.detail.experiment);
         runId = (await this.options.trainer.start(config, { sweepId: sweep.sweepId, trial: trialNumber })).run_id;
       } catch (error) {
         sweep.starting--;
@@ -202,6 +202,11 @@ export class SweepRunner {
 
   /** Successive halving: at a rung epoch, a trial that is not among the best so far is pruned. */
   private onEvent(event: AnyEvent): void {
+    // A trial's run starting (queued -> running) changes the sweep's counts.
+    if (event.event === 'run/updated') {
+      for (const sweep of this.active.values()) if (sweep.running.has(event.payload.run.run_id)) this.emitUpdated(sweep.sweepId);
+      return;
+    }
     if (event.event !== 'run/epoch-logged') return;
     for (const sweep of this.active.values()) {
       if (!sweep.rungs || !sweep.running.has(event.payload.run_id) || !sweep.rungs.isRung(event.payload.epoch)) continue;

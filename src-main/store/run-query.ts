@@ -95,7 +95,8 @@ export function queryWhere(db: Database, query: Pick<RunQuery, 'filter' | 'exper
     args.push(JSON.stringify(query.runIds));
   }
   if (query.sweepId !== undefined) {
-    clauses.push('r.sweep_id = ?');
+    // A sweep's trials are their latest runs: attempts interrupted and run again are not trials.
+    clauses.push('r.id IN (SELECT run_id FROM sweep_trials WHERE sweep_id = ?)');
     args.push(query.sweepId);
   }
   const compiled = query.filter ? compileFilter(query.filter, columns.get(), () => columns.refresh()) : null;

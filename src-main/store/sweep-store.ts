@@ -79,7 +79,7 @@ export class SweepTable {
         .prepare(`SELECT coalesce(sum((SELECT max(last_step) FROM metric_summaries m WHERE m.run_id = r.id)), 0) FROM runs r WHERE r.sweep_id = ?`)
         .pluck(),
       setStatus: db.prepare('UPDATE sweeps SET status = ?, ended_at = ? WHERE id = ?'),
-      claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, owner_host = ?, owner_pid = ? WHERE id = ?"),
+      claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished')"),
       unfinished: db.prepare("SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running'"),
       interrupt: db.prepare("UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'"),
     };
@@ -139,9 +139,9 @@ export class SweepTable {
     this.write(() => this.s.setStatus.run(status, endedAt, id));
   }
 
-  /** Makes this process the sweep's owner again (a resume), marking it running. */
-  claim(id: number): void {
-    this.write(() => this.s.claim.run(hostname(), process.pid, id));
+  /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
+  claim(id: number): boolean {
+    return this.write(() => this.s.claim.run(hostname(), process.pid, id).changes === 1);
   }
 
   /** Sweeps left `running` by a process that is gone become `interrupted`; they can be resumed. */
@@ -159,7 +159,7 @@ export class SweepTable {
       if (t.status === 'finished') counts.finished++;
       else if (t.status === 'pruned') counts.pruned++;
       else if (t.status === 'failed' || t.status === 'diverged') counts.failed++;
-      else if (t.status === 'running') counts.running++;
+      else if (t.status === 'running' || t.status === 'queued') counts.running++;
       else counts.pending++;
     }
     const better = (a: number, b: number) => (row.objective_direction === 'max' ? a > b : a < b);

@@ -94,7 +94,12 @@ export const sweepRequestSchema = z
     objective: z.string().default('val_accuracy:max'),
     /** Trials at once, each in its own process; the host's core count when absent. */
     parallel: z.number({ error: 'parallel must be a number' }).int({ error: 'parallel must be a whole number' }).min(1, { error: 'parallel must be at least 1' }).max(256).optional(),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number({ error: 'seed must be a number' })
+      .int({ error: 'seed must be a whole number' })
+      .min(0, { error: 'seed must be at least 0' })
+      .max(2 ** 32 - 1, { error: 'seed must be below 2^32' })
+      .optional(),
     /** asha: the first rung (epochs) and the reduction factor; the last rung is `fixed.epochs`. */
     min_epochs: z.number().int().min(1, { error: 'min_epochs must be at least 1' }).default(1),
     reduction_factor: z.number().int().min(2, { error: 'reduction_factor must be at least 2' }).max(10).default(3),
