@@ -12,6 +12,7 @@ import { Router } from './lib/state/router.svelte';
 import { RunSelection } from './lib/state/run-selection.svelte';
 import { RunsStore } from './lib/state/runs-store.svelte';
 import { RunsTableState } from './lib/state/runs-table-state.svelte';
+import { SweepsStore } from './lib/state/sweeps-store.svelte';
 import './app.css';
 
 const transport = connectTransport();
@@ -22,6 +23,7 @@ const context: AppContext = {
   connection: new ConnectionStatus(transport),
   catalog: new Catalog(client),
   runs: new RunsStore(client),
+  sweeps: new SweepsStore(client),
   metrics: new MetricsCache(client, { maxPoints: 1000 }),
   selection: new RunSelection(),
   table: new RunsTableState(),

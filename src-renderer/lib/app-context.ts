@@ -9,6 +9,7 @@ import type { Router } from './state/router.svelte';
 import type { RunSelection } from './state/run-selection.svelte';
 import type { RunsStore } from './state/runs-store.svelte';
 import type { RunsTableState } from './state/runs-table-state.svelte';
+import type { SweepsStore } from './state/sweeps-store.svelte';
 
 /** Everything the views share, created once in `main.ts` and handed down through Svelte's context. */
 export interface AppContext {
@@ -17,6 +18,7 @@ export interface AppContext {
   connection: ConnectionStatus;
   catalog: Catalog;
   runs: RunsStore;
+  sweeps: SweepsStore;
   metrics: MetricsCache;
   selection: RunSelection;
   table: RunsTableState;

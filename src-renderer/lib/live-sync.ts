@@ -8,12 +8,13 @@ import type { AppContext } from './app-context';
 export function startLiveSync(context: AppContext): void {
   void context.catalog.load();
   let firstLoadDone = false;
-  void context.runs.load().finally(() => (firstLoadDone = true));
+  void Promise.allSettled([context.runs.load(), context.sweeps.load()]).finally(() => (firstLoadDone = true));
   let wasOpen = context.transport.connection === 'open';
   context.transport.onConnectionChange((state) => {
     if (state !== 'open') return;
     if (wasOpen || firstLoadDone) {
       void context.runs.load();
+      void context.sweeps.load();
       context.metrics.refreshAll();
     }
     wasOpen = true;

@@ -18,6 +18,8 @@ export function stopReasonText(outcome: RunOutcome | null, epochs: number): stri
       return `Diverged at epoch ${Math.max(1, epochs)}`;
     case 'failed':
       return 'Failed';
+    case 'pruned':
+      return `Pruned at epoch ${epochs} by successive halving: not among the best trials at its rung`;
   }
 }
 

@@ -15,6 +15,9 @@ export type Route =
   | { name: 'new'; fromRunId: number | null; mode: NewRunMode }
   | { name: 'run'; runId: number }
   | { name: 'compare'; runIds: number[] }
+  | { name: 'sweeps' }
+  | { name: 'sweep-new'; fromRunId: number | null }
+  | { name: 'sweep'; sweepId: number }
   | { name: 'not-found'; hash: string };
 
 function parseRunId(text: string | undefined | null): number | null {
@@ -34,7 +37,10 @@ export function parseRunIds(text: string | null): number[] {
   return ids;
 }
 
-/** `#/runs`, `#/new?from=3&mode=finetune`, `#/runs/12`, `#/compare?ids=1,2,3`; an empty hash is the runs table. */
+/**
+ * `#/runs`, `#/new?from=3&mode=finetune`, `#/runs/12`, `#/compare?ids=1,2,3`, `#/sweeps`, `#/sweeps/new?from=3`,
+ * `#/sweeps/4`; an empty hash is the runs table.
+ */
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, '');
   const [path = '', query = ''] = raw.split('?', 2);
@@ -43,6 +49,12 @@ export function parseRoute(hash: string): Route {
   if (segments.length === 0 || (segments.length === 1 && segments[0] === 'runs')) return { name: 'runs' };
   if (segments.length === 1 && segments[0] === 'new') return { name: 'new', fromRunId: parseRunId(params.get('from')), mode: parseMode(params.get('mode')) };
   if (segments.length === 1 && segments[0] === 'compare') return { name: 'compare', runIds: parseRunIds(params.get('ids')) };
+  if (segments.length === 1 && segments[0] === 'sweeps') return { name: 'sweeps' };
+  if (segments.length === 2 && segments[0] === 'sweeps' && segments[1] === 'new') return { name: 'sweep-new', fromRunId: parseRunId(params.get('from')) };
+  if (segments.length === 2 && segments[0] === 'sweeps') {
+    const sweepId = parseRunId(segments[1]);
+    if (sweepId !== null) return { name: 'sweep', sweepId };
+  }
   if (segments.length === 2 && segments[0] === 'runs') {
     const runId = parseRunId(segments[1]);
     if (runId !== null) return { name: 'run', runId };
@@ -61,5 +73,11 @@ export function routeHref(route: Exclude<Route, { name: 'not-found' }>): string 
       return `#/runs/${route.runId}`;
     case 'compare':
       return route.runIds.length > 0 ? `#/compare?ids=${route.runIds.join(',')}` : '#/compare';
+    case 'sweeps':
+      return '#/sweeps';
+    case 'sweep-new':
+      return route.fromRunId === null ? '#/sweeps/new' : `#/sweeps/new?from=${route.fromRunId}`;
+    case 'sweep':
+      return `#/sweeps/${route.sweepId}`;
   }
 }

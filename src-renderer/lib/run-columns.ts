@@ -2,7 +2,7 @@ import { RUN_STATUSES, type RunSummary } from '../../src-shared/entities/run';
 import { metricToSortValue } from './format';
 import { runGap } from './outcome';
 
-export type ColumnKind = 'id' | 'name' | 'status' | 'experiment' | 'param' | 'metric' | 'best' | 'gap' | 'duration' | 'backend' | 'created';
+export type ColumnKind = 'id' | 'name' | 'sweep' | 'status' | 'experiment' | 'param' | 'metric' | 'best' | 'gap' | 'duration' | 'backend' | 'created';
 
 /** One column of the runs table: what it shows (`kind` + `key`) and how it sorts. */
 export interface RunColumn {
@@ -70,14 +70,27 @@ export const RUN_COLUMNS: readonly RunColumn[] = [
 /** Shown only when some run has it: the test split is optional. */
 const TEST_ACCURACY_COLUMN: RunColumn = { ...metric('test_accuracy', 'test_acc', 70), title: 'test_accuracy, evaluated once after training' };
 
-/** Every column a table can show, to look a sort column up by id. */
-export const ALL_COLUMNS: readonly RunColumn[] = [...RUN_COLUMNS, TEST_ACCURACY_COLUMN];
+/** Shown only when some run is a sweep's trial: `sweep 3 · trial 7`, a link to the sweep. */
+const SWEEP_COLUMN: RunColumn = { id: 'sweep', label: 'sweep', title: 'the sweep this run is a trial of, and its trial number', kind: 'sweep', key: 'sweep_id', numeric: false, width: 118 };
 
-/** The columns for these runs: `test_acc` after `val_loss` when any run was evaluated on a test split. */
+/** Every column a table can show, to look a sort column up by id. */
+export const ALL_COLUMNS: readonly RunColumn[] = [...RUN_COLUMNS, TEST_ACCURACY_COLUMN, SWEEP_COLUMN];
+
+/**
+ * The columns for these runs: `sweep` after the name when any run is a sweep's trial, `test_acc` after `val_loss` when
+ * any run was evaluated on a test split.
+ */
 export function columnsFor(runs: readonly RunSummary[]): readonly RunColumn[] {
-  if (!runs.some((run) => 'test_accuracy' in run.metrics)) return RUN_COLUMNS;
-  const at = RUN_COLUMNS.findIndex((c) => c.id === 'metric:val_loss') + 1;
-  return [...RUN_COLUMNS.slice(0, at), TEST_ACCURACY_COLUMN, ...RUN_COLUMNS.slice(at)];
+  let columns: readonly RunColumn[] = RUN_COLUMNS;
+  if (runs.some((run) => 'test_accuracy' in run.metrics)) {
+    const at = columns.findIndex((c) => c.id === 'metric:val_loss') + 1;
+    columns = [...columns.slice(0, at), TEST_ACCURACY_COLUMN, ...columns.slice(at)];
+  }
+  if (runs.some((run) => run.sweep_id !== null)) {
+    const at = columns.findIndex((c) => c.id === 'name') + 1;
+    columns = [...columns.slice(0, at), SWEEP_COLUMN, ...columns.slice(at)];
+  }
+  return columns;
 }
 
 type SortKey = string | number | null;
@@ -88,6 +101,8 @@ function sortKey(run: RunSummary, column: RunColumn): SortKey {
       return run.run_id;
     case 'name':
       return run.name;
+    case 'sweep':
+      return run.sweep_id === null ? null : run.sweep_id * 1_000_000 + (run.trial ?? 0);
     case 'status':
       return RUN_STATUSES.indexOf(run.status);
     case 'experiment':

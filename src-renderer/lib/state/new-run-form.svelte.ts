@@ -17,6 +17,8 @@ import {
  * edited or a submit was tried; server errors (`fields` of a refused `runs/start`) show until the field changes.
  */
 export class NewRunForm {
+  /** Why a field is not the form's to set (a sweep searches it), or undefined; read reactively. */
+  #lockedBy: (field: FormField) => string | undefined;
   #values = $state<FormValues>(defaultFormValues());
   #touched = new SvelteSet<FormField>();
   #submitTried = $state(false);
@@ -24,6 +26,19 @@ export class NewRunForm {
   #serverErrors = $state.raw<FormErrors>({});
   /** Checked as the sanity check sends it (with `overfit_batch`); a training run ignores that field's error. */
   #clientErrors = $derived(validateTrainConfig(toTrainConfig(this.#values, 'sanity')));
+
+  /**
+   * @param lockedBy Fields that another part of the page decides (a sweep's searched parameters): they are shown
+   * greyed out with the reason as their hint, and their errors are neither shown nor counted.
+   */
+  constructor(lockedBy: (field: FormField) => string | undefined = () => undefined) {
+    this.#lockedBy = lockedBy;
+  }
+
+  /** Why the field is locked, if it is. */
+  lockedReason(field: FormField): string | undefined {
+    return this.#lockedBy(field);
+  }
 
   get submitting(): boolean {
     return this.#submitting !== null;
@@ -38,7 +53,9 @@ export class NewRunForm {
 
   /** Whether the schema refuses what `mode` would send. */
   hasClientErrors(mode: SubmitMode = 'train'): boolean {
-    return Object.keys(this.#clientErrors).some((field) => mode === 'sanity' || field !== 'overfit_batch');
+    return Object.keys(this.#clientErrors).some(
+      (field) => (mode === 'sanity' || field !== 'overfit_batch') && (field === 'form' || this.#lockedBy(field as FormField) === undefined),
+    );
   }
 
   value(field: FormField): string {
@@ -60,8 +77,19 @@ export class NewRunForm {
     const server = this.#serverErrors[field];
     if (server) return server;
     if (field === 'form') return undefined;
+    if (this.#lockedBy(field) !== undefined) return undefined;
     if (field === 'overfit_batch' && !this.#touched.has(field)) return undefined;
     return this.#submitTried || this.#touched.has(field) ? this.#clientErrors[field] : undefined;
+  }
+
+  /** Shows every client error, as a submit does (for a form that another submits, such as the sweep form). */
+  showAllErrors(): void {
+    this.#submitTried = true;
+  }
+
+  /** Shows errors the host returned for these fields until each field changes (another form's submit). */
+  showServerErrors(errors: FormErrors): void {
+    this.#serverErrors = errors;
   }
 
   /** Replaces every value (defaults, or a run to clone) and forgets errors. */
