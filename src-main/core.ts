@@ -10,6 +10,9 @@ import { SweepRunner } from './search/sweep-runner';
 import { TrainerHost } from './training/trainer-host';
 import { NodeWorkerLauncher, type WorkerLauncher } from './training/worker-launcher';
 
+/** How often a UI host checks whether another process wrote to the database. */
+const EXTERNAL_CHANGE_POLL_MS = 1000;
+
 /** How long a deleted run can be restored. */
 export const PURGE_AFTER_MS = 7 * 24 * 3600 * 1000;
 
@@ -22,6 +25,8 @@ export interface CoreOptions {
   nativeBinding?: string;
   /** The dataset catalogue, when the caller already has one (the CLI checks a run before opening the database). */
   datasets?: DatasetCatalogue;
+  /** Tell the UI when another process writes to the database (polls SQLite's data version); for the app and `serve`. */
+  watchExternalChanges?: boolean;
   /** For tests: the worker script to fork. */
   workerEntry?: string;
 }
@@ -58,6 +63,16 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const sweeps = new SweepRunner({ store, trainer, datasets, emit: (event) => events.emit(event), subscribe: (listener) => events.subscribe(listener) });
   const service = new ApiService(createHandlers({ store, trainer, sweeps, datasets, host: options.host, emit: (event) => events.emit(event) }), events);
   let disposed = false;
+  let lastVersion = store.dataVersion();
+  const watcher = options.watchExternalChanges
+    ? setInterval(() => {
+        const version = store.dataVersion();
+        if (version === lastVersion) return;
+        lastVersion = version;
+        events.emit({ event: 'store/changed', payload: { at: Date.now() } });
+      }, EXTERNAL_CHANGE_POLL_MS)
+    : null;
+  watcher?.unref();
   return {
     api: service,
     store,
@@ -68,6 +83,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     async dispose() {
       if (disposed) return;
       disposed = true;
+      if (watcher) clearInterval(watcher);
       await sweeps.dispose();
       await trainer.dispose();
       store.close();

@@ -20,7 +20,7 @@ export async function serveCommand(flags: ServeFlags, io: CliIo): Promise<number
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new AppError('BAD_INPUT', `--port: must be a whole number from 0 to 65535 (0 picks a free port), not "${flags.port}".`);
   }
-  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'serve' });
+  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'serve', watchExternalChanges: true });
   let server;
   try {
     server = await startServer({ api: core.api, rendererDir: rendererDir(), ...(flags.host ? { host: flags.host } : {}), ...(port !== undefined ? { port } : {}), allowRemote: flags.allowRemote === true });

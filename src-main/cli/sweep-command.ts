@@ -37,6 +37,7 @@ function sweepJson(detail: SweepDetail) {
     sweep_id: detail.sweep_id,
     name: detail.name,
     status: detail.status,
+    error: detail.error,
     strategy: detail.strategy,
     objective: `${detail.objective.metric}:${detail.objective.direction}`,
     best_run_id: detail.best_run_id,
@@ -112,7 +113,7 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
       io.stdout.write(JSON.stringify(sweepJson(detail)) + '\n');
     } else {
       io.stdout.write(`${sweepProgressLine(detail, startedAt, Date.now(), doneAtStart)}\n`);
-      io.stdout.write(`Sweep ${detail.sweep_id} ${detail.status}.`);
+      io.stdout.write(`Sweep ${detail.sweep_id} ${detail.status}.${detail.error ? ` ${detail.error}` : ''}`);
       if (detail.status !== 'finished') io.stdout.write(` Resume it with: runboard sweep resume ${detail.sweep_id}`);
       io.stdout.write('\n');
     }

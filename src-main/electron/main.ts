@@ -68,6 +68,7 @@ async function start(): Promise<void> {
   coreOpening = openCore({
     db: resolveDbLocation(dbFlagFromArgv(process.argv), process.env),
     host: 'desktop',
+    watchExternalChanges: true,
     launcher: new UtilityWorkerLauncher((entry, args, options) => utilityProcess.fork(entry, args, options)),
     ...(nativeBinding ? { nativeBinding } : {}),
   });

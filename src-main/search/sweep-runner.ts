@@ -194,8 +194,7 @@ export class SweepRunner {
     if (!this.active.has(sweep.sweepId)) return;
     this.active.delete(sweep.sweepId);
     const status: SweepStatus = sweep.failure ? 'failed' : sweep.stopping ? 'stopped' : 'finished';
-    this.options.store.sweeps.setStatus(sweep.sweepId, status, Date.now());
-    if (sweep.failure) console.error(`runboard: sweep ${sweep.sweepId} failed: ${sweep.failure}`);
+    this.options.store.sweeps.setStatus(sweep.sweepId, status, Date.now(), sweep.failure ? `A trial could not start: ${sweep.failure}` : null);
     this.emitUpdated(sweep.sweepId);
     sweep.finish(status);
   }

@@ -122,6 +122,8 @@ export const MIGRATIONS: readonly Migration[] = [
           parallel INTEGER NOT NULL CHECK (parallel >= 1),
           asha TEXT,
           status TEXT NOT NULL CHECK (status IN ('running','finished','stopped','interrupted','failed')),
+          -- Why a failed sweep failed.
+          error TEXT,
           created_at INTEGER NOT NULL,
           ended_at INTEGER,
           owner_host TEXT,

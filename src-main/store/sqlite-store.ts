@@ -253,6 +253,14 @@ export class SqliteStore implements RunStore {
     return read.deferred();
   }
 
+  /**
+   * SQLite's data version: it changes when another connection (another process) commits, not for our own writes.
+   * Polled by hosts with a UI to tell it about runs started from the CLI.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   /** Param, metric and tag names that runs have logged (for filter checks and completion). */
   async columns(): Promise<{ params: string[]; metrics: string[]; tags: string[] }> {
     const known = this.columnCache.refresh();

@@ -32,6 +32,7 @@ type SweepRow = {
   parallel: number;
   asha: string | null;
   status: SweepStatus;
+  error: string | null;
   created_at: number;
   ended_at: number | null;
 };
@@ -42,7 +43,7 @@ type TrialRow = { trial: number; params: string; run_id: number | null; status: 
 export const DONE_TRIAL_STATUSES: readonly RunStatus[] = ['finished', 'pruned', 'failed', 'diverged'];
 
 const SWEEP_COLUMNS = `s.id, s.name, e.name AS experiment, s.strategy, s.space, s.fixed, s.objective_metric, s.objective_direction, s.trials,
-  s.seed, s.parallel, s.asha, s.status, s.created_at, s.ended_at`;
+  s.seed, s.parallel, s.asha, s.status, s.error, s.created_at, s.ended_at`;
 
 /**
  * Sweeps and their trials, on the store's connection. Writes go through the store's `write` (one BEGIN IMMEDIATE
@@ -78,8 +79,8 @@ export class SweepTable {
       epochsTrained: db
         .prepare(`SELECT coalesce(sum((SELECT max(last_step) FROM metric_summaries m WHERE m.run_id = r.id)), 0) FROM runs r WHERE r.sweep_id = ?`)
         .pluck(),
-      setStatus: db.prepare('UPDATE sweeps SET status = ?, ended_at = ? WHERE id = ?'),
-      claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished')"),
+      setStatus: db.prepare('UPDATE sweeps SET status = ?, ended_at = ?, error = ? WHERE id = ?'),
+      claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished')"),
       unfinished: db.prepare("SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running'"),
       interrupt: db.prepare("UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'"),
     };
@@ -135,8 +136,8 @@ export class SweepTable {
     });
   }
 
-  setStatus(id: number, status: SweepStatus, endedAt: number | null): void {
-    this.write(() => this.s.setStatus.run(status, endedAt, id));
+  setStatus(id: number, status: SweepStatus, endedAt: number | null, error: string | null = null): void {
+    this.write(() => this.s.setStatus.run(status, endedAt, error, id));
   }
 
   /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
@@ -170,6 +171,7 @@ export class SweepTable {
       name: row.name,
       experiment: row.experiment,
       status: row.status,
+      error: row.error,
       strategy: row.strategy,
       space: JSON.parse(row.space) as { name: string; distribution: string }[],
       fixed: JSON.parse(row.fixed) as Record<string, unknown>,

@@ -17,6 +17,11 @@ export const events = {
   }),
   /** Progress inside an epoch, at most a few times a second per run. */
   'run/progressed': z.object({ run_id: z.number().int(), progress: runProgressSchema }),
+  /**
+   * Another process (the CLI, another app window) wrote to the database: lists may be stale and should be read
+   * again. Sent at most about once a second.
+   */
+  'store/changed': z.object({ at: z.number() }),
   /** A sweep started, a trial started or ended, or the sweep's status changed. */
   'sweep/updated': z.object({ sweep: sweepSummarySchema }),
 } as const;

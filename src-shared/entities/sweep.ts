@@ -54,6 +54,8 @@ export const sweepSummarySchema = z.object({
   name: z.string(),
   experiment: z.string(),
   status: z.enum(SWEEP_STATUSES),
+  /** Why a failed sweep failed. */
+  error: z.string().nullable(),
   strategy: z.enum(STRATEGIES),
   /** Each searched parameter and its distribution, as written (`loguniform(0.0001,0.01)`). */
   space: z.array(z.object({ name: z.string(), distribution: z.string() })),

@@ -33,28 +33,50 @@ function variance(values: readonly number[], rows: readonly number[]): number {
   return sq / rows.length;
 }
 
-/** Grows one regression tree, adding each split's weighted impurity decrease to `gain[feature]`. */
+/**
+ * Grows one regression tree, adding each split's weighted impurity decrease to `gain[feature]`. Each node sorts its
+ * rows once per feature and scores every split from running sums, so a node costs O(features * n log n).
+ */
 function grow(x: number[][], y: number[], rows: number[], depth: number, gain: number[], total: number): Node | null {
   if (depth === 0 || rows.length < 4) return null;
   const parent = variance(y, rows);
   if (parent === 0) return null;
-  let best: { feature: number; threshold: number; decrease: number; left: number[]; right: number[] } | null = null;
+  const n = rows.length;
+  let best: { feature: number; threshold: number; decrease: number; at: number; order: number[] } | null = null;
   const features = (x[0] ?? []).length;
   for (let f = 0; f < features; f++) {
-    const sorted = [...rows].sort((a, b) => (x[a]?.[f] as number) - (x[b]?.[f] as number));
-    for (let i = 1; i < sorted.length; i++) {
-      const lo = x[sorted[i - 1] as number]?.[f] as number;
-      const hi = x[sorted[i] as number]?.[f] as number;
-      if (lo === hi || i < 2 || sorted.length - i < 2) continue;
-      const left = sorted.slice(0, i);
-      const right = sorted.slice(i);
-      const decrease = parent - (left.length * variance(y, left) + right.length * variance(y, right)) / rows.length;
-      if (!best || decrease > best.decrease) best = { feature: f, threshold: (lo + hi) / 2, decrease, left, right };
+    const order = [...rows].sort((a, b) => (x[a]?.[f] as number) - (x[b]?.[f] as number));
+    let totalSum = 0;
+    let totalSq = 0;
+    for (const r of order) {
+      totalSum += y[r] as number;
+      totalSq += (y[r] as number) ** 2;
+    }
+    let leftSum = 0;
+    let leftSq = 0;
+    for (let i = 1; i < n; i++) {
+      const moved = y[order[i - 1] as number] as number;
+      leftSum += moved;
+      leftSq += moved * moved;
+      const lo = x[order[i - 1] as number]?.[f] as number;
+      const hi = x[order[i] as number]?.[f] as number;
+      if (lo === hi || i < 2 || n - i < 2) continue;
+      const rightSum = totalSum - leftSum;
+      const rightSq = totalSq - leftSq;
+      // n * variance = sum of squares - sum^2 / count, for each side.
+      const impurity = (leftSq - (leftSum * leftSum) / i + (rightSq - (rightSum * rightSum) / (n - i))) / n;
+      const decrease = parent - impurity;
+      if (!best || decrease > best.decrease) best = { feature: f, threshold: (lo + hi) / 2, decrease, at: i, order };
     }
   }
-  if (!best || best.decrease <= 0) return null;
-  gain[best.feature] = (gain[best.feature] as number) + (best.decrease * rows.length) / total;
-  return { feature: best.feature, threshold: best.threshold, left: grow(x, y, best.left, depth - 1, gain, total), right: grow(x, y, best.right, depth - 1, gain, total) };
+  if (!best || best.decrease <= 1e-15) return null;
+  gain[best.feature] = (gain[best.feature] as number) + (best.decrease * n) / total;
+  return {
+    feature: best.feature,
+    threshold: best.threshold,
+    left: grow(x, y, best.order.slice(0, best.at), depth - 1, gain, total),
+    right: grow(x, y, best.order.slice(best.at), depth - 1, gain, total),
+  };
 }
 
 function pearson(a: readonly number[], b: readonly number[]): number | null {

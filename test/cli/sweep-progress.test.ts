@@ -17,6 +17,7 @@ function summary(overrides: Partial<Omit<SweepSummary, 'counts'>> & { counts?: P
     name: 'sweep-1',
     experiment: 'default',
     status: 'running',
+    error: null,
     strategy: 'random',
     space: [{ name: 'lr', distribution: 'loguniform(0.0001,0.01)' }],
     fixed: { dataset: 'digits', epochs: 2 },
