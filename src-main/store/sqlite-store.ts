@@ -1,31 +1,18 @@
 import { hostname } from 'node:os';
-import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
 import { downsample } from '../../src-shared/downsample';
-import { metricDirection, type MetricPoint, type MetricSeries, type MetricValue, type RunKind, type RunOutcome, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
+import type { MetricPoint, MetricSeries, RunOutcome, RunStatus, RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
 import type { DbLocation } from '../paths';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open-database';
 import { RunAnnotations } from './run-annotations';
 import { ColumnCache, pageOfRunIds, type RunQuery } from './run-query';
+import { RunSummaryReader, decodeMetric } from './run-summaries';
 import { prepareStatements } from './run-statements';
 import { SweepTable } from './sweep-store';
 import type { CreateRunInput, EpochInput, MetricPointInput, RunDetail, RunFilter, RunStore } from './run-store';
 
-type RunRow = [
-  id: number,
-  name: string,
-  experiment: string,
-  status: RunStatus,
-  backend: string | null,
-  device: string | null,
-  parentRunId: number | null,
-  seed: number | null,
-  createdAt: number,
-  startedAt: number | null,
-  endedAt: number | null,
-  error: string | null,
-];
 
 /** Splits a number into the stored pair: finite values in `value`, NaN and infinities named in `special`. */
 function encodeMetric(value: number): [number | null, string | null] {
@@ -33,10 +20,6 @@ function encodeMetric(value: number): [number | null, string | null] {
   return [null, Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'];
 }
 
-function decodeMetric(value: number | null, special: string | null): MetricValue {
-  if (special === 'NaN' || special === 'Infinity' || special === '-Infinity') return special;
-  return value ?? 'NaN';
-}
 
 function encodeParam(value: ParamValue): [string, number | null, string | null] {
   if (value === null) return ['null', null, null];
@@ -66,7 +49,7 @@ export class SqliteStore implements RunStore {
   /** Runs a callback in a transaction; created once (better-sqlite3 transaction wrappers are not free). */
   private readonly inTransaction: Transaction<(body: () => unknown) => unknown>;
   private readonly pendingBatches: { runId: number; points: readonly MetricPointInput[]; resolve(): void; reject(error: unknown): void }[] = [];
-  private readonly summaryStatements = new Map<string, Statement>();
+  private readonly summaries: RunSummaryReader;
   /** Sweeps and their trials, on the same connection and writer. */
   readonly sweeps: SweepTable;
   /** Tags, notes, archiving and deletion. */
@@ -84,6 +67,7 @@ export class SqliteStore implements RunStore {
     this.sweeps = new SweepTable(db, (body) => this.write(body));
     this.annotations = new RunAnnotations(db, (body) => this.write(body));
     this.columnCache = new ColumnCache(db);
+    this.summaries = new RunSummaryReader(db);
     const s = this.statements;
     this.writeBatch = db.transaction((runId: number, points: readonly MetricPointInput[]) => {
       const summaries = new Map<string, { step: number; value: number | null; special: string | null; min: number | null; max: number | null; count: number }>();
@@ -219,7 +203,7 @@ export class SqliteStore implements RunStore {
   }
 
   async getRun(runId: number): Promise<RunDetail | null> {
-    const [summary] = this.readSummaries('r.id = ?', [runId]);
+    const [summary] = this.summaries.read('r.id = ?', [runId]);
     if (!summary) return null;
     const config = JSON.parse((this.statements.configOfRun.get(runId) as { config: string }).config) as Record<string, unknown>;
     return { ...summary, config };
@@ -240,14 +224,14 @@ export class SqliteStore implements RunStore {
       clauses.push('r.id IN (SELECT value FROM json_each(?))');
       args.push(JSON.stringify(filter.runIds));
     }
-    return this.readSummaries(clauses.join(' AND '), args);
+    return this.summaries.read(clauses.join(' AND '), args);
   }
 
   /** One page of the runs table: filtered, sorted, with the total count of matching runs. */
   async queryRuns(query: RunQuery): Promise<{ runs: RunSummary[]; total: number }> {
     const read = this.db.transaction(() => {
       const { ids, total } = pageOfRunIds(this.db, query, this.columnCache);
-      const byId = new Map(this.readSummaries('r.id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)]).map((run) => [run.run_id, run]));
+      const byId = new Map(this.summaries.read('r.id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)]).map((run) => [run.run_id, run]));
       return { runs: ids.map((id) => byId.get(id)).filter((run): run is RunSummary => run !== undefined), total };
     });
     return read.deferred();
@@ -328,87 +312,4 @@ export class SqliteStore implements RunStore {
     }
   }
 
-  /**
-   * Runs with their params and metric summaries, newest first. SQLite assembles each run's params and summaries
-   * as JSON and the whole answer as one JSON text, which is far cheaper than moving their rows into JavaScript one
-   * by one (the runs table stays fast at 10,000 runs: see bench/runs-table.ts).
-   */
-  private readSummaries(where: string, args: readonly unknown[]): RunSummary[] {
-    let statement = this.summaryStatements.get(where);
-    if (!statement) {
-      statement = this.db.prepare(summariesSql(where)).pluck();
-      this.summaryStatements.set(where, statement);
-    }
-    const rows = JSON.parse(statement.get(...args) as string) as SummaryJsonRow[];
-    const now = Date.now();
-    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, notes, archived, deleted, tags, params, summaries]) => {
-      const end = ended_at ?? (status === 'running' ? now : null);
-      const run: RunSummary = {
-        run_id,
-        name,
-        experiment,
-        status,
-        kind,
-        backend,
-        device,
-        parent_run_id,
-        sweep_id,
-        trial,
-        seed,
-        created_at,
-        started_at,
-        ended_at,
-        duration_s: started_at !== null && end !== null ? Math.max(0, (end - started_at) / 1000) : null,
-        error,
-        params: params ?? {},
-        metrics: {},
-        best: {},
-        epochs: 0,
-        progress: null,
-        outcome,
-        tags: tags ?? {},
-        notes,
-        archived: archived === 1,
-        deleted: deleted === 1,
-      };
-      for (const [key, lastStep, lastValue, lastSpecial, min, max] of summaries ?? []) {
-        run.metrics[key] = decodeMetric(lastValue, lastSpecial);
-        const best = metricDirection(key) === 'max' ? max : min;
-        if (best !== null) run.best[key] = best;
-        if (lastStep > run.epochs) run.epochs = lastStep;
-      }
-      return run;
-    });
-  }
-}
-
-type SummaryJsonRow = [
-  ...RunRow,
-  kind: RunKind,
-  outcome: RunOutcome | null,
-  sweepId: number | null,
-  trial: number | null,
-  notes: string | null,
-  archived: number,
-  deleted: number,
-  tags: Record<string, string> | null,
-  params: Record<string, ParamValue> | null,
-  summaries: [key: string, lastStep: number, lastValue: number | null, lastSpecial: string | null, min: number | null, max: number | null][] | null,
-];
-
-/** One JSON array of runs matching `where` (over `runs r`), each with its params object and summary rows. */
-function summariesSql(where: string): string {
-  return `
-    SELECT coalesce(json_group_array(json_array(
-      r.id, r.name, e.name, r.status, r.backend, r.device, r.parent_run_id, r.seed, r.created_at, r.started_at, r.ended_at, r.error,
-      r.kind, json(r.outcome), r.sweep_id, r.trial, r.notes, r.archived, r.deleted_at IS NOT NULL,
-      json((SELECT json_group_object(t.key, t.value) FROM tags t WHERE t.run_id = r.id)),
-      json((SELECT json_group_object(p.key, CASE p.type WHEN 'number' THEN p.num_value WHEN 'string' THEN p.text_value
-                                                     WHEN 'boolean' THEN json(iif(p.num_value = 1, 'true', 'false')) END)
-            FROM params p WHERE p.run_id = r.id)),
-      json((SELECT json_group_array(json_array(m.key, m.last_step, m.last_value, m.last_special, m.min_value, m.max_value))
-            FROM metric_summaries m WHERE m.run_id = r.id))
-    )), '[]')
-    FROM (SELECT * FROM runs r ${where ? `WHERE ${where}` : ''} ORDER BY r.id DESC) r
-    JOIN experiments e ON e.id = r.experiment_id`;
 }
