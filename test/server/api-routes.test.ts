@@ -44,7 +44,7 @@ describe('the contract over HTTP: POST /api/<domain>/<verb>', () => {
 
   it('answers 404 JSON for a method the contract does not have', async () => {
     const before = running.api.calls.length;
-    for (const method of ['runs/delete', 'runs', 'runs/list/extra', '__proto__/x', 'constructor', 'runs%2Flist']) {
+    for (const method of ['runs/delete-everything', 'runs', 'runs/list/extra', '__proto__/x', 'constructor', 'runs%2Flist']) {
       const answer = await callApi(running.server, method, {});
       expect(answer.status, method).toBe(404);
       expect(parseJson(answer)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
