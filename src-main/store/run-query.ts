@@ -7,7 +7,7 @@ import { compileFilter, type KnownColumns } from './filter-sql';
 export interface RunQuery {
   /** The filter language (src-shared/filter/parse.ts); empty for every run. */
   filter?: string | undefined;
-  /** `run_id`, `name`, `status`, `created`, `duration`, `epochs`, `params.X`, `metrics.X`, `best.X`, `min.X`, `max.X`, `tags.X`. */
+  /** `run_id`, `name`, `status`, `created`, `duration`, `epochs`, `gap`, `params.X`, `metrics.X`, `best.X`, `min.X`, `max.X`, `tags.X`. */
   sort?: { column: string; direction: 'asc' | 'desc' } | undefined;
   offset: number;
   limit: number;
@@ -32,6 +32,8 @@ const SORT_ATTRIBUTES: Record<string, string> = {
   sweep: 'r.sweep_id',
   trial: 'r.trial',
   parent: 'r.parent_run_id',
+  // The generalisation gap: final train_accuracy − val_accuracy (the runs table's overfitting column).
+  gap: "((SELECT m.last_value FROM metric_summaries m WHERE m.run_id = r.id AND m.key = 'train_accuracy') - (SELECT m.last_value FROM metric_summaries m WHERE m.run_id = r.id AND m.key = 'val_accuracy'))",
 };
 
 /** The ORDER BY expression of a sort column, and its arguments. Names travel as parameters. */

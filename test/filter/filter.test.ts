@@ -102,6 +102,23 @@ describe('runs query', () => {
     store.close();
   });
 
+  it('sorts by the generalisation gap (final train_accuracy − val_accuracy), runs without one last', async () => {
+    const store = SqliteStore.open({ path: join(tempDir(), 'gap.db'), explicit: true });
+    const add = async (name: string, metrics: Record<string, number>) => {
+      const run = await store.createRun({ experiment: 'default', name, config: {}, params: {}, seed: 1, backend: 'wasm' });
+      await store.logEpoch(run.run_id, { step: 1, time: 1, metrics });
+      await store.endRun(run.run_id, { status: 'finished', time: 2 });
+    };
+    await add('small-gap', { train_accuracy: 0.9, val_accuracy: 0.88 });
+    await add('no-train-metric', { val_accuracy: 0.5 });
+    await add('overfits', { train_accuracy: 1, val_accuracy: 0.6 });
+    await add('underfits', { train_accuracy: 0.7, val_accuracy: 0.75 });
+    const order = async (direction: 'asc' | 'desc') => (await store.queryRuns({ sort: { column: 'gap', direction }, offset: 0, limit: 10 })).runs.map((r) => r.name);
+    expect(await order('desc')).toEqual(['overfits', 'small-gap', 'underfits', 'no-train-metric']);
+    expect(await order('asc')).toEqual(['underfits', 'small-gap', 'overfits', 'no-train-metric']);
+    store.close();
+  });
+
   it('hides archived runs unless asked, and deleted runs until restored', async () => {
     const { store, ids } = await storeWithRuns();
     store.annotations.setArchived([ids.fast], true);
