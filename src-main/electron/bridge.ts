@@ -11,8 +11,9 @@ export interface DesktopBridge {
   /** Registers a listener for every host event; returns the function that removes it. */
   onEvent(listener: (event: AnyEvent) => void): () => void;
   /**
-   * Asks the user where to save `content` with a native Save dialog (the page never supplies a path) and writes it
-   * as UTF-8. Resolves `{ saved: false }` when the user cancels; rejects when the file cannot be written.
+   * Asks the user where to save `content` with a native Save dialog (the page never supplies a path) and writes it:
+   * text as UTF-8, bytes as they are. Resolves `{ saved: false }` when the user cancels; rejects when the file cannot
+   * be written.
    */
-  saveFile(suggestedName: string, content: string, mimeType: string): Promise<{ saved: boolean; path?: string }>;
+  saveFile(suggestedName: string, content: string | Uint8Array, mimeType: string): Promise<{ saved: boolean; path?: string }>;
 }

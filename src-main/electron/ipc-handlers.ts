@@ -50,7 +50,8 @@ const MAX_NAME_CHARS = 200;
 export interface SaveRequest {
   /** A bare file name, safe on every platform: no folders, no reserved characters. */
   fileName: string;
-  content: string;
+  /** Text (written as UTF-8) or bytes (a Parquet export, a PNG chart), written as they are. */
+  content: string | Uint8Array;
   mimeType: string;
 }
 
@@ -59,6 +60,10 @@ const EXTENSION_FOR_MIME: Readonly<Record<string, string>> = {
   'application/json': 'json',
   'text/markdown': 'md',
   'text/plain': 'txt',
+  'application/x-tex': 'tex',
+  'application/vnd.apache.parquet': 'parquet',
+  'image/png': 'png',
+  'image/svg+xml': 'svg',
 };
 
 const FILTER_NAMES: Readonly<Record<string, string>> = {
@@ -66,6 +71,10 @@ const FILTER_NAMES: Readonly<Record<string, string>> = {
   json: 'JSON',
   md: 'Markdown',
   txt: 'Text',
+  tex: 'LaTeX',
+  parquet: 'Parquet',
+  png: 'PNG image',
+  svg: 'SVG image',
 };
 
 /**
@@ -91,9 +100,9 @@ export function safeFileName(suggested: string, mimeType = ''): string {
 /** Checks the three untrusted arguments of `runboard:save-file`; throws `AppError('BAD_INPUT')` naming the bad one. */
 export function parseSaveRequest(suggestedName: unknown, content: unknown, mimeType: unknown, maxChars = MAX_SAVE_CHARS): SaveRequest {
   if (typeof suggestedName !== 'string') throw new AppError('BAD_INPUT', 'suggestedName must be a string', [{ field: 'suggestedName', message: 'must be a string' }]);
-  if (typeof content !== 'string') throw new AppError('BAD_INPUT', 'content must be a string', [{ field: 'content', message: 'must be a string' }]);
+  if (typeof content !== 'string' && !(content instanceof Uint8Array)) throw new AppError('BAD_INPUT', 'content must be a string or bytes', [{ field: 'content', message: 'must be a string or a Uint8Array' }]);
   if (typeof mimeType !== 'string' || mimeType.length > 200) throw new AppError('BAD_INPUT', 'mimeType must be a short string', [{ field: 'mimeType', message: 'must be a string of at most 200 characters' }]);
-  if (content.length > maxChars) throw new AppError('PAYLOAD_TOO_LARGE', `The export is larger than ${Math.round(maxChars / 1024 / 1024)} MiB; export fewer runs.`);
+  if ((typeof content === 'string' ? content.length : content.byteLength) > maxChars) throw new AppError('PAYLOAD_TOO_LARGE', `The export is larger than ${Math.round(maxChars / 1024 / 1024)} MiB; export fewer runs.`);
   return { fileName: safeFileName(suggestedName, mimeType), content, mimeType };
 }
 
@@ -107,7 +116,7 @@ export function saveDialogFilters(fileName: string, mimeType: string): FileFilte
 
 export interface SaveFileDeps {
   showSaveDialog(options: SaveDialogOptions): Promise<{ canceled: boolean; filePath?: string | undefined }>;
-  writeFile(filePath: string, content: string): Promise<void>;
+  writeFile(filePath: string, content: string | Uint8Array): Promise<void>;
   /** The folder the dialog opens in (the user's Downloads), or null to let the system choose. */
   defaultDir: string | null;
 }

@@ -57,7 +57,7 @@ export function registerIpc(options: IpcOptions): () => void {
     const parent = BrowserWindow.fromWebContents(event.sender);
     return saveWithDialog(request, {
       showSaveDialog: (dialogOptions) => (parent ? dialog.showSaveDialog(parent, dialogOptions) : dialog.showSaveDialog(dialogOptions)),
-      writeFile: (filePath, text) => writeFile(filePath, text, 'utf8'),
+      writeFile: (filePath, content) => (typeof content === 'string' ? writeFile(filePath, content, 'utf8') : writeFile(filePath, content)),
       defaultDir: downloadsDir(),
     });
   });

@@ -31,7 +31,7 @@ const bridge: DesktopBridge = {
       ipcRenderer.removeListener(EVENT_CHANNEL, forward);
     };
   },
-  saveFile(suggestedName: string, content: string, mimeType: string): Promise<{ saved: boolean; path?: string }> {
+  saveFile(suggestedName: string, content: string | Uint8Array, mimeType: string): Promise<{ saved: boolean; path?: string }> {
     return ipcRenderer.invoke(SAVE_FILE_CHANNEL, suggestedName, content, mimeType) as Promise<{ saved: boolean; path?: string }>;
   },
 };

@@ -99,7 +99,10 @@ describe('save file', () => {
   it('checks the three untrusted arguments', () => {
     expect(parseSaveRequest('runs.csv', 'a,b\n', 'text/csv')).toEqual({ fileName: 'runs.csv', content: 'a,b\n', mimeType: 'text/csv' });
     expect(() => parseSaveRequest({ path: '/etc' }, 'x', 'text/csv')).toThrow(/suggestedName/);
-    expect(() => parseSaveRequest('a.csv', new Uint8Array(3), 'text/csv')).toThrow(/content/);
+    const parquet = new Uint8Array([80, 65, 82, 49]);
+    expect(parseSaveRequest('runs.parquet', parquet, 'application/vnd.apache.parquet').content).toBe(parquet);
+    expect(() => parseSaveRequest('a.csv', { length: 3 }, 'text/csv')).toThrow(/content/);
+    expect(() => parseSaveRequest('a.png', new Uint8Array(11), 'image/png', 10)).toThrow(/larger than/);
     expect(() => parseSaveRequest('a.csv', 'x', 7)).toThrow(/mimeType/);
     expect(() => parseSaveRequest('a.csv', 'x'.repeat(11), 'text/csv', 10)).toThrow(/larger than/);
     expect(MAX_SAVE_CHARS).toBe(256 * 1024 * 1024);
@@ -111,7 +114,8 @@ describe('save file', () => {
       { name: 'All files', extensions: ['*'] },
     ]);
     expect(saveDialogFilters('runs', 'application/json')[0]).toEqual({ name: 'JSON', extensions: ['json'] });
-    expect(saveDialogFilters('runs.parquet', 'application/octet-stream')[0]).toEqual({ name: 'PARQUET file', extensions: ['parquet'] });
+    expect(saveDialogFilters('runs.ndjson', 'application/octet-stream')[0]).toEqual({ name: 'NDJSON file', extensions: ['ndjson'] });
+    expect(saveDialogFilters('chart', 'image/png')[0]).toEqual({ name: 'PNG image', extensions: ['png'] });
     expect(saveDialogFilters('runs', 'application/octet-stream')).toEqual([{ name: 'All files', extensions: ['*'] }]);
   });
 
