@@ -6,13 +6,17 @@ import { appContextMap, type AppContext } from './lib/app-context';
 import { startLiveSync } from './lib/live-sync';
 import { Catalog } from './lib/state/catalog.svelte';
 import { Clock } from './lib/state/clock.svelte';
+import { CompareSettings } from './lib/state/compare-settings.svelte';
 import { ConnectionStatus } from './lib/state/connection-status.svelte';
+import { KnownColumns } from './lib/state/known-columns.svelte';
 import { MetricsCache } from './lib/state/metrics-cache';
 import { Router } from './lib/state/router.svelte';
 import { RunSelection } from './lib/state/run-selection.svelte';
+import { RunsPager } from './lib/state/runs-pager.svelte';
 import { RunsStore } from './lib/state/runs-store.svelte';
 import { RunsTableState } from './lib/state/runs-table-state.svelte';
 import { SweepsStore } from './lib/state/sweeps-store.svelte';
+import { Toasts } from './lib/state/toasts.svelte';
 import './app.css';
 
 const transport = connectTransport();
@@ -23,17 +27,21 @@ const context: AppContext = {
   connection: new ConnectionStatus(transport),
   catalog: new Catalog(client),
   runs: new RunsStore(client),
+  pager: new RunsPager(client),
+  columns: new KnownColumns(client),
   sweeps: new SweepsStore(client),
   metrics: new MetricsCache(client, { maxPoints: 1000 }),
   selection: new RunSelection(),
   table: new RunsTableState(),
+  compare: new CompareSettings(),
+  toasts: new Toasts(),
   router: new Router(),
   clock: new Clock(),
 };
 
-startLiveSync(context);
 
 const target = document.getElementById('app');
 if (!target) throw new Error('Runboard: the page has no #app element');
 
 mount(App, { target, context: appContextMap(context) });
+startLiveSync(context);

@@ -35,3 +35,35 @@ export function paletteColor(index: number): string {
 export function toChartPoints(points: readonly MetricPoint[]): ChartPoint[] {
   return points.map((p) => ({ x: p.step, y: metricToChartValue(p.value) }));
 }
+
+/**
+ * A colour per compared run: the ten-colour palette up to ten runs, and beyond that hues spread by the golden angle,
+ * so that fifty runs get fifty different colours.
+ */
+export function runColor(index: number, count: number): string {
+  if (count <= RUN_PALETTE.length) return paletteColor(index);
+  const hue = (index * 137.508 + 210) % 360;
+  const lightness = 0.38 + (index % 3) * 0.08;
+  return hslToHex(hue, 0.65, lightness);
+}
+
+/** An HSL colour (hue in degrees, saturation and lightness in [0, 1]) as `#rrggbb`, which every SVG reader knows. */
+function hslToHex(hue: number, saturation: number, lightness: number): string {
+  const a = saturation * Math.min(lightness, 1 - lightness);
+  const channel = (n: number): string => {
+    const k = (n + hue / 30) % 12;
+    const value = lightness - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return Math.round(value * 255)
+      .toString(16)
+      .padStart(2, '0');
+  };
+  return `#${channel(0)}${channel(8)}${channel(4)}`;
+}
+
+/** A `#rrggbb` colour with an alpha, for faint raw curves and dimmed runs. */
+export function withAlpha(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(color);
+  if (!hex) return color;
+  const n = parseInt(hex[1] as string, 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}

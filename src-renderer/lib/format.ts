@@ -37,6 +37,14 @@ export function formatParam(value: ParamValue | undefined): string {
   return String(value);
 }
 
+/** A param for a narrow table cell: fractional numbers to three significant digits (`0.0124`, `1.23e-4`). */
+export function formatParamShort(value: ParamValue | undefined): string {
+  if (typeof value !== 'number' || Number.isInteger(value)) return formatParam(value);
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e5 || magnitude < 1e-3) return value.toExponential(2);
+  return String(Number(value.toPrecision(3)));
+}
+
 /** Seconds as `850 ms`, `12.4 s`, `3m 07s` or `2h 05m`. */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return NONE;

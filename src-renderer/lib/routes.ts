@@ -2,6 +2,8 @@
  * How the New run form starts from another run: `clone` (same params, a new seed), `finetune` (from its weights,
  * hidden layers frozen), `scale-up` (a sanity run's config on the full training set, same seed).
  */
+import { queryFromParams, queryToParams, type TableQuery } from './runs-query';
+
 export const NEW_RUN_MODES = ['clone', 'finetune', 'scale-up'] as const;
 export type NewRunMode = (typeof NEW_RUN_MODES)[number];
 
@@ -11,7 +13,8 @@ function parseMode(text: string | null): NewRunMode {
 
 /** The views the hash router knows. Run ids are positive integers. */
 export type Route =
-  | { name: 'runs' }
+  /** `query` is null for a bare `#/runs`: the table as the user left it. */
+  | { name: 'runs'; query: TableQuery | null }
   | { name: 'new'; fromRunId: number | null; mode: NewRunMode }
   | { name: 'run'; runId: number }
   | { name: 'compare'; runIds: number[] }
@@ -38,15 +41,17 @@ export function parseRunIds(text: string | null): number[] {
 }
 
 /**
- * `#/runs`, `#/new?from=3&mode=finetune`, `#/runs/12`, `#/compare?ids=1,2,3`, `#/sweeps`, `#/sweeps/new?from=3`,
+ * `#/runs` (optionally `?filter=...&sort=...&dir=...&experiment=...&archived=1`), `#/new?from=3&mode=finetune`, `#/runs/12`, `#/compare?ids=1,2,3`, `#/sweeps`, `#/sweeps/new?from=3`,
  * `#/sweeps/4`; an empty hash is the runs table.
  */
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, '');
-  const [path = '', query = ''] = raw.split('?', 2);
+  const mark = raw.indexOf('?');
+  const path = mark < 0 ? raw : raw.slice(0, mark);
+  const query = mark < 0 ? '' : raw.slice(mark + 1);
   const params = new URLSearchParams(query);
   const segments = path.split('/').filter((s) => s.length > 0);
-  if (segments.length === 0 || (segments.length === 1 && segments[0] === 'runs')) return { name: 'runs' };
+  if (segments.length === 0 || (segments.length === 1 && segments[0] === 'runs')) return { name: 'runs', query: queryFromParams(params) };
   if (segments.length === 1 && segments[0] === 'new') return { name: 'new', fromRunId: parseRunId(params.get('from')), mode: parseMode(params.get('mode')) };
   if (segments.length === 1 && segments[0] === 'compare') return { name: 'compare', runIds: parseRunIds(params.get('ids')) };
   if (segments.length === 1 && segments[0] === 'sweeps') return { name: 'sweeps' };
@@ -64,8 +69,10 @@ export function parseRoute(hash: string): Route {
 
 export function routeHref(route: Exclude<Route, { name: 'not-found' }>): string {
   switch (route.name) {
-    case 'runs':
-      return '#/runs';
+    case 'runs': {
+      const search = route.query ? queryToParams(route.query).toString() : '';
+      return search === '' ? '#/runs' : `#/runs?${search}`;
+    }
     case 'new':
       if (route.fromRunId === null) return '#/new';
       return route.mode === 'clone' ? `#/new?from=${route.fromRunId}` : `#/new?from=${route.fromRunId}&mode=${route.mode}`;

@@ -1,151 +1,191 @@
-import { RUN_STATUSES, type RunSummary } from '../../src-shared/entities/run';
-import { metricToSortValue } from './format';
-import { runGap } from './outcome';
+import { metricDirection } from '../../src-shared/entities/run';
+import { PARAM_KEYS } from '../../src-shared/entities/train-config';
+import type { SortDirection } from './runs-query';
 
-export type ColumnKind = 'id' | 'name' | 'sweep' | 'status' | 'experiment' | 'param' | 'metric' | 'best' | 'gap' | 'duration' | 'backend' | 'created';
+export type ColumnKind =
+  | 'id'
+  | 'name'
+  | 'sweep'
+  | 'status'
+  | 'experiment'
+  | 'param'
+  | 'metric'
+  | 'best'
+  | 'gap'
+  | 'duration'
+  | 'backend'
+  | 'created'
+  | 'epochs'
+  | 'tags'
+  | 'tag'
+  | 'notes';
 
-/** One column of the runs table: what it shows (`kind` + `key`) and how it sorts. */
+/**
+ * One column of the runs table. Its id is the host's name for it where the host has one (`params.lr`,
+ * `metrics.val_loss`, `best.val_accuracy`, `duration`), so the same id sorts (`runs/query`) and exports.
+ */
 export interface RunColumn {
   id: string;
   label: string;
   /** Longer description for the header's tooltip. */
   title: string;
   kind: ColumnKind;
-  /** The param or metric name, for `param`, `metric` and `best` columns. */
+  /** The param, metric or tag name, for `param`, `metric`, `best` and `tag` columns. */
   key: string;
   numeric: boolean;
   /** Width in CSS pixels: fixed, so columns do not jump while the table scrolls. */
   width: number;
+  /** The `runs/query` sort column, or null for a column that does not sort (tags, notes). */
+  sort: string | null;
 }
 
-const param = (key: string, label: string, numeric: boolean, width: number): RunColumn => ({
-  id: `param:${key}`,
-  label,
-  title: `param ${key}`,
-  kind: 'param',
-  key,
-  numeric,
-  width,
-});
-const metric = (key: string, label: string, width: number): RunColumn => ({
-  id: `metric:${key}`,
-  label,
-  title: `final ${key} (last epoch)`,
-  kind: 'metric',
-  key,
-  numeric: true,
-  width,
-});
+/** Every row of the runs table is this tall (CSS pixels): rows are placed by their index. */
+export const ROW_HEIGHT = 32;
 
-export const RUN_COLUMNS: readonly RunColumn[] = [
-  { id: 'run_id', label: '#', title: 'run id', kind: 'id', key: 'run_id', numeric: true, width: 44 },
-  { id: 'name', label: 'name', title: 'run name', kind: 'name', key: 'name', numeric: false, width: 130 },
-  { id: 'status', label: 'status', title: 'status (and progress while running); sanity checks are marked', kind: 'status', key: 'status', numeric: false, width: 142 },
-  { id: 'experiment', label: 'experiment', title: 'experiment', kind: 'experiment', key: 'experiment', numeric: false, width: 88 },
-  param('dataset', 'dataset', false, 72),
-  param('hidden', 'hidden', false, 72),
-  param('optimizer', 'optim', false, 56),
-  param('lr', 'lr', true, 58),
-  param('batch_size', 'batch', true, 58),
-  param('epochs', 'epochs', true, 62),
-  param('dropout', 'dropout', true, 68),
-  metric('val_accuracy', 'val_acc', 70),
-  metric('val_loss', 'val_loss', 70),
-  metric('train_loss', 'train_loss', 80),
-  {
-    id: 'gap',
-    label: 'gap',
-    title: 'generalization gap: final train_accuracy − val_accuracy (large: overfitting)',
-    kind: 'gap',
-    key: 'gap',
-    numeric: true,
-    width: 72,
-  },
-  { id: 'best:val_accuracy', label: 'best val_acc', title: 'best val_accuracy over all epochs', kind: 'best', key: 'val_accuracy', numeric: true, width: 96 },
-  { id: 'duration', label: 'duration', title: 'training time', kind: 'duration', key: 'duration_s', numeric: true, width: 74 },
-  { id: 'backend', label: 'backend', title: 'backend the run trained on', kind: 'backend', key: 'backend', numeric: false, width: 64 },
-  { id: 'created', label: 'created', title: 'when the run was created', kind: 'created', key: 'created_at', numeric: true, width: 104 },
+/** Short labels for the usual columns, so the default table fits a laptop screen. */
+const SHORT: Record<string, { label: string; width: number }> = {
+  'params.dataset': { label: 'dataset', width: 72 },
+  'params.hidden': { label: 'hidden', width: 72 },
+  'params.optimizer': { label: 'optim', width: 66 },
+  'params.lr': { label: 'lr', width: 70 },
+  'params.batch_size': { label: 'batch', width: 58 },
+  'params.epochs': { label: 'epochs', width: 62 },
+  'params.dropout': { label: 'dropout', width: 68 },
+  'metrics.val_accuracy': { label: 'val_acc', width: 70 },
+  'metrics.val_loss': { label: 'val_loss', width: 70 },
+  'metrics.train_loss': { label: 'train_loss', width: 80 },
+  'metrics.test_accuracy': { label: 'test_acc', width: 70 },
+  'best.val_accuracy': { label: 'best val_acc', width: 96 },
+};
+
+/** Params that hold text (left-aligned); the others are numbers. */
+const TEXT_PARAMS = new Set(['dataset', 'hidden', 'optimizer', 'activation', 'init', 'bias_init', 'lr_schedule', 'augment', 'backend', 'nesterov', 'standardize', 'freeze']);
+
+const FIXED: Record<string, RunColumn> = {
+  run_id: { id: 'run_id', label: '#', title: 'run id', kind: 'id', key: 'run_id', numeric: true, width: 62, sort: 'run_id' },
+  name: { id: 'name', label: 'name', title: 'run name', kind: 'name', key: 'name', numeric: false, width: 130, sort: 'name' },
+  sweep: { id: 'sweep', label: 'sweep', title: 'the sweep this run is a trial of, and its trial number', kind: 'sweep', key: 'sweep_id', numeric: false, width: 118, sort: 'sweep' },
+  status: { id: 'status', label: 'status', title: 'status (and progress while running); sanity checks are marked', kind: 'status', key: 'status', numeric: false, width: 142, sort: 'status' },
+  experiment: { id: 'experiment', label: 'experiment', title: 'experiment', kind: 'experiment', key: 'experiment', numeric: false, width: 88, sort: 'experiment' },
+  gap: { id: 'gap', label: 'gap', title: 'generalization gap: final train_accuracy − val_accuracy (large: overfitting)', kind: 'gap', key: 'gap', numeric: true, width: 72, sort: 'gap' },
+  duration: { id: 'duration', label: 'duration', title: 'training time', kind: 'duration', key: 'duration_s', numeric: true, width: 74, sort: 'duration' },
+  backend: { id: 'backend', label: 'backend', title: 'backend the run trained on', kind: 'backend', key: 'backend', numeric: false, width: 64, sort: 'backend' },
+  created: { id: 'created', label: 'created', title: 'when the run was created', kind: 'created', key: 'created_at', numeric: true, width: 104, sort: 'created' },
+  epochs: { id: 'epochs', label: 'epochs logged', title: 'number of epochs logged', kind: 'epochs', key: 'epochs', numeric: true, width: 96, sort: 'epochs' },
+  tags: { id: 'tags', label: 'tags', title: 'tags (click to edit)', kind: 'tags', key: 'tags', numeric: false, width: 150, sort: null },
+  notes: { id: 'notes', label: 'notes', title: 'notes (click to edit)', kind: 'notes', key: 'notes', numeric: false, width: 170, sort: null },
+};
+
+/** Attributes the column chooser offers, in its order. */
+export const ATTRIBUTE_COLUMNS = ['run_id', 'name', 'sweep', 'status', 'experiment', 'duration', 'backend', 'created', 'epochs', 'gap', 'tags', 'notes'] as const;
+
+/** The table's columns until the user chooses others. */
+export const DEFAULT_COLUMN_IDS: readonly string[] = [
+  'run_id',
+  'name',
+  'status',
+  'experiment',
+  'params.dataset',
+  'params.hidden',
+  'params.optimizer',
+  'params.lr',
+  'params.batch_size',
+  'params.epochs',
+  'params.dropout',
+  'metrics.val_accuracy',
+  'metrics.val_loss',
+  'metrics.train_loss',
+  'gap',
+  'best.val_accuracy',
+  'duration',
+  'backend',
+  'created',
+  'tags',
+  'notes',
 ];
 
-/** Shown only when some run has it: the test split is optional. */
-const TEST_ACCURACY_COLUMN: RunColumn = { ...metric('test_accuracy', 'test_acc', 70), title: 'test_accuracy, evaluated once after training' };
+/** The column an id names, or null for an id that is not a column. */
+export function columnFor(id: string): RunColumn | null {
+  const fixed = FIXED[id];
+  if (fixed) return fixed;
+  const dot = id.indexOf('.');
+  if (dot <= 0 || dot === id.length - 1) return null;
+  const group = id.slice(0, dot);
+  const key = id.slice(dot + 1);
+  const short = SHORT[id];
+  const width = short?.width ?? Math.min(160, Math.max(70, 26 + key.length * 7.5 + (group === 'best' ? 34 : group === 'tags' ? 28 : 0)));
+  switch (group) {
+    case 'params':
+      return { id, label: short?.label ?? key, title: `param ${key}`, kind: 'param', key, numeric: !TEXT_PARAMS.has(key), width, sort: id };
+    case 'metrics':
+      return { id, label: short?.label ?? key, title: `${key}: last logged value`, kind: 'metric', key, numeric: true, width, sort: id };
+    case 'best':
+      return { id, label: short?.label ?? `best ${key}`, title: `${key}: best value over all epochs (${metricDirection(key) === 'max' ? 'highest' : 'lowest'})`, kind: 'best', key, numeric: true, width, sort: id };
+    case 'tags':
+      return { id, label: `tag ${key}`, title: `tag ${key}`, kind: 'tag', key, numeric: false, width, sort: id };
+    default:
+      return null;
+  }
+}
 
-/** Shown only when some run is a sweep's trial: `sweep 3 · trial 7`, a link to the sweep. */
-const SWEEP_COLUMN: RunColumn = { id: 'sweep', label: 'sweep', title: 'the sweep this run is a trial of, and its trial number', kind: 'sweep', key: 'sweep_id', numeric: false, width: 118 };
-
-/** Every column a table can show, to look a sort column up by id. */
-export const ALL_COLUMNS: readonly RunColumn[] = [...RUN_COLUMNS, TEST_ACCURACY_COLUMN, SWEEP_COLUMN];
+export function columnsFor(ids: readonly string[]): RunColumn[] {
+  return ids.map(columnFor).filter((c): c is RunColumn => c !== null);
+}
 
 /**
- * The columns for these runs: `sweep` after the name when any run is a sweep's trial, `test_acc` after `val_loss` when
- * any run was evaluated on a test split.
+ * The default columns for what the runs have logged: `sweep` after the name when there are sweeps, `test_acc` after
+ * `val_loss` when some run was evaluated on a test split.
  */
-export function columnsFor(runs: readonly RunSummary[]): readonly RunColumn[] {
-  let columns: readonly RunColumn[] = RUN_COLUMNS;
-  if (runs.some((run) => 'test_accuracy' in run.metrics)) {
-    const at = columns.findIndex((c) => c.id === 'metric:val_loss') + 1;
-    columns = [...columns.slice(0, at), TEST_ACCURACY_COLUMN, ...columns.slice(at)];
-  }
-  if (runs.some((run) => run.sweep_id !== null)) {
-    const at = columns.findIndex((c) => c.id === 'name') + 1;
-    columns = [...columns.slice(0, at), SWEEP_COLUMN, ...columns.slice(at)];
-  }
-  return columns;
+export function defaultColumnIds(known: { metrics: readonly string[] }, hasSweeps: boolean): string[] {
+  const ids = [...DEFAULT_COLUMN_IDS];
+  if (known.metrics.includes('test_accuracy')) ids.splice(ids.indexOf('metrics.val_loss') + 1, 0, 'metrics.test_accuracy');
+  if (hasSweeps) ids.splice(ids.indexOf('name') + 1, 0, 'sweep');
+  return ids;
 }
 
-type SortKey = string | number | null;
+/** Param names in their usual order, then the others alphabetically. */
+export function orderedParams(names: readonly string[]): string[] {
+  const known = PARAM_KEYS.filter((key) => names.includes(key));
+  return [...known, ...names.filter((n) => !(PARAM_KEYS as readonly string[]).includes(n)).sort()];
+}
 
-function sortKey(run: RunSummary, column: RunColumn): SortKey {
+/**
+ * What a column exports as (`runs/export` column names); several for the tags column (one per tag), none for what
+ * the export has no column for (the gap, the creation time).
+ */
+export function exportColumns(column: RunColumn, tagNames: readonly string[]): string[] {
   switch (column.kind) {
     case 'id':
-      return run.run_id;
+      return ['run_id'];
     case 'name':
-      return run.name;
-    case 'sweep':
-      return run.sweep_id === null ? null : run.sweep_id * 1_000_000 + (run.trial ?? 0);
     case 'status':
-      return RUN_STATUSES.indexOf(run.status);
     case 'experiment':
-      return run.experiment;
-    case 'param': {
-      const value = run.params[column.key];
-      if (value === undefined || value === null) return null;
-      return typeof value === 'boolean' ? String(value) : value;
-    }
-    case 'metric':
-      return metricToSortValue(run.metrics[column.key]);
-    case 'best':
-      return metricToSortValue(run.best[column.key]);
-    case 'gap':
-      return runGap(run);
-    case 'duration':
-      return run.duration_s;
     case 'backend':
-      return run.backend;
+    case 'epochs':
+    case 'notes':
+      return [column.kind];
+    case 'sweep':
+      return ['sweep_id', 'trial'];
+    case 'duration':
+      return ['duration_s'];
+    case 'param':
+    case 'metric':
+    case 'best':
+    case 'tag':
+      return [column.id];
+    case 'tags':
+      return tagNames.map((t) => `tags.${t}`);
+    case 'gap':
     case 'created':
-      return run.created_at;
+      return [];
   }
 }
 
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-
-function compareKeys(a: SortKey, b: SortKey): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return collator.compare(String(a), String(b));
-}
-
-export type SortDirection = 'asc' | 'desc';
-
-/** Sorted copy; empty and non-finite values always last, ties broken by newest run first. */
-export function sortRuns(runs: readonly RunSummary[], column: RunColumn, direction: SortDirection): RunSummary[] {
-  const sign = direction === 'asc' ? 1 : -1;
-  const keyed = runs.map((run) => ({ run, key: sortKey(run, column) }));
-  keyed.sort((a, b) => {
-    if (a.key === null || b.key === null) {
-      if (a.key === b.key) return b.run.run_id - a.run.run_id;
-      return a.key === null ? 1 : -1;
-    }
-    return sign * compareKeys(a.key, b.key) || b.run.run_id - a.run.run_id;
-  });
-  return keyed.map((k) => k.run);
+/** The direction a column first sorts in: newest runs and best metrics at the top, text A to Z. */
+export function firstDirection(column: RunColumn): SortDirection {
+  if (column.kind === 'id' || column.kind === 'created' || column.kind === 'epochs') return 'desc';
+  if (column.kind === 'metric' || column.kind === 'best') return metricDirection(column.key) === 'max' ? 'desc' : 'asc';
+  // The largest gap (the most overfitting run) first.
+  if (column.kind === 'gap') return 'desc';
+  return 'asc';
 }

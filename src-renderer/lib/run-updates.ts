@@ -22,7 +22,7 @@ export function indexRuns(runs: readonly RunSummary[]): ReadonlyMap<number, RunS
 }
 
 /**
- * A `runs/list` read in flight. Events that arrive meanwhile are newer than what the read returns, so the runs they
+ * A read of runs in flight. Events that arrive meanwhile are newer than what the read returns, so the runs they
  * touched keep their event copy when the read lands, and runs created meanwhile are kept even if the read missed them.
  */
 export class RunsRead {
@@ -30,6 +30,10 @@ export class RunsRead {
 
   touch(runId: number): void {
     this.#touched.add(runId);
+  }
+
+  touched(runId: number): boolean {
+    return this.#touched.has(runId);
   }
 
   /** The read's runs with the newer copies from `current` (the list as events left it) merged in. */

@@ -1,8 +1,8 @@
 import type { SaveFileResult } from './desktop-bridge';
 
-/** Offers text as a download through a Blob URL and a temporary `<a download>`; the URL is revoked afterwards. */
-export function downloadText(suggestedName: string, content: string, mimeType: string): Promise<SaveFileResult> {
-  const blob = new Blob([content], { type: mimeType });
+/** Offers text or bytes as a download through a Blob URL and a temporary `<a download>`; the URL is revoked afterwards. */
+export function downloadFile(suggestedName: string, content: string | Uint8Array, mimeType: string): Promise<SaveFileResult> {
+  const blob = new Blob([typeof content === 'string' ? content : new Uint8Array(content)], { type: mimeType });
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;

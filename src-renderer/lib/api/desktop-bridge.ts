@@ -16,8 +16,10 @@ export interface DesktopBridge {
   call(method: string, input: unknown): Promise<ApiResult<unknown>>;
   /** Registers a listener for every host event; returns the function that removes it. */
   onEvent(listener: (event: AnyEvent) => void): () => void;
-  /** Shows the native save dialog and writes `content` (UTF-8) to the chosen file. */
-  saveFile(suggestedName: string, content: string, mimeType: string): Promise<SaveFileResult>;
+  /**
+   * Shows the native save dialog and writes `content` to the chosen file: text as UTF-8, bytes as they are.
+   */
+  saveFile(suggestedName: string, content: string | Uint8Array, mimeType: string): Promise<SaveFileResult>;
 }
 
 declare global {

@@ -2,7 +2,7 @@ import type { AnyEvent } from '../../../src-shared/api/events';
 import type { ApiResult } from '../../../src-shared/api/errors';
 import type { Method, MethodOutput } from '../../../src-shared/api/contract';
 import { ApiCallError } from './api-call-error';
-import { downloadText } from './browser-download';
+import { downloadFile } from './browser-download';
 import { toApiResult } from './result-envelope';
 import type { ConnectionState, Transport } from './transport';
 
@@ -124,7 +124,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);
     },
-    saveFile: downloadText,
+    saveFile: downloadFile,
     dispose(): void {
       disposed = true;
       if (retryTimer !== null) clearTimeout(retryTimer);

@@ -13,7 +13,10 @@ export interface Transport extends ApiHost {
   readonly connection: ConnectionState;
   /** Called on every connection state change; returns the function that stops listening. */
   onConnectionChange(listener: (state: ConnectionState) => void): () => void;
-  /** Saves text as a file: a native save dialog in the desktop app, a browser download otherwise. */
-  saveFile(suggestedName: string, content: string, mimeType: string): Promise<SaveFileResult>;
+  /**
+   * Saves a file: a native save dialog in the desktop app, a browser download otherwise. `content` is text (saved as
+   * UTF-8) or bytes (Parquet, PNG).
+   */
+  saveFile(suggestedName: string, content: string | Uint8Array, mimeType: string): Promise<SaveFileResult>;
   dispose(): void;
 }

@@ -1,54 +1,77 @@
-import { metricDirection, type RunSummary } from '../../../src-shared/entities/run';
-import { ALL_COLUMNS, RUN_COLUMNS, sortRuns, type RunColumn, type SortDirection } from '../run-columns';
+import { columnFor, defaultColumnIds, type RunColumn } from '../run-columns';
+import { DEFAULT_QUERY, sameQuery, type TableQuery } from '../runs-query';
 
-/** The direction a column first sorts in: newest runs and best metrics at the top, text A to Z. */
-function firstDirection(column: RunColumn): SortDirection {
-  if (column.kind === 'id' || column.kind === 'created') return 'desc';
-  if (column.kind === 'metric' || column.kind === 'best') return metricDirection(column.key) === 'max' ? 'desc' : 'asc';
-  // The largest gap (the most overfitting run) first.
-  if (column.kind === 'gap') return 'desc';
-  return 'asc';
+const COLUMNS_KEY = 'runboard.runs-table.columns';
+
+function storedColumns(): string[] | null {
+  try {
+    const raw = localStorage.getItem(COLUMNS_KEY);
+    const parsed: unknown = raw ? JSON.parse(raw) : null;
+    return Array.isArray(parsed) && parsed.every((id) => typeof id === 'string') ? parsed.filter((id) => columnFor(id) !== null) : null;
+  } catch {
+    return null;
+  }
 }
 
-/** How the runs table is shown: the experiment filter and the sort column. Kept while the user visits a run. */
+/**
+ * How the runs table is shown: its query (filter, sort, experiment, archived runs; mirrored in the URL hash), the
+ * chosen columns (kept in local storage), and the group-by panel. Kept while the user visits a run.
+ */
 export class RunsTableState {
-  /** Experiment name to show, or null for all. */
-  #experiment = $state<string | null>(null);
-  #columnId = $state('run_id');
-  #direction = $state<SortDirection>('desc');
-  #column = $derived(ALL_COLUMNS.find((c) => c.id === this.#columnId) ?? (RUN_COLUMNS[0] as RunColumn));
+  #query = $state<TableQuery>({ ...DEFAULT_QUERY });
+  /** Null while the user has not chosen: the defaults for what the runs logged. */
+  #columnIds = $state<string[] | null>(storedColumns());
+  #groupBy = $state<string | null>(null);
+  #groupMetric = $state('metrics.val_accuracy');
 
-  get experiment(): string | null {
-    return this.#experiment;
+  get query(): TableQuery {
+    return this.#query;
   }
 
-  setExperiment(name: string | null): void {
-    this.#experiment = name === '' ? null : name;
+  setQuery(query: TableQuery): void {
+    if (!sameQuery(query, this.#query)) this.#query = { ...query };
   }
 
-  /** The runs to show, filtered and sorted. */
-  apply(runs: readonly RunSummary[]): RunSummary[] {
-    const experiment = this.#experiment;
-    const shown = experiment === null ? runs : runs.filter((run) => run.experiment === experiment);
-    return sortRuns(shown, this.#column, this.#direction);
+  /** The ids of the columns shown, given the names runs have logged and whether there are sweeps (for the defaults). */
+  columnIds(known: { metrics: readonly string[] }, hasSweeps: boolean): string[] {
+    return this.#columnIds ?? defaultColumnIds(known, hasSweeps);
   }
 
-  get column(): RunColumn {
-    return this.#column;
-  }
-  get direction(): SortDirection {
-    return this.#direction;
+  get customColumns(): boolean {
+    return this.#columnIds !== null;
   }
 
-  /** Sorts by `columnId`, best first; clicking the same column again reverses it. */
-  toggle(columnId: string): void {
-    if (this.#columnId === columnId) {
-      this.#direction = this.#direction === 'asc' ? 'desc' : 'asc';
-      return;
+  /** Shows or hides a column (added at the end), and remembers the choice. */
+  setColumn(id: string, shown: boolean, current: readonly RunColumn[]): void {
+    const ids = current.map((c) => c.id).filter((c) => c !== id);
+    this.#columnIds = shown ? [...ids, id] : ids;
+    this.#save();
+  }
+
+  /** Back to the default columns. */
+  resetColumns(): void {
+    this.#columnIds = null;
+    this.#save();
+  }
+
+  /** Grouping by a column (`params.optimizer`), or null when the group panel is closed. */
+  get groupBy(): string | null {
+    return this.#groupBy;
+  }
+  get groupMetric(): string {
+    return this.#groupMetric;
+  }
+  setGroup(by: string | null, metric = this.#groupMetric): void {
+    this.#groupBy = by;
+    this.#groupMetric = metric;
+  }
+
+  #save(): void {
+    try {
+      if (this.#columnIds === null) localStorage.removeItem(COLUMNS_KEY);
+      else localStorage.setItem(COLUMNS_KEY, JSON.stringify(this.#columnIds));
+    } catch {
+      // Private windows may refuse storage: the choice then lasts until the page closes.
     }
-    const column = ALL_COLUMNS.find((c) => c.id === columnId);
-    if (!column) return;
-    this.#columnId = columnId;
-    this.#direction = firstDirection(column);
   }
 }

@@ -3,15 +3,14 @@ import type { ApiClient } from '../api/api-client';
 import { ApiCallError, errorMessage } from '../api/api-call-error';
 import type { Transport } from '../api/transport';
 
-/** Least time between two reads of a sweep while its trials log epochs. */
+/** Least time between two reads of a sweep while its trials log epochs (or another process writes). */
 const REFRESH_MS = 750;
-/** A running sweep is read again this often even without events: another process (the CLI) may be running it. */
-const POLL_MS = 5000;
 
 /**
  * One sweep with its trials, watched live. `sweep/updated` (a trial started or ended, the status changed) and the
  * epochs its trials log (each may change a trial's objective) trigger a new `sweeps/get`, at most one per
- * REFRESH_MS and never two at once; a reconnection reads it again.
+ * REFRESH_MS and never two at once; so does `store/changed` (another process, the CLI, may be running it); a
+ * reconnection reads it again.
  */
 export class SweepWatch {
   readonly sweepId: number;
@@ -42,6 +41,7 @@ export class SweepWatch {
       client.on('run/epoch-logged', ({ run_id }) => {
         if (this.#detail?.trials.some((t) => t.run_id === run_id)) this.#schedule(this.#throttled());
       }),
+      client.on('store/changed', () => this.#schedule(this.#throttled())),
       transport.onConnectionChange((state) => {
         if (state === 'open') this.#schedule(Date.now());
       }),
@@ -123,7 +123,6 @@ export class SweepWatch {
     } finally {
       this.#inFlight = false;
       if (this.#dirty) this.#schedule(this.#throttled());
-      else if (this.#detail?.status === 'running') this.#schedule(Date.now() + POLL_MS);
     }
   }
 

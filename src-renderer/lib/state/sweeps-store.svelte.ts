@@ -3,9 +3,13 @@ import type { ApiClient } from '../api/api-client';
 import { errorMessage } from '../api/api-call-error';
 import { bySweepIdDesc, SweepsRead } from '../sweep-updates';
 
+/** After another process wrote to the database, the sweeps are read again this much later (once per burst). */
+const RELOAD_DELAY_MS = 300;
+
 /**
  * Every sweep, newest first, kept live by `sweep/updated` (sent when a sweep starts, a trial starts or ends, and the
- * sweep's status changes). Rows are immutable objects in a `$state.raw` array, replaced whole.
+ * sweep's status changes) and by `store/changed` (another process, the CLI, wrote to the database: read them again).
+ * Rows are immutable objects in a `$state.raw` array, replaced whole.
  */
 export class SweepsStore {
   #client: ApiClient;
@@ -14,11 +18,21 @@ export class SweepsStore {
   #error = $state<string | null>(null);
   /** The latest `sweeps/list` read while it is in flight. */
   #read: SweepsRead | null = null;
-  #stop: () => void;
+  #reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  #stops: (() => void)[];
 
   constructor(client: ApiClient) {
     this.#client = client;
-    this.#stop = client.on('sweep/updated', ({ sweep }) => this.#upsert(sweep));
+    this.#stops = [
+      client.on('sweep/updated', ({ sweep }) => this.#upsert(sweep)),
+      client.on('store/changed', () => {
+        if (this.#reloadTimer !== null) return;
+        this.#reloadTimer = setTimeout(() => {
+          this.#reloadTimer = null;
+          void this.load();
+        }, RELOAD_DELAY_MS);
+      }),
+    ];
   }
 
   get sweeps(): SweepSummary[] {
@@ -59,6 +73,7 @@ export class SweepsStore {
   }
 
   dispose(): void {
-    this.#stop();
+    for (const stop of this.#stops) stop();
+    if (this.#reloadTimer !== null) clearTimeout(this.#reloadTimer);
   }
 }
