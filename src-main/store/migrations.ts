@@ -165,6 +165,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    // Early builds shipped migration 3 before `sweeps.error` was part of it; their databases get the column here.
+    description: 'sweeps.error on databases whose version 3 lacked it',
+    up(db) {
+      const columns = db.prepare("SELECT name FROM pragma_table_info('sweeps')").pluck().all() as string[];
+      if (!columns.includes('error')) db.exec('ALTER TABLE sweeps ADD COLUMN error TEXT');
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

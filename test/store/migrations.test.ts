@@ -81,6 +81,19 @@ describe('schema migrations', () => {
     store.close();
   });
 
+  it('give sweeps their error column on a database whose version 3 was made without it', async () => {
+    const path = join(tempDir(), 'v3-early.db');
+    const early = MIGRATIONS.slice(0, 3).map((m) =>
+      m.version === 3 ? { ...m, up: (db: BetterSqlite3.Database) => (m.up(db), db.exec('ALTER TABLE sweeps DROP COLUMN error')) } : m,
+    );
+    openDatabase({ path, explicit: true }, { migrations: early }).db.close();
+    const store = SqliteStore.open({ path, explicit: true });
+    expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    expect(store.connection.prepare("SELECT name FROM pragma_table_info('sweeps') WHERE name = 'error'").pluck().get()).toBe('error');
+    expect(store.sweeps.list()).toEqual([]);
+    store.close();
+  });
+
   it('mark a Runboard database with its application id', () => {
     const opened = openDatabase({ path: join(tempDir(), 'mine.db'), explicit: true });
     expect(opened.db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
