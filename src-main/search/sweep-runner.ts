@@ -193,6 +193,7 @@ export class SweepRunner {
   private settle(sweep: ActiveSweep): void {
     if (!this.active.has(sweep.sweepId)) return;
     this.active.delete(sweep.sweepId);
+    this.options.trainer.releaseWorkers(sweep.sweepId);
     const status: SweepStatus = sweep.failure ? 'failed' : sweep.stopping ? 'stopped' : 'finished';
     this.options.store.sweeps.setStatus(sweep.sweepId, status, Date.now(), sweep.failure ? `A trial could not start: ${sweep.failure}` : null);
     this.emitUpdated(sweep.sweepId);

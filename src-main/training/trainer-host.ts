@@ -8,7 +8,8 @@ import type { RunStore } from '../store/run-store';
 import { planRun } from './preflight';
 import type { TrainJob } from './run-training';
 import { randomSeed } from '../../src-shared/prng';
-import type { WorkerHandle, WorkerLauncher } from './worker-launcher';
+import type { WorkerLauncher } from './worker-launcher';
+import { WorkerPool, type PooledWorker } from './worker-pool';
 import type { WorkerToHost } from './worker-protocol';
 
 type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
@@ -30,7 +31,13 @@ function failedOutcome(status: EndStatus): RunOutcome {
 
 interface ActiveRun {
   runId: number;
-  worker: WorkerHandle;
+  worker: PooledWorker;
+  /** The pool key the worker goes back to after a clean end (a sweep's trials), or null: it exits. */
+  poolKey: string | null;
+  /** The worker said it can train another run. */
+  reusable: boolean;
+  /** The worker's process ended (crashed, killed, or exited). */
+  exited: boolean;
   /** Store writes for this run, in message order. */
   writes: Promise<void>;
   ended: boolean;
@@ -55,15 +62,19 @@ export interface TrainerHostOptions {
 }
 
 /**
- * Starts and supervises training processes, one run per process, and is the only writer of their results:
+ * Starts and supervises training processes, one run at a time per process, and is the only writer of their results:
  * params when the run is created (before any epoch), each epoch's metrics in one transaction when it ends,
- * and the final status. Pushes every change as an event.
+ * and the final status. Pushes every change as an event. A sweep's trials reuse warm processes (`WorkerPool`)
+ * until `releaseWorkers` is called for the sweep; a run outside a sweep has a process of its own.
  */
 export class TrainerHost {
   private readonly active = new Map<number, ActiveRun>();
+  private readonly pool: WorkerPool;
   private disposed = false;
 
-  constructor(private readonly options: TrainerHostOptions) {}
+  constructor(private readonly options: TrainerHostOptions) {
+    this.pool = new WorkerPool(options.launcher);
+  }
 
   /**
    * Checks everything that can be checked before a run exists (dataset, split, backend), then creates the run
@@ -89,7 +100,7 @@ export class TrainerHost {
       sweep,
     });
     this.options.emit({ event: 'run/created', payload: { run } });
-    this.launch(run.run_id, {
+    this.launch(run.run_id, sweep ? `sweep:${sweep.sweepId}:${config.backend}` : null, {
       config,
       dataset: datasets.source(config.dataset),
       checkpointDir: checkpointDirectory(store.path, run.run_id),
@@ -106,9 +117,14 @@ export class TrainerHost {
     if (!active || active.ended) return false;
     active.stopRequested = true;
     active.stopAs = as;
-    active.worker.send({ type: 'stop' });
-    active.killTimer ??= setTimeout(() => active.worker.kill(), this.options.stopGraceMs ?? 10_000);
+    active.worker.handle.send({ type: 'stop', runId });
+    active.killTimer ??= setTimeout(() => active.worker.handle.kill(), this.options.stopGraceMs ?? 10_000);
     return true;
+  }
+
+  /** Ends the warm processes kept for a sweep's trials (the sweep has nothing left to start). */
+  releaseWorkers(sweepId: number): void {
+    this.pool.drain(`sweep:${sweepId}:`);
   }
 
   /** Resolves with the run's final status once it has ended and everything is written. */
@@ -133,25 +149,43 @@ export class TrainerHost {
   async dispose(): Promise<void> {
     this.disposed = true;
     const pending = [...this.active.values()];
+    this.pool.dispose();
     for (const active of pending) this.stop(active.runId);
     await Promise.all(pending.map((active) => active.done));
+    this.pool.dispose();
   }
 
-  private launch(runId: number, job: TrainJob): void {
-    const worker = this.options.launcher.launch(this.options.workerEntry ?? workerEntry());
+  private launch(runId: number, poolKey: string | null, job: TrainJob): void {
+    const worker = this.pool.acquire(poolKey, this.options.workerEntry ?? workerEntry());
     let resolveDone!: (status: RunStatus) => void;
     const done = new Promise<RunStatus>((resolve) => (resolveDone = resolve));
-    const active: ActiveRun = { runId, worker, writes: Promise.resolve(), ended: false, stopRequested: false, stopAs: 'stopped', progress: null, done, resolveDone };
+    const active: ActiveRun = {
+      runId,
+      worker,
+      poolKey,
+      reusable: false,
+      exited: false,
+      writes: Promise.resolve(),
+      ended: false,
+      stopRequested: false,
+      stopAs: 'stopped',
+      progress: null,
+      done,
+      resolveDone,
+    };
     this.active.set(runId, active);
-    worker.onMessage((message) => this.onMessage(active, message));
-    worker.onExit((exit) => {
-      if (!active.ended) {
-        const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
-        const status: EndStatus = active.stopRequested ? 'stopped' : 'failed';
-        this.end(active, status, status === 'stopped' ? null : `The training process ${how} before the run ended (out of memory?).`, Date.now());
-      }
+    worker.own({
+      onMessage: (message) => this.onMessage(active, message),
+      onExit: (exit) => {
+        active.exited = true;
+        if (!active.ended) {
+          const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+          const status: EndStatus = active.stopRequested ? 'stopped' : 'failed';
+          this.end(active, status, status === 'stopped' ? null : `The training process ${how} before the run ended (out of memory?).`, Date.now());
+        }
+      },
     });
-    worker.send({ type: 'start', runId, job });
+    worker.handle.send({ type: 'start', runId, job, reuse: poolKey !== null });
   }
 
   private onMessage(active: ActiveRun, message: WorkerToHost): void {
@@ -195,6 +229,7 @@ export class TrainerHost {
         this.enqueue(active, () => store.putArtifact(runId, message.name, message.data));
         break;
       case 'ended':
+        active.reusable = message.reusable;
         this.end(active, message.status, message.error, message.time, message.outcome);
         break;
       case 'probed':
@@ -216,8 +251,12 @@ export class TrainerHost {
     });
     void active.writes.finally(() => {
       this.active.delete(active.runId);
-      // The worker exits by itself after its last message; make sure it does.
-      setTimeout(() => active.worker.kill(), 5000).unref();
+      if (active.poolKey !== null && active.reusable && !active.exited && !this.disposed) this.pool.release(active.poolKey, active.worker);
+      else {
+        active.worker.disown();
+        // The worker exits by itself after its last message; make sure it does.
+        if (!active.exited) setTimeout(() => active.worker.handle.kill(), 5000).unref();
+      }
       active.resolveDone(status);
     });
   }
@@ -227,7 +266,7 @@ export class TrainerHost {
     active.writes = active.writes.then(write).catch((error: unknown) => {
       console.error(`runboard: writing run ${active.runId} failed:`, error);
       if (active.ended) return;
-      active.worker.send({ type: 'stop' });
+      active.worker.handle.send({ type: 'stop', runId: active.runId });
       const message = error instanceof AppError ? error.message : `Writing the run failed: ${(error as Error).message}`;
       this.end(active, 'failed', message, Date.now());
     });

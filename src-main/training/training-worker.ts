@@ -1,7 +1,9 @@
 /**
- * Entry point of a training process: one run per process, forked by the host (child_process under Node,
- * utilityProcess under Electron). It never touches the database: it sends epochs and progress to the host, which
- * is the only writer. A crash, an out-of-memory or a leak here cannot take the host down.
+ * Entry point of a training process, forked by the host (child_process under Node, utilityProcess under Electron).
+ * It trains one run at a time: then it exits, or, when the host asked to reuse it (a sweep's trials) and the run
+ * ended cleanly with every tensor freed, it waits for the next run. It never touches the database: it sends epochs
+ * and progress to the host, which is the only writer. A crash, an out-of-memory or a leak here cannot take the host
+ * down.
  */
 import { loadBackend } from './backends';
 import { prepareRun, seedMathRandom } from './run-training';
@@ -14,7 +16,8 @@ interface ParentPort {
 
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 let stopRequested = false;
-let busy = false;
+/** The run being trained (or the probe, as 0), or null between runs of a reused worker. */
+let current: number | null = null;
 
 function post(message: WorkerToHost): void {
   if (parentPort) parentPort.postMessage(message);
@@ -30,9 +33,13 @@ const PROGRESS_INTERVAL_MS = 200;
 
 async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
   const { job } = message;
+  let tensorsBefore: number | null = null;
+  let tensorsNow: () => number = () => Number.NaN;
   try {
     seedMathRandom(job.config.seed);
     const { tf, backend, device } = await loadBackend(job.config.backend);
+    tensorsNow = () => tf.memory().numTensors;
+    tensorsBefore = tensorsNow();
     const run = prepareRun(tf, job);
     const startedAt = Date.now();
     post({ type: 'started', backend, device, time: startedAt, trainSize: run.trainSize, valSize: run.valSize, testSize: run.testSize });
@@ -54,10 +61,15 @@ async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): P
       },
     });
     const error = status === 'diverged' ? 'The loss became NaN or infinite; training stopped. Try a smaller learning rate.' : null;
-    post({ type: 'ended', status, time: Date.now(), error, outcome });
-    finish(0);
+    // Kept for another run only when asked, and when this one left no tensor behind (a leak would grow per trial).
+    const reusable = message.reuse && tensorsBefore === tensorsNow();
+    post({ type: 'ended', status, time: Date.now(), error, outcome, reusable });
+    if (reusable) {
+      current = null;
+      stopRequested = false;
+    } else finish(0);
   } catch (error) {
-    post({ type: 'ended', status: 'failed', time: Date.now(), error: (error as Error).message || String(error), outcome: null });
+    post({ type: 'ended', status: 'failed', time: Date.now(), error: (error as Error).message || String(error), outcome: null, reusable: false });
     finish(1);
   }
 }
@@ -74,14 +86,18 @@ async function probe(message: Extract<HostToWorker, { type: 'probe' }>): Promise
 
 function handle(message: HostToWorker): void {
   if (message.type === 'stop') {
-    stopRequested = true;
-    if (!busy) finish(0);
+    // A stop for a run that already ended (it crossed the run's last message) concerns nobody.
+    if (current === message.runId) stopRequested = true;
     return;
   }
-  if (busy) return;
-  busy = true;
-  if (message.type === 'start') void runTraining(message);
-  else void probe(message);
+  if (current !== null) return;
+  if (message.type === 'start') {
+    current = message.runId;
+    void runTraining(message);
+  } else {
+    current = 0;
+    void probe(message);
+  }
 }
 
 if (parentPort) {
@@ -95,6 +111,6 @@ if (parentPort) {
   });
 }
 process.on('uncaughtException', (error) => {
-  post({ type: 'ended', status: 'failed', time: Date.now(), error: error.message, outcome: null });
+  post({ type: 'ended', status: 'failed', time: Date.now(), error: error.message, outcome: null, reusable: false });
   finish(1);
 });

@@ -2,11 +2,14 @@ import type { RunOutcome } from '../../src-shared/entities/run';
 import type { BackendName } from '../../src-shared/entities/train-config';
 import type { TrainJob } from './run-training';
 
-/** Messages from the host to a training worker. A worker trains exactly one run, then exits. */
+/**
+ * Messages from the host to a training worker. A worker trains one run at a time: it exits after it, or with
+ * `reuse` waits for the next `start` (the trials of a sweep), when the run ended cleanly with every tensor freed.
+ */
 export type HostToWorker =
-  | { type: 'start'; runId: number; job: TrainJob }
-  /** Stop after the current batch; the partial epoch is discarded. */
-  | { type: 'stop' }
+  | { type: 'start'; runId: number; job: TrainJob; reuse: boolean }
+  /** Stop run `runId` after the current batch; the partial epoch is discarded. Ignored when that run is not training. */
+  | { type: 'stop'; runId: number }
   /** Load a backend and report whether it works, then exit (`runboard doctor`). */
   | { type: 'probe'; backend: BackendName };
 
@@ -29,4 +32,5 @@ export type WorkerToHost =
   | { type: 'artifact'; name: string; data: unknown }
   | { type: 'progress'; epoch: number; epochs: number; batch: number; batches: number; loss: number; etaMs: number | null }
   | { type: 'probed'; backend: BackendName; ok: boolean; device: string | null; error: string | null }
-  | { type: 'ended'; status: 'finished' | 'stopped' | 'diverged' | 'failed'; time: number; error: string | null; outcome: RunOutcome | null };
+  /** `reusable`: the worker stays for another run (asked for with `reuse`, and the run freed every tensor it made). */
+  | { type: 'ended'; status: 'finished' | 'stopped' | 'diverged' | 'failed'; time: number; error: string | null; outcome: RunOutcome | null; reusable: boolean };

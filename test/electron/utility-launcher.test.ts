@@ -50,8 +50,8 @@ describe('UtilityWorkerLauncher', () => {
   it('posts host messages (structured clone keeps NaN) and hands worker messages to listeners', () => {
     const { child, launcher } = setup();
     const handle = launcher.launch('w.js');
-    handle.send({ type: 'stop' });
-    expect(child.posted).toEqual([{ type: 'stop' }]);
+    handle.send({ type: 'stop', runId: 1 });
+    expect(child.posted).toEqual([{ type: 'stop', runId: 1 }]);
     const received: unknown[] = [];
     handle.onMessage((message) => received.push(message));
     child.emit('message', { type: 'epoch', epoch: 1, time: 1, metrics: { loss: Number.NaN } });
@@ -75,7 +75,7 @@ describe('UtilityWorkerLauncher', () => {
     child.emit('exit', 0); // Electron 32+ may emit exit twice when the script fails to load
     handle.onExit((exit) => exits.push(exit));
     expect(exits).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }]);
-    handle.send({ type: 'stop' });
+    handle.send({ type: 'stop', runId: 1 });
     expect(child.posted).toEqual([]);
   });
 

@@ -60,8 +60,8 @@ describe('trainer host', () => {
         }
       }, 20);
     });
-    const active = (core.trainer as unknown as { active: Map<number, { worker: { kill(): void } }> }).active.get(run.run_id);
-    active?.worker.kill();
+    const active = (core.trainer as unknown as { active: Map<number, { worker: { handle: { kill(): void } } }> }).active.get(run.run_id);
+    active?.worker.handle.kill();
     expect(await core.trainer.wait(run.run_id)).toBe('failed');
     expect((await core.store.getRun(run.run_id))?.error).toMatch(/was killed \(SIGKILL\)/);
   });
