@@ -334,7 +334,9 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(await page.locator(`tr[data-run-id="${overfitting.run_id}"] .badge`, { hasText: 'sanity' }).count()).toBe(0);
     // Sorted by the gap, the most overfitted run (the sanity check that saw four samples) comes first.
     await page.getByRole('button', { name: 'gap', exact: true }).click();
-    expect(await page.locator('tbody tr[data-run-id]').first().getAttribute('data-run-id')).toBe(String(sanityRunId));
+    // The table keeps its rows until the sorted page arrives from the host.
+    await expect.poll(() => page.locator('tbody tr[data-run-id]').first().getAttribute('data-run-id'), { timeout: 5000 }).toBe(String(sanityRunId));
+    expect(await page.locator('th[data-column="gap"]').getAttribute('aria-sort')).toBe('descending');
     await shot(page, 'runs-table');
   });
 
