@@ -330,9 +330,11 @@ describe.skipIf(!hasChromium)(title, () => {
     // A fresh form (the one before kept its rows while the page stayed on it).
     await go('#/sweeps');
     await go('#/sweeps/new');
-    await page.getByLabel('Dataset').selectOption('iris');
-    await page.getByLabel('Hidden layers').fill('8');
-    await page.getByLabel('Epochs').fill('8');
+    // Trials of a few seconds each (digits), so the sweep is still running when Stop is pressed: warm worker
+    // processes make tiny iris trials finish in a blink.
+    await page.getByLabel('Dataset').selectOption('digits');
+    await page.getByLabel('Hidden layers').fill('32');
+    await page.getByLabel('Epochs').fill('15');
     await page.getByLabel('Trials', { exact: true }).fill('4');
     await page.getByLabel('Parallel').fill('1');
     await page.getByLabel('Seed').fill('11');
