@@ -2,8 +2,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../../src-shared/api/errors';
 
-/** The cookie that carries the token after the first visit to the printed URL. */
-export const TOKEN_COOKIE = 'runboard_token';
+/**
+ * The cookie that carries the token after the first visit to the printed URL. Browsers share cookies across the
+ * ports of one host, so the name carries the port: two `serve`s on one machine do not overwrite each other's.
+ */
+export function tokenCookieName(port: number): string {
+  return `runboard_token_${port}`;
+}
 
 /** Characters a token may hold: safe unescaped in a URL query, a cookie value and a header. */
 const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{16,512}$/;
@@ -26,9 +31,14 @@ export function assertUsableToken(token: string): void {
 /** Checks a presented credential against the token, in time independent of where they differ and of their lengths. */
 export class TokenCheck {
   private readonly digest: Buffer;
+  private readonly cookieName: string;
 
-  constructor(readonly token: string) {
+  constructor(
+    readonly token: string,
+    port: number,
+  ) {
     this.digest = sha256(token);
+    this.cookieName = tokenCookieName(port);
   }
 
   matches(candidate: string | undefined): boolean {
@@ -40,12 +50,12 @@ export class TokenCheck {
   authenticates(request: IncomingMessage): boolean {
     const bearer = bearerToken(request);
     if (bearer !== undefined && this.matches(bearer)) return true;
-    return cookieValues(request, TOKEN_COOKIE).some((value) => this.matches(value));
+    return cookieValues(request, this.cookieName).some((value) => this.matches(value));
   }
 
   /** The `Set-Cookie` value given after a visit to the printed URL. */
   cookie(): string {
-    return `${TOKEN_COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/`;
+    return `${this.cookieName}=${this.token}; HttpOnly; SameSite=Strict; Path=/`;
   }
 }
 

@@ -76,7 +76,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const address = server.address() as AddressInfo;
 
   const hosts = new HostPolicy({ port: address.port, boundHosts: [host, address.address], allowRemote });
-  const tokens = new TokenCheck(token);
+  const tokens = new TokenCheck(token, address.port);
   const events = new EventsSocket(options.api, options.heartbeatMs);
   const gateway = new Gateway({ hosts, tokens, api: new ApiRoutes(options.api, hosts), files: new StaticFiles(rootReal), events });
   server.on('request', gateway.onRequest);

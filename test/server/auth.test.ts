@@ -9,7 +9,7 @@ describe('reliability 8: every route needs the token', () => {
   beforeAll(async () => {
     running = await startTestServer();
     ({ port, token } = running.server);
-    cookie = `runboard_token=${token}`;
+    cookie = `runboard_token_${port}=${token}`;
   });
   afterAll(() => running.stop());
 
@@ -17,7 +17,7 @@ describe('reliability 8: every route needs the token', () => {
     const answer = await request(port, { path: new URL(running.server.url).pathname + new URL(running.server.url).search });
     expect(answer.status).toBe(302);
     expect(answer.headers.location).toBe('/');
-    expect(answer.headers['set-cookie']).toEqual([`runboard_token=${token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(answer.headers['set-cookie']).toEqual([`runboard_token_${port}=${token}; HttpOnly; SameSite=Strict; Path=/`]);
     expect(answer.headers['cache-control']).toBe('no-store');
   });
 
@@ -63,7 +63,7 @@ describe('reliability 8: every route needs the token', () => {
     expect(wrongUrl.status).toBe(401);
     expect(wrongUrl.headers['set-cookie']).toBeUndefined();
     expect((await request(port, { path: '/?token=' })).status).toBe(401);
-    expect((await request(port, { headers: { Cookie: `runboard_token=${wrong}` } })).status).toBe(401);
+    expect((await request(port, { headers: { Cookie: `runboard_token_${port}=${wrong}` } })).status).toBe(401);
     expect((await request(port, { headers: { Cookie: `other_token=${token}` } })).status).toBe(401);
     expect((await request(port, { headers: { Authorization: `Bearer ${token}x` } })).status).toBe(401);
     expect((await request(port, { headers: { Authorization: `Basic ${token}` } })).status).toBe(401);
@@ -88,7 +88,7 @@ describe('reliability 8: every route needs the token', () => {
 
   it('refuses a WebSocket without the token (401) and subscribes nothing', async () => {
     expect((await openEvents(port)).status).toBe(401);
-    expect((await openEvents(port, { Cookie: 'runboard_token=nope' })).status).toBe(401);
+    expect((await openEvents(port, { Cookie: `runboard_token_${port}=nope` })).status).toBe(401);
     expect(running.api.listenerCount).toBe(0);
   });
 
@@ -112,5 +112,31 @@ describe('reliability 8: every route needs the token', () => {
   it('does not open a WebSocket anywhere but /api/events', async () => {
     expect((await openEvents(port, bearer(running.server), '/')).status).toBe(404);
     expect((await openEvents(port, bearer(running.server), '/api/system/info')).status).toBe(404);
+  });
+});
+
+describe('two serves on one machine', () => {
+  it('each keeps its own cookie (browsers share cookies across ports): signing in to one does not sign out of the other', async () => {
+    const a = await startTestServer();
+    const b = await startTestServer();
+    try {
+      const signIn = async (running: TestServer) => {
+        const url = new URL(running.server.url);
+        const answer = await request(running.server.port, { path: url.pathname + url.search });
+        return (answer.headers['set-cookie']?.[0] ?? '').split(';')[0] as string;
+      };
+      const cookieA = await signIn(a);
+      const cookieB = await signIn(b);
+      expect(cookieA.split('=')[0]).not.toBe(cookieB.split('=')[0]);
+      // The browser sends both cookies to both ports: each server finds its own.
+      const both = `${cookieA}; ${cookieB}`;
+      expect((await request(a.server.port, { headers: { Cookie: both } })).status).toBe(200);
+      expect((await request(b.server.port, { headers: { Cookie: both } })).status).toBe(200);
+      // One server's cookie is no key to the other.
+      expect((await request(b.server.port, { headers: { Cookie: cookieA } })).status).toBe(401);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
   });
 });
