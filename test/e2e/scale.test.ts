@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { CLI, ROOT, SHOTS, hasChromium, suiteTitle, type Server, startServe, stopProcess, launchChromium } from './harness';
 
 /**
  * The runs table and Compare at scale, end to end: 10,000 seeded runs (`runboard dev seed`) served by `runboard
@@ -13,20 +13,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
  * Needs the build (`npm test` builds first) and /usr/bin/chromium; skips itself without Chromium.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = join(tmpdir(), 'runboard-shots');
 const RUNS = 10_000;
 const EPOCHS = 20;
 const SEED_TIMEOUT = 600_000;
 
-const hasChromium = existsSync(CHROMIUM);
-const title = hasChromium ? 'the runs table and Compare at 10,000 runs' : `the runs table and Compare at 10,000 runs (skipped: ${CHROMIUM} not found; apt-get install -y chromium)`;
-
-interface Server {
-  process: ChildProcess;
-  url: string;
-}
+const title = suiteTitle('the runs table and Compare at 10,000 runs');
 
 interface RunRow {
   run_id: number;
@@ -35,7 +26,7 @@ interface RunRow {
 }
 
 function runCli(args: string[], timeoutMs: number): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'runboard.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -50,35 +41,6 @@ function runCli(args: string[], timeoutMs: number): Promise<string> {
       if (code === 0) resolveRun(out);
       else reject(new Error(`runboard ${args.join(' ')} exited with ${code}:\n${err}`));
     });
-  });
-}
-
-function startServe(dbPath: string): Promise<Server> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'runboard.js'), 'serve', '--port', '0', '--db', dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL within 30 s. stderr:\n${stderr}`)), 30_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolveStart({ process: child, url: line.trim() });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with code ${code} before printing its URL. stderr:\n${stderr}`));
-    });
-  });
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolveStop) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolveStop();
-    });
-    child.kill('SIGTERM');
   });
 }
 
@@ -136,7 +98,6 @@ describe.skipIf(!hasChromium)(title, () => {
   beforeAll(async () => {
     expect(existsSync(join(ROOT, 'out', 'main', 'cli.js')), 'the CLI is built (npm run build)').toBe(true);
     expect(existsSync(join(ROOT, 'out', 'renderer', 'index.html')), 'the renderer is built (npm run build)').toBe(true);
-    mkdirSync(SHOTS, { recursive: true });
     workDir = mkdtempSync(join(tmpdir(), 'runboard-scale-'));
     dbPath = join(workDir, 'scale.db');
     const started = Date.now();
@@ -144,10 +105,7 @@ describe.skipIf(!hasChromium)(title, () => {
     console.log(`[scale] seeded ${RUNS} runs × ${EPOCHS} epochs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     server = await startServe(dbPath);
     base = new URL(server.url).origin;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     page = await context.newPage();

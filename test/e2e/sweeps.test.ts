@@ -1,10 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { ROOT, CLI, SHOTS, hasChromium, suiteTitle, type Server, startServe, stopProcess, launchChromium, waitForAttribute } from './harness';
 
 /**
  * The sweep views end to end: the CLI runs a random search and a successive-halving sweep into a fresh database,
@@ -14,14 +14,9 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
  * builds first) and /usr/bin/chromium; skips itself without Chromium.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'bin', 'runboard.js');
-const SHOTS = join(tmpdir(), 'runboard-shots');
 const SWEEP_TIMEOUT = 180_000;
 
-const hasChromium = existsSync(CHROMIUM);
-const title = hasChromium ? 'the sweep views in a browser' : `the sweep views in a browser (skipped: ${CHROMIUM} not found; apt-get install -y chromium)`;
+const title = suiteTitle('the sweep views in a browser');
 
 /** The course's random search: a learning rate on a log scale, a momentum, a batch size; small and quick on iris. */
 const RANDOM_SWEEP = [
@@ -42,41 +37,6 @@ interface SweepResult {
   trials: { run_id: number | null; status: string; params: Record<string, unknown>; value: number | null }[];
 }
 
-interface Server {
-  process: ChildProcess;
-  url: string;
-}
-
-function startServe(dbPath: string): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL within 30 s. stderr:\n${stderr}`)), 30_000);
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolveStart({ process: child, url: line.trim() });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with code ${code} before printing its URL. stderr:\n${stderr}`));
-    });
-  });
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolveStop) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolveStop();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 function runSweep(args: string[], dbPath: string): SweepResult {
   const out = execFileSync(process.execPath, [CLI, 'sweep', ...args, '--json', '--db', dbPath], { cwd: ROOT, encoding: 'utf8', timeout: SWEEP_TIMEOUT });
   return JSON.parse(out) as SweepResult;
@@ -86,17 +46,6 @@ async function shot(page: Page, name: string): Promise<void> {
   // The app header is sticky: from the top, it is drawn once, where it belongs.
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(SHOTS, `sweeps-${name}.png`), fullPage: true });
-}
-
-/** Polls an attribute until `accept` holds; resolves with its value. */
-async function waitForAttribute(locator: Locator, name: string, accept: (value: string) => boolean, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = (await locator.getAttribute(name)) ?? '';
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${name} never matched; last value: ${value}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
-  }
 }
 
 describe.skipIf(!hasChromium)(title, () => {
@@ -117,7 +66,6 @@ describe.skipIf(!hasChromium)(title, () => {
   beforeAll(async () => {
     expect(existsSync(join(ROOT, 'out', 'main', 'cli.js')), 'the CLI is built (npm run build)').toBe(true);
     expect(existsSync(join(ROOT, 'out', 'renderer', 'index.html')), 'the renderer is built (npm run build)').toBe(true);
-    mkdirSync(SHOTS, { recursive: true });
     workDir = mkdtempSync(join(tmpdir(), 'runboard-sweeps-'));
     const dbPath = join(workDir, 'sweeps.db');
     // Run by the CLI before the server starts, into the same database.
@@ -125,10 +73,7 @@ describe.skipIf(!hasChromium)(title, () => {
     asha = runSweep(ASHA_SWEEP, dbPath);
 
     server = await startServe(dbPath);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
@@ -252,7 +197,7 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(await rungs.locator('.rung[data-rung="9"] li').count()).toBe(asha.trials.filter((t) => t.status === 'finished').length);
     // Every trial's objective per epoch, read within the point budget, with the rung epochs marked.
     const chart = rungs.locator('.chart');
-    await waitForAttribute(rungs.locator('canvas'), 'aria-label', (label) => (label.match(/\((\d+) points\)/g) ?? []).length === 9 && !label.includes('(0 points)'));
+    await waitForAttribute(rungs.locator('canvas'), 'aria-label', (label) => (label.match(/\((\d+) points\)/g) ?? []).length === 9 && !label.includes('(0 points)'), 15_000);
     expect(await chart.getAttribute('data-markers')).toBe('rung: epoch 1; rung: epoch 3');
     expect(await page.locator('section[aria-label="leaderboard"] .badge', { hasText: 'pruned' }).count()).toBeGreaterThan(0);
     expect(await page.locator('figure.sampled .chart').getAttribute('data-marks')).toBe('9');
@@ -358,7 +303,7 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(doneWhenStopped).toBeLessThan(4);
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.locator('.sweep-header .badge', { hasText: 'finished' }).waitFor({ timeout: SWEEP_TIMEOUT - 60_000 });
-    await waitForAttribute(bar, 'data-done', (v) => v === '4');
+    await waitForAttribute(bar, 'data-done', (v) => v === '4', 15_000);
     expect(await page.locator('section[aria-label="leaderboard"] .badge', { hasText: 'finished' }).count()).toBe(4);
     await page.locator('figure.sampled .chart[data-marks="4"]').waitFor();
     await page.locator('figure.parallel svg[data-lines="4"]').waitFor();

@@ -1,10 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { ROOT, CLI, SHOTS, hasChromium, suiteTitle, type Server, startServe, stopProcess, launchChromium, runIdFromUrl } from './harness';
 import { fromMetricValue, type MetricPoint, type RunSummary } from '../../src-shared/entities/run';
 import { overfittingOnset } from '../../src-shared/overfitting';
 
@@ -16,14 +16,9 @@ import { overfittingOnset } from '../../src-shared/overfitting';
  * (`npm test` builds first) and /usr/bin/chromium; skips itself without Chromium.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'bin', 'runboard.js');
-const SHOTS = join(tmpdir(), 'runboard-shots');
 const TRAINING_TIMEOUT = 120_000;
 
-const hasChromium = existsSync(CHROMIUM);
-const title = hasChromium ? 'the training toolkit in a browser' : `the training toolkit in a browser (skipped: ${CHROMIUM} not found; apt-get install -y chromium)`;
+const title = suiteTitle('the training toolkit in a browser');
 
 /** Small enough to memorise digits quickly, with no dropout and Adam at 0.01: validation loss turns up after ~15 epochs. */
 const OVERFITTING_RUN = [
@@ -31,47 +26,8 @@ const OVERFITTING_RUN = [
   '--test-split', '0.1', '--early-stopping', '5', '--backend', 'wasm', '--seed', '1', '--name', 'digits-overfits',
 ];
 
-interface Server {
-  process: ChildProcess;
-  url: string;
-}
-
-function startServe(dbPath: string): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL within 30 s. stderr:\n${stderr}`)), 30_000);
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolveStart({ process: child, url: line.trim() });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with code ${code} before printing its URL. stderr:\n${stderr}`));
-    });
-  });
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolveStop) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolveStop();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `toolkit-${name}.png`), fullPage: true });
-}
-
-function runIdFromUrl(page: Page): number {
-  return Number(new URL(page.url()).hash.split('/').pop());
 }
 
 /** A CSV of `rows` rows: three numeric features and a class name that depends on them, so that it can be learnt. */
@@ -98,7 +54,6 @@ describe.skipIf(!hasChromium)(title, () => {
   beforeAll(async () => {
     expect(existsSync(join(ROOT, 'out', 'main', 'cli.js')), 'the CLI is built (npm run build)').toBe(true);
     expect(existsSync(join(ROOT, 'out', 'renderer', 'index.html')), 'the renderer is built (npm run build)').toBe(true);
-    mkdirSync(SHOTS, { recursive: true });
     workDir = mkdtempSync(join(tmpdir(), 'runboard-toolkit-'));
     dbPath = join(workDir, 'toolkit.db');
 
@@ -111,10 +66,7 @@ describe.skipIf(!hasChromium)(title, () => {
     onset = overfittingOnset(values('train_loss'), values('val_loss'));
 
     server = await startServe(dbPath);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     page = await context.newPage();
     page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));

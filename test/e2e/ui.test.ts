@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
+import { type Browser, type Page, type WebSocketRoute } from 'playwright-core';
+import { ROOT, SHOTS, hasChromium, suiteTitle, type Server, startServe, stopProcess, launchChromium, waitForAttribute } from './harness';
 
 /**
  * The renderer end to end: `runboard serve` on a fresh database, driven in Debian's Chromium the way a user would
@@ -12,55 +11,11 @@ import { chromium, type Browser, type Locator, type Page, type WebSocketRoute } 
  * (`npm test` builds first) and /usr/bin/chromium (`apt-get install -y chromium`); skips itself without Chromium.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = join(tmpdir(), 'runboard-shots');
 const TRAINING_TIMEOUT = 90_000;
 /** The second run's name tries to inject markup; it must show as text (reliability item 4). */
 const HOSTILE_NAME = '<img src=x onerror="window.__xss=1">lr-0.05';
 
-const hasChromium = existsSync(CHROMIUM);
-const title = hasChromium ? 'the UI in a browser' : `the UI in a browser (skipped: ${CHROMIUM} not found; apt-get install -y chromium)`;
-
-interface Server {
-  process: ChildProcess;
-  url: string;
-}
-
-/** Starts `runboard serve` on a free port and resolves with the first stdout line: the URL with the token. */
-function startServe(dbPath: string): Promise<Server> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'runboard.js'), 'serve', '--port', '0', '--db', dbPath], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL within 30 s. stderr:\n${stderr}`)), 30_000);
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolveStart({ process: child, url: line.trim() });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with code ${code} before printing its URL. stderr:\n${stderr}`));
-    });
-  });
-}
-
-/** SIGTERM, then SIGKILL if it has not exited after 10 s; resolves once the process is gone. */
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolveStop) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolveStop();
-    });
-    child.kill('SIGTERM');
-  });
-}
+const title = suiteTitle('the UI in a browser');
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -78,17 +33,6 @@ async function startRun(page: Page, fields: { name: string; lr: string }): Promi
   await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForURL(/#\/runs\/\d+$/);
   return Number(new URL(page.url()).hash.split('/').pop());
-}
-
-/** Polls an attribute until `accept` holds (charts load their series asynchronously); resolves with its value. */
-async function waitForAttribute(locator: Locator, name: string, accept: (value: string) => boolean, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = (await locator.getAttribute(name)) ?? '';
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${name} never matched; last value: ${value}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
-  }
 }
 
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -116,13 +60,9 @@ describe.skipIf(!hasChromium)(title, () => {
   beforeAll(async () => {
     expect(existsSync(join(ROOT, 'out', 'main', 'cli.js')), 'the CLI is built (npm run build)').toBe(true);
     expect(existsSync(join(ROOT, 'out', 'renderer', 'index.html')), 'the renderer is built (npm run build)').toBe(true);
-    mkdirSync(SHOTS, { recursive: true });
     workDir = mkdtempSync(join(tmpdir(), 'runboard-e2e-'));
     server = await startServe(join(workDir, 'e2e.db'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
