@@ -36,8 +36,6 @@ interface ActiveRun {
   poolKey: string | null;
   /** The worker said it can train another run. */
   reusable: boolean;
-  /** The worker's process ended (crashed, killed, or exited). */
-  exited: boolean;
   /** Store writes for this run, in message order. */
   writes: Promise<void>;
   ended: boolean;
@@ -152,7 +150,6 @@ export class TrainerHost {
     this.pool.dispose();
     for (const active of pending) this.stop(active.runId);
     await Promise.all(pending.map((active) => active.done));
-    this.pool.dispose();
   }
 
   private launch(runId: number, poolKey: string | null, job: TrainJob): void {
@@ -164,7 +161,6 @@ export class TrainerHost {
       worker,
       poolKey,
       reusable: false,
-      exited: false,
       writes: Promise.resolve(),
       ended: false,
       stopRequested: false,
@@ -177,7 +173,6 @@ export class TrainerHost {
     worker.own({
       onMessage: (message) => this.onMessage(active, message),
       onExit: (exit) => {
-        active.exited = true;
         if (!active.ended) {
           const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
           const status: EndStatus = active.stopRequested ? 'stopped' : 'failed';
@@ -251,11 +246,14 @@ export class TrainerHost {
     });
     void active.writes.finally(() => {
       this.active.delete(active.runId);
-      if (active.poolKey !== null && active.reusable && !active.exited && !this.disposed) this.pool.release(active.poolKey, active.worker);
+      const { worker } = active;
+      if (active.poolKey !== null && active.reusable && !this.disposed) this.pool.release(active.poolKey, worker);
       else {
-        active.worker.disown();
-        // The worker exits by itself after its last message; make sure it does.
-        if (!active.exited) setTimeout(() => active.worker.handle.kill(), 5000).unref();
+        worker.disown();
+        // A worker that offered itself for another run waits for one: end it. Any other exits by itself after its
+        // last message; make sure it does.
+        if (active.reusable) worker.handle.kill();
+        else if (worker.alive) setTimeout(() => worker.handle.kill(), 5000).unref();
       }
       active.resolveDone(status);
     });
