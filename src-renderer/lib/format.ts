@@ -22,11 +22,6 @@ export function metricToChartValue(value: MetricValue | undefined): number | nul
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-/** A metric as a sort key: finite numbers only; the rest sort last. */
-export function metricToSortValue(value: MetricValue | undefined): number | null {
-  return metricToChartValue(value);
-}
-
 /**
  * A param as text. Lists arrive comma-joined (`hidden = "256,128"`, `dropout = "0.5,0.2"`) and are shown with a
  * space after each comma; booleans as `true` / `false`.

@@ -14,10 +14,3 @@ export function withPage(pages: Pages, page: number, rows: readonly RunSummary[]
 export function pagesFrom(entries: readonly (readonly [number, readonly RunSummary[]])[]): Pages {
   return new Map(entries);
 }
-
-/** A list of rows cut into pages of `size`. */
-export function paginate(rows: readonly RunSummary[], size: number): Pages {
-  const pages = new Map<number, readonly RunSummary[]>();
-  for (let page = 0; page * size < rows.length; page++) pages.set(page, rows.slice(page * size, (page + 1) * size));
-  return pages;
-}
