@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { AppError } from '../../src-shared/api/errors';
 import type { DatasetInfo } from '../../src-shared/entities/dataset';
-import { DatasetCatalogue } from '../datasets/catalogue';
+import { DatasetCatalogue, type ImageImportInput } from '../datasets/catalogue';
+import { parseImageSize } from '../datasets/image-folder';
 import type { ImportProgress } from '../datasets/csv-import';
 import { resolveDbLocation, userDatasetsDir, type DbLocation } from '../paths';
 import { textTable } from './format';
@@ -22,6 +23,9 @@ interface ListFlags {
 interface ImportFlags extends ListFlags {
   name: string;
   label?: string;
+  size?: string;
+  grayscale?: boolean;
+  classes?: string;
 }
 
 /** Imported datasets live in `datasets/` in the database's folder; the database itself is never opened here. */
@@ -79,18 +83,35 @@ async function importCommand(file: string, flags: ImportFlags, io: CliIo): Promi
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const info = await catalogueFor(location).import(
-      { name: flags.name, file, ...(flags.label !== undefined ? { label: flags.label } : {}) },
-      { signal: controller.signal, ...(live ? { onProgress } : {}) },
-    );
-    if (live) io.stderr.write('\r\x1b[K');
+    if (isCsv(file)) {
+      const info = await catalogueFor(location).import(
+        { name: flags.name, file, ...(flags.label !== undefined ? { label: flags.label } : {}) },
+        { signal: controller.signal, ...(live ? { onProgress } : {}) },
+      );
+      if (live) io.stderr.write('\r\x1b[K');
+      if (flags.json) {
+        io.stdout.write(JSON.stringify(info) + '\n');
+      } else {
+        const classes = info.classes.length <= 10 ? ` (${info.classes.join(', ')})` : '';
+        io.stdout.write(
+          `Imported "${info.name}" from ${file}: ${info.rows} rows, ${info.features} features, ${info.classes.length} classes${classes}.\n` +
+            `Train on it with: runboard train --dataset ${info.name} --standardize\n`,
+        );
+      }
+      return EXIT.ok;
+    }
+    const { info, skipped } = await catalogueFor(location).importImages(imageInput(file, flags), { signal: controller.signal, ...(io.stderr.isTTY ? { onProgress } : {}) });
+    if (io.stderr.isTTY) io.stderr.write('\r\x1b[K');
+    for (const { file: name, reason } of skipped) io.stderr.write(`Skipped ${name}: ${reason}\n`);
     if (flags.json) {
-      io.stdout.write(JSON.stringify(info) + '\n');
+      io.stdout.write(JSON.stringify({ ...info, skipped }) + '\n');
     } else {
+      const [channels, height, width] = info.image_shape ?? [0, 0, 0];
       const classes = info.classes.length <= 10 ? ` (${info.classes.join(', ')})` : '';
+      const test = info.test_rows > 0 ? `, of which ${info.test_rows} are its own test set` : '';
       io.stdout.write(
-        `Imported "${info.name}" from ${file}: ${info.rows} rows, ${info.features} features, ${info.classes.length} classes${classes}.\n` +
-          `Train on it with: runboard train --dataset ${info.name} --standardize\n`,
+        `Imported "${info.name}" from ${file}: ${info.rows} images of ${channels}x${height}x${width}${test}, ${info.classes.length} classes${classes}${skipped.length > 0 ? `; ${skipped.length} file(s) skipped` : ''}.\n` +
+          `Train on it with: runboard train --dataset ${info.name} --model cnn\n`,
       );
     }
     return EXIT.ok;
@@ -105,6 +126,27 @@ async function importCommand(file: string, flags: ImportFlags, io: CliIo): Promi
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+const isCsv = (file: string) => /\.(csv|tsv|txt)$/i.test(file);
+
+/** The image import's options from the flags; `--label` is a CSV option, `--size` and friends are not CSV ones. */
+function imageInput(path: string, flags: ImportFlags): ImageImportInput {
+  if (flags.label !== undefined) {
+    const message = '--label names a CSV column; an image dataset takes its labels from its IDX label file or its class folders';
+    throw new AppError('BAD_INPUT', message, [{ field: '--label', message }]);
+  }
+  let size: ImageImportInput['size'];
+  if (flags.size !== undefined) {
+    const parsed = parseImageSize(flags.size);
+    if (!parsed) {
+      const message = `"${flags.size}" is not a size: write WIDTHxHEIGHT such as 32x32 (each from 1 to 1024), or one number for a square`;
+      throw new AppError('BAD_INPUT', `--size: ${message}`, [{ field: '--size', message }]);
+    }
+    size = parsed;
+  }
+  const classes = flags.classes?.split(',').map((name) => name.trim());
+  return { name: flags.name, path, size, grayscale: flags.grayscale, classes };
 }
 
 function deleteCommand(name: string, flags: { db?: string }, io: CliIo): number {
@@ -139,10 +181,13 @@ export function registerDatasetsCommand(program: Command, io: CliIo, result: { c
 
   datasets
     .command('import')
-    .description('import a CSV file (header row, numeric features, a label column) as a dataset')
-    .argument('<file>', 'the CSV file (UTF-8, comma-separated)')
+    .description('import a dataset: a CSV file (header row, numeric features, a label column), MNIST-style IDX files, or an image folder (one subfolder of PNG or JPEG images per class)')
+    .argument('<path>', 'a .csv file, a folder holding train-images-idx3-ubyte[.gz] (and t10k-* for a test set), or an image folder')
     .requiredOption('--name <name>', 'the dataset name: letters, digits, - and _, starting with a letter')
-    .option('--label <column>', 'the label column, by its header (default: the last column)')
+    .option('--label <column>', 'CSV: the label column, by its header (default: the last column)')
+    .option('--size <WxH>', 'image folder: resize every image to this size, e.g. 32x32 (default: the first image\'s size)')
+    .option('--grayscale', 'image folder: keep one grey channel (default: grey when every image is grey)')
+    .option('--classes <names>', 'IDX files: class names in label order, comma separated (default: known names for MNIST and Fashion-MNIST, else the label values)')
     .option('--db <path>', DB_HELP)
     .option('--json', 'print the imported dataset as JSON')
     .action(async (file: string, flags: ImportFlags) => {
