@@ -19,6 +19,8 @@ export interface TrainFlags {
   lr?: string;
   momentum?: string;
   optimizer?: string;
+  model?: string;
+  layers?: string;
   hidden?: string;
   activation?: string;
   dropout?: string;
@@ -61,9 +63,9 @@ export function number(text: string | undefined): number | undefined {
  */
 export function parseTrainFlags(flags: TrainFlags): TrainConfig {
   if (flags.fromRun !== undefined) {
-    for (const [flag, given] of [['--hidden', flags.hidden], ['--activation', flags.activation]] as const) {
+    for (const [flag, given] of [['--hidden', flags.hidden], ['--activation', flags.activation], ['--model', flags.model], ['--layers', flags.layers]] as const) {
       if (given !== undefined) {
-        const message = "a fine-tuned run reuses its parent's layers and activation; drop this flag";
+        const message = "a fine-tuned run reuses its parent's layers; drop this flag";
         throw new AppError('BAD_INPUT', `${flag}: ${message}`, [{ field: flag, message }]);
       }
     }
@@ -81,6 +83,8 @@ export function trainingInputFromFlags(flags: TrainFlags): Record<string, unknow
     lr: number(flags.lr),
     momentum: number(flags.momentum),
     optimizer: flags.optimizer,
+    model: flags.model,
+    layers: flags.layers,
     hidden: flags.hidden === undefined ? undefined : flags.hidden.trim() === '' ? [] : flags.hidden.split(',').map((s) => number(s)),
     activation: flags.activation,
     dropout: flags.dropout === undefined ? undefined : flags.dropout.includes(',') ? flags.dropout.split(',').map((s) => number(s)) : number(flags.dropout),

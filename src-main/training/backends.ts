@@ -5,6 +5,7 @@ import { AppError } from '../../src-shared/api/errors';
 import type { BackendChoice, BackendName } from '../../src-shared/entities/train-config';
 import { AUTO_ORDER, NATIVE_PACKAGES, diagnoseLoadError, hasNvidiaDevice, installTfjsNodeUtilShim, isPackageInstalled, notInstalledReason } from './backend-diagnosis';
 import type { Tf } from './model';
+import { registerWasmTrainingKernels } from './wasm-training-kernels';
 
 const requireModule = createRequire(import.meta.url);
 
@@ -12,6 +13,8 @@ const requireModule = createRequire(import.meta.url);
 // which doubled a training process's start-up (about 0.5 s instead of 0.25 s, paid by every run and sweep trial).
 const tf = requireModule('@tensorflow/tfjs') as Tf;
 requireModule('@tensorflow/tfjs-backend-wasm');
+// The wasm backend cannot train convolutions without these (see wasm-training-kernels.ts).
+registerWasmTrainingKernels(tf);
 
 export interface LoadedBackend {
   tf: Tf;

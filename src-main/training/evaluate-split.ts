@@ -1,18 +1,16 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { MAX_MISCLASSIFIED, histogramOf, scoreClassification, type Evaluation, type Histogram } from '../../src-shared/entities/evaluation';
-import { denseLayers, logitsOf, type Tf } from './model';
+import type { ImageShape } from '../datasets';
+import { logitsOf, weightLayers, type Tf } from './model';
+import { evaluationChunk, type TrainingData } from './train-loop';
 
 export interface SplitRows {
   split: 'val' | 'test';
-  /** Model inputs, rows x features. */
-  x: tfType.Tensor2D;
+  /** Dataset rows of the split (for the gallery and for finding a sample again). */
+  rows: Int32Array;
   /** Class index of each row. */
   labels: Int32Array;
-  /** Dataset row of each input (for the gallery and for finding the sample again). */
-  rows: Int32Array;
 }
-
-const CHUNK = 2048;
 
 /**
  * Error analysis of one split: confusion matrix, per-class precision, recall and F1, and the misclassified samples,
@@ -21,24 +19,26 @@ const CHUNK = 2048;
 export function evaluateSplit(
   tf: Tf,
   model: tfType.Sequential,
+  data: Pick<TrainingData, 'inputs' | 'sampleSize'>,
   split: SplitRows,
-  table: { features: Float32Array; featureNames: string[]; classes: string[] },
-  imageShape: [number, number] | null,
+  table: { features: Float32Array | Uint8Array; width: number; featureNames: string[]; classes: string[] },
+  imageShape: ImageShape | null,
 ): Evaluation {
   const n = split.labels.length;
   const predicted = new Int32Array(n);
   const confidence = new Float32Array(n);
-  for (let start = 0; start < n; start += CHUNK) {
-    const size = Math.min(CHUNK, n - start);
+  const chunk = evaluationChunk(data.sampleSize);
+  for (let start = 0; start < n; start += chunk) {
+    const size = Math.min(chunk, n - start);
     const [classes, probabilities] = tf.tidy(() => {
-      const probs = tf.softmax(logitsOf(model, tf.slice(split.x, [start, 0], [size, -1]), false));
+      const probs = tf.softmax(logitsOf(model, data.inputs(split.rows.subarray(start, start + size)), false));
       return [tf.argMax(probs, 1), tf.max(probs, 1)];
     });
     predicted.set(classes.dataSync() as Int32Array, start);
     confidence.set(probabilities.dataSync() as Float32Array, start);
     tf.dispose([classes, probabilities]);
   }
-  const width = table.featureNames.length;
+  const width = table.width;
   const mistakes: number[] = [];
   for (let i = 0; i < n; i++) if (predicted[i] !== split.labels[i]) mistakes.push(i);
   mistakes.sort((a, b) => (confidence[b] as number) - (confidence[a] as number));
@@ -58,11 +58,11 @@ export function evaluateSplit(
     }),
     total_misclassified: mistakes.length,
     feature_names: table.featureNames,
-    image_shape: imageShape,
+    image_shape: imageShape ? [imageShape.channels, imageShape.height, imageShape.width] : null,
   };
 }
 
-/** Histogram of each dense layer's kernel, input side first. */
+/** Histogram of each weight layer's first weight (a kernel; a batch normalisation's scale), input side first. */
 export function kernelHistograms(model: tfType.Sequential): Histogram[] {
-  return denseLayers(model).map((layer) => histogramOf((layer.getWeights()[0] as tfType.Tensor).dataSync()));
+  return weightLayers(model).map((layer) => histogramOf((layer.getWeights()[0] as tfType.Tensor).dataSync()));
 }

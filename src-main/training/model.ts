@@ -1,69 +1,103 @@
 import type * as tfType from '@tensorflow/tfjs';
-import type { Activation } from '../../src-shared/entities/train-config';
 import type { InitSpec } from '../../src-shared/entities/specs';
+import type { LayerSpec } from '../../src-shared/model/layers';
+import type { ModelPlan, SampleShape } from '../../src-shared/model/shapes';
 import { initializerFor } from './initializers';
 
 export type Tf = typeof tfType;
 
-/** The network to build: input size from the dataset, hidden layers, and one softmax output per class. */
+/** The network to build: a planned layer list (the output layer included, see `planModel`) and its initialisers. */
 export interface ModelSpec {
-  inputSize: number;
-  hidden: number[];
-  activation: Activation;
-  /** Dropout after each hidden activation, one rate per hidden layer; 0 adds no dropout layer. */
-  dropout: number[];
-  classes: number;
+  input: SampleShape;
+  plan: ModelPlan;
+  /** Initialiser of every kernel (convolutions and linear layers); biases take `biasInit`. */
   init: InitSpec;
   biasInit: InitSpec;
 }
 
+/** The tensor shape of one sample as the model takes it: [height, width, channels] for images, [features] else. */
+export function inputShapeOf(shape: SampleShape): number[] {
+  return shape.kind === 'image' ? [shape.height, shape.width, shape.channels] : [shape.size];
+}
+
+function layerFor(tf: Tf, layer: LayerSpec, spec: ModelSpec, first: boolean): tfType.layers.Layer {
+  const input = first ? { inputShape: inputShapeOf(spec.input) } : {};
+  const weights = { kernelInitializer: initializerFor(tf, spec.init), biasInitializer: initializerFor(tf, spec.biasInit) };
+  switch (layer.kind) {
+    case 'conv2d':
+      return tf.layers.conv2d({ ...input, ...weights, filters: layer.filters, kernelSize: layer.kernel, strides: layer.stride, padding: layer.padding });
+    case 'maxpool2d':
+      return tf.layers.maxPooling2d({ ...input, poolSize: layer.kernel, strides: layer.stride, padding: 'valid' });
+    case 'avgpool2d':
+      return tf.layers.averagePooling2d({ ...input, poolSize: layer.kernel, strides: layer.stride, padding: 'valid' });
+    case 'global_avg_pool':
+      return tf.layers.globalAveragePooling2d({ ...input });
+    case 'batchnorm':
+      // PyTorch's defaults: running statistics move by 0.1 per batch (Keras's momentum 0.9), epsilon 1e-5.
+      return tf.layers.batchNormalization({ ...input, axis: -1, momentum: 0.9, epsilon: 1e-5 });
+    case 'flatten':
+      return tf.layers.flatten({ ...input });
+    case 'linear':
+      return tf.layers.dense({ ...input, ...weights, units: layer.units });
+    case 'dropout':
+      return tf.layers.dropout({ ...input, rate: layer.rate });
+    case 'activation':
+      if (layer.name === 'leaky_relu') return tf.layers.leakyReLU({ ...input, alpha: layer.alpha ?? 0.01 });
+      return tf.layers.activation({ ...input, activation: layer.name });
+  }
+}
+
 /**
- * A sequential MLP: [dense(activation) -> dropout] per hidden layer, then dense logits and a softmax layer.
- * Training reads the logits (all layers but the softmax) for a numerically stable cross-entropy.
+ * A sequential model of the planned layers (the output layer last), then a softmax layer. Training reads the
+ * logits (all layers but the softmax) for a numerically stable cross-entropy.
  */
 export function buildModel(tf: Tf, spec: ModelSpec): tfType.Sequential {
   const model = tf.sequential();
-  const dense = (units: number, activation: Activation | undefined, first: boolean) =>
-    tf.layers.dense({
-      units,
-      ...(activation ? { activation } : {}),
-      ...(first ? { inputShape: [spec.inputSize] } : {}),
-      kernelInitializer: initializerFor(tf, spec.init),
-      biasInitializer: initializerFor(tf, spec.biasInit),
-    });
-  spec.hidden.forEach((units, i) => {
-    model.add(dense(units, spec.activation, i === 0));
-    const rate = spec.dropout[i] ?? 0;
-    if (rate > 0) model.add(tf.layers.dropout({ rate }));
-  });
-  model.add(dense(spec.classes, undefined, spec.hidden.length === 0));
-  model.add(tf.layers.activation({ activation: 'softmax' }));
+  spec.plan.layers.forEach((planned, i) => model.add(layerFor(tf, planned.layer, spec, i === 0)));
+  model.add(tf.layers.activation({ activation: 'softmax', ...(spec.plan.layers.length === 0 ? { inputShape: inputShapeOf(spec.input) } : {}) }));
   return model;
 }
 
-/** The model's dense layers, input side first: hidden layers 0..H-1, then the output layer H. */
-export function denseLayers(model: tfType.Sequential): tfType.layers.Layer[] {
-  return model.layers.filter((layer) => layer.getClassName() === 'Dense');
+const WEIGHTED = new Set(['Conv2D', 'Dense', 'BatchNormalization']);
+
+/**
+ * The model's layers with weights (convolutions, linear layers, batch normalisations), input side first, the output
+ * layer last: the layers `--freeze` indices and checkpoints count.
+ */
+export function weightLayers(model: tfType.Sequential): tfType.layers.Layer[] {
+  return model.layers.filter((layer) => WEIGHTED.has(layer.getClassName()));
 }
 
-/** Makes the given dense layers untrainable. */
+/** The model's convolutional layers, input side first. */
+export function convLayers(model: tfType.Sequential): tfType.layers.Layer[] {
+  return model.layers.filter((layer) => layer.getClassName() === 'Conv2D');
+}
+
+/** Makes the given weight layers untrainable; a frozen batch normalisation also keeps its running statistics. */
 export function freezeLayers(model: tfType.Sequential, indices: readonly number[]): void {
-  denseLayers(model).forEach((layer, i) => {
+  weightLayers(model).forEach((layer, i) => {
     if (indices.includes(i)) layer.trainable = false;
   });
 }
 
-/** The variables the optimiser updates: weights of dense layers that are not frozen. */
+/** The variables the optimiser updates: trainable weights of layers that are not frozen. */
 export function trainableVariables(model: tfType.Sequential): tfType.Variable[] {
-  return denseLayers(model)
+  return weightLayers(model)
     .filter((layer) => layer.trainable)
     .flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tfType.Variable));
 }
 
-/** Applies every layer but the final softmax. `training` switches dropout on. */
+/**
+ * Applies every layer but the final softmax. `training` switches dropout on and makes batch normalisation use (and
+ * update) batch statistics, except in frozen layers, which stay in evaluation mode so their weights stay exactly as
+ * they were.
+ */
 export function logitsOf(model: tfType.Sequential, x: tfType.Tensor, training: boolean): tfType.Tensor {
   const layers = model.layers;
   let h = x;
-  for (let i = 0; i < layers.length - 1; i++) h = (layers[i] as tfType.layers.Layer).apply(h, { training }) as tfType.Tensor;
+  for (let i = 0; i < layers.length - 1; i++) {
+    const layer = layers[i] as tfType.layers.Layer;
+    h = layer.apply(h, { training: training && layer.trainable }) as tfType.Tensor;
+  }
   return h;
 }

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
 import { AppError } from '../../src-shared/api/errors';
+import type { DatasetInfo } from '../../src-shared/entities/dataset';
 import type { RunKind } from '../../src-shared/entities/run';
-import { frozenLayers, parseAugment, parseFreeze, type Parsed } from '../../src-shared/entities/specs';
-import type { TrainConfig } from '../../src-shared/entities/train-config';
+import { isGeometric, parseAugment, parseFreeze, type Parsed } from '../../src-shared/entities/specs';
+import { dropoutRates, type TrainConfig } from '../../src-shared/entities/train-config';
+import { frozenWeightLayers, modelField, planFor, sampleShape } from '../../src-shared/model/resolve';
+import { describeShape, type ModelPlan, type SampleShape } from '../../src-shared/model/shapes';
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import { checkpointDirectory } from '../paths';
 import type { RunStore } from '../store/run-store';
@@ -19,33 +22,50 @@ function must<T>(field: string, parsed: Parsed<T>): T {
   return parsed.value;
 }
 
+const inputOf = (info: DatasetInfo): SampleShape => sampleShape(info.image_shape, info.features);
+
+/** The model a configuration builds on a dataset, every layer checked against the shape it meets. */
+function planOn(config: TrainConfig, info: DatasetInfo): ModelPlan {
+  const choice = { layers: config.layers, model: config.model, hidden: config.hidden, activation: config.activation, dropout: dropoutRates(config) };
+  const plan = planFor(choice, inputOf(info), info.classes.length);
+  if (!plan.ok) refuse(modelField(choice), `${plan.message} (dataset ${info.name})`);
+  return plan.value;
+}
+
 /**
  * Everything about a configuration that the schema alone cannot check and that needs no database: the dataset
- * exists, the split leaves data everywhere, a named native backend is installed, augmentation fits the data,
- * the overfit batch fits the training set, frozen layers exist. Runs before anything is opened or written.
+ * exists, the split leaves data everywhere, a named native backend is installed, the model's layers apply to the
+ * data, augmentation fits the data, the overfit batch fits the training set, frozen layers exist.
+ * Runs before anything is opened or written. Returns the model's plan.
  * @throws AppError(BAD_INPUT | BACKEND_UNAVAILABLE) with the field named.
  */
-export function checkTrainable(config: TrainConfig, datasets: DatasetCatalogue): void {
+export function checkTrainable(config: TrainConfig, datasets: DatasetCatalogue): ModelPlan {
   const info = datasets.info(config.dataset);
-  const sizes = checkSplit(datasets.labels(config.dataset), info.classes.length, config.val_split, config.test_split);
+  if (info.test_rows > 0 && config.test_split > 0) {
+    refuse('test_split', `${info.name} has its own test set (${info.test_rows} samples), evaluated once after training; test_split does not apply to it`);
+  }
+  const labels = datasets.labels(config.dataset);
+  const sizes = checkSplit(info.test_rows > 0 ? labels.subarray(0, labels.length - info.test_rows) : labels, info.classes.length, config.val_split, config.test_split);
   if (config.backend === 'tensorflow' || config.backend === 'tensorflow-cuda') {
     if (!isPackageInstalled(NATIVE_PACKAGES[config.backend])) {
       refuse('backend', `backend ${config.backend} is not available: ${notInstalledReason(config.backend)}`, 'BACKEND_UNAVAILABLE');
     }
   }
   const augment = must('augment', parseAugment(config.augment));
-  if ((augment.shift > 0 || augment.rotate > 0) && info.image_shape === null) {
-    refuse('augment', `shift and rotate apply to images; ${config.dataset} is tabular, so only noise applies`);
+  if (isGeometric(augment) && info.image_shape === null) {
+    refuse('augment', `rotate, shift, scale, flip and crop apply to images; ${config.dataset} is a table, so only noise applies`);
   }
   if (config.overfit_batch !== undefined && config.overfit_batch > sizes.train) {
     refuse('overfit_batch', `${config.overfit_batch} is larger than the training set (${sizes.train} samples)`);
   }
-  if (config.from_run === undefined) must('freeze', frozenLayers(must('freeze', parseFreeze(config.freeze)), config.hidden.length));
+  const plan = planOn(config, info);
+  if (config.from_run === undefined) must('freeze', frozenWeightLayers(must('freeze', parseFreeze(config.freeze)), plan));
+  return plan;
 }
 
 /** A run ready to start: its final configuration and what the worker needs besides it. */
 export interface RunPlan {
-  /** The configuration to log and train; when fine-tuning, hidden layers and activation are the parent's. */
+  /** The configuration to log and train; when fine-tuning, the layers are the parent's. */
   config: TrainConfig;
   kind: RunKind;
   parentRunId: number | null;
@@ -53,20 +73,29 @@ export interface RunPlan {
   initialWeights: { manifest: string; replaceOutput: boolean } | null;
   /** Fine-tuning on the parent's dataset reuses the parent's split (see TrainJob.splitSeed). */
   splitSeed: number | null;
+  /** The model: every layer with its output shape and parameter count. */
+  model: ModelPlan;
+}
+
+/** Images must match in every dimension; a flat input (an MLP's) only in size (digits was a table in Runboard 0.1). */
+function sameShape(a: SampleShape, b: SampleShape): boolean {
+  const size = (s: SampleShape) => (s.kind === 'flat' ? s.size : s.channels * s.height * s.width);
+  if (a.kind === 'image' && b.kind === 'image') return a.channels === b.channels && a.height === b.height && a.width === b.width;
+  return size(a) === size(b);
 }
 
 /**
- * Checks a configuration completely (see `checkTrainable`) and, for fine-tuning (`from_run`), checks the parent:
- * it exists, it kept its weights, its input size fits the dataset. The parent's network is reused (hidden layers
- * and activation); its output layer is replaced when the dataset has another number of classes.
+ * Checks a configuration completely (see `checkTrainable`) and, for fine-tuning and transfer (`from_run`), checks
+ * the parent: it exists, it kept its weights, its input shape is the dataset's. The parent's layers are reused; its
+ * output layer is replaced when the dataset's classes differ (in number or in name).
  * @throws AppError naming the field, before anything is written.
  */
 export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, store: RunStore): Promise<RunPlan> {
-  checkTrainable(config, datasets);
+  const own = checkTrainable(config, datasets);
   const kind: RunKind = config.overfit_batch !== undefined ? 'sanity' : 'train';
   const freeze = must('freeze', parseFreeze(config.freeze));
   if (config.from_run === undefined) {
-    return { config, kind, parentRunId: null, frozenLayers: must('freeze', frozenLayers(freeze, config.hidden.length)), initialWeights: null, splitSeed: null };
+    return { config, kind, parentRunId: null, frozenLayers: must('freeze', frozenWeightLayers(freeze, own)), initialWeights: null, splitSeed: null, model: own };
   }
   const parent = await store.getRun(config.from_run);
   if (!parent) refuse('from_run', `run ${config.from_run} does not exist`, 'NOT_FOUND');
@@ -76,20 +105,28 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
   }
   const manifest = readManifest(manifestFile);
   const info = datasets.info(config.dataset);
-  if (manifest.input_size !== info.features) {
-    refuse('from_run', `run ${parent.run_id} takes ${manifest.input_size} input features, but ${config.dataset} has ${info.features}: the input sizes are incompatible`);
+  const input = inputOf(info);
+  if (!sameShape(manifest.input_shape, input)) {
+    refuse('from_run', `run ${parent.run_id} takes inputs of ${describeShape(manifest.input_shape)} but ${info.name} has ${describeShape(input)}: the input shapes differ`);
   }
-  const replaceOutput = manifest.classes.length !== info.classes.length;
-  const frozen = must('freeze', frozenLayers(freeze, manifest.hidden.length));
-  if (replaceOutput && frozen.includes(manifest.hidden.length)) {
-    refuse('freeze', `the output layer is replaced (${manifest.classes.length} classes in run ${parent.run_id}, ${info.classes.length} in ${config.dataset}), so it cannot be frozen`);
+  const replaceOutput = manifest.classes.length !== info.classes.length || manifest.classes.some((name, i) => name !== info.classes[i]);
+  // An MLP made from --hidden is rebuilt with the new run's own dropout; any other model is reused as it is.
+  const inherited: TrainConfig = manifest.mlp
+    ? { ...config, hidden: manifest.mlp.hidden, activation: manifest.mlp.activation, layers: undefined, model: undefined }
+    : { ...config, layers: manifest.layers, model: undefined };
+  const plan = planOn(inherited, info);
+  const frozen = must('freeze', frozenWeightLayers(freeze, plan));
+  const output = plan.layers.filter((p) => p.weightIndex !== null).length - 1;
+  if (replaceOutput && frozen.includes(output)) {
+    refuse('freeze', `the output layer is replaced (run ${parent.run_id} has classes ${manifest.classes.join(', ')}; ${info.name} has ${info.classes.join(', ')}), so it cannot be frozen`);
   }
   return {
-    config: { ...config, hidden: manifest.hidden, activation: manifest.activation },
+    config: inherited,
     kind,
     parentRunId: parent.run_id,
     frozenLayers: frozen,
     initialWeights: { manifest: manifestFile, replaceOutput },
     splitSeed: parent.params.dataset === config.dataset && parent.seed !== null ? parent.seed : null,
+    model: plan,
   };
 }

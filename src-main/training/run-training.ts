@@ -1,17 +1,20 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { WeightHistograms } from '../../src-shared/entities/evaluation';
+import type { ConvFilters, ModelSummary } from '../../src-shared/entities/model-summary';
 import type { RunOutcome } from '../../src-shared/entities/run';
 import { parseAugment, parseEarlyStopping, parseInit, parseLrSchedule, type Parsed } from '../../src-shared/entities/specs';
 import { dropoutRates, type ResolvedTrainConfig } from '../../src-shared/entities/train-config';
+import { planFor, sampleShape, type ModelChoice } from '../../src-shared/model/resolve';
+import type { ModelPlan, SampleShape } from '../../src-shared/model/shapes';
 import { loadTable, type DatasetSource } from '../datasets';
 import { buildAugmenter } from './augment';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { gatherLabels, preprocessRows, stratifiedSplit } from './data';
+import { gatherLabels, inputEncoder, splitRows } from './data';
 import { evaluateSplit, kernelHistograms } from './evaluate-split';
-import { buildModel, denseLayers, freezeLayers, trainableVariables, type Tf } from './model';
+import { buildModel, convLayers, freezeLayers, inputShapeOf, trainableVariables, weightLayers, type Tf } from './model';
 import { buildOptimizer, disposeOptimizer } from './optimizers';
 import { Prng } from '../../src-shared/prng';
-import { trainLoop, evaluate, type LoopCallbacks } from './train-loop';
+import { trainLoop, evaluate, type LoopCallbacks, type TrainingData } from './train-loop';
 
 /** Everything a worker needs to train one run; plain data, sent by the host. */
 export interface TrainJob {
@@ -50,55 +53,82 @@ function must<T>(parsed: Parsed<T>): T {
   return parsed.value;
 }
 
+/** What of a configuration defines its model. */
+export function modelChoice(config: ResolvedTrainConfig): ModelChoice {
+  return { layers: config.layers, model: config.model, hidden: config.hidden, activation: config.activation, dropout: dropoutRates(config) };
+}
+
+const dims = (shape: SampleShape): number[] => (shape.kind === 'image' ? [shape.channels, shape.height, shape.width] : [shape.size]);
+
+/** The model summary of the run page: each planned layer with its output shape, parameters and whether it is frozen. */
+export function summarise(plan: ModelPlan, input: SampleShape, frozen: readonly number[]): ModelSummary {
+  const layers = plan.layers.map((p) => ({
+    text: p.text,
+    output: dims(p.output),
+    params: p.params,
+    weight_index: p.weightIndex,
+    frozen: p.weightIndex !== null && frozen.includes(p.weightIndex),
+    added: p.added,
+  }));
+  return { input: dims(input), layers, params: plan.params, trainable_params: layers.filter((l) => !l.frozen).reduce((sum, l) => sum + l.params, 0) };
+}
+
+/** The first convolution's kernel, as the run page draws it, or null for a model without one. */
+function firstFilters(model: tfType.Sequential, plan: ModelPlan): Omit<ConvFilters, 'initial' | 'final'> & { values(): number[] } | null {
+  const layer = convLayers(model)[0];
+  if (!layer) return null;
+  const text = plan.layers.find((p) => p.layer.kind === 'conv2d')?.text ?? 'conv2d';
+  const kernel = () => layer.getWeights()[0] as tfType.Tensor;
+  return { layer: text, shape: kernel().shape as ConvFilters['shape'], values: () => Array.from(kernel().dataSync()) };
+}
+
 /**
  * Loads the dataset, splits it with the run's seed, and prepares model and optimiser on the current backend.
  * Random streams are separate and derived from the seed: the split, the per-epoch shuffling, augmentation, and
  * TensorFlow.js's own initialisers and dropout masks (which draw from `Math.random`; the worker seeds it).
+ * Inputs stay as the dataset holds them (image bytes stay bytes); each batch becomes a tensor when it is used.
  */
 export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
   const { config, dataset } = job;
   const table = loadTable(dataset);
   const root = new Prng(config.seed);
-  const split = stratifiedSplit(table.labels, table.classes.length, config.val_split, new Prng(job.splitSeed ?? config.seed).fork(1), config.test_split);
-  const trainRows = config.overfit_batch ? split.train.slice(0, config.overfit_batch) : split.train;
-  const width = table.featureNames.length;
   const classes = table.classes.length;
+  const split = splitRows(table.labels, classes, config.val_split, config.test_split, table.testRows, new Prng(job.splitSeed ?? config.seed).fork(1));
+  const trainRows = config.overfit_batch ? split.train.slice(0, config.overfit_batch) : split.train;
   const preprocessing = config.standardize ? ({ kind: 'standardize' } as const) : dataset.preprocessing;
-  const inputs = (rows: Int32Array) => preprocessRows(table.features, width, rows, preprocessing, split.train);
-  const hidden = config.hidden;
+  const encode = inputEncoder(table.features, table.width, preprocessing, split.train);
+  const image = dataset.imageShape;
+  const input = sampleShape(image ? [image.channels, image.height, image.width] : null, table.width);
+  const plan = must(planFor(modelChoice(config), input, classes));
+  const tensorShape = inputShapeOf(input);
   return {
     trainSize: trainRows.length,
     valSize: split.val.length,
     testSize: split.test.length,
     async train(callbacks) {
-      const tensors: tfType.Tensor[] = [];
-      const keep = <T extends tfType.Tensor>(t: T): T => {
-        tensors.push(t);
-        return t;
+      const data: TrainingData = {
+        trainRows,
+        valRows: split.val,
+        sampleSize: table.width,
+        inputs: (rows) => tf.tensor(encode(rows), [rows.length, ...tensorShape]),
+        targets: (rows) => tf.tidy(() => tf.oneHot(tf.tensor1d(gatherLabels(table.labels, rows), 'int32'), classes).toFloat()) as tfType.Tensor2D,
       };
-      const x = (rows: Int32Array) => keep(tf.tensor2d(inputs(rows), [rows.length, width]));
-      const y = (rows: Int32Array) => keep(tf.tidy(() => tf.oneHot(tf.tensor1d(gatherLabels(table.labels, rows), 'int32'), classes).toFloat()) as tfType.Tensor2D);
-      const data = { xTrain: x(trainRows), yTrain: y(trainRows), xVal: x(split.val), yVal: y(split.val) };
-      const model = buildModel(tf, {
-        inputSize: width,
-        hidden,
-        activation: config.activation,
-        dropout: dropoutRates(config),
-        classes,
-        init: must(parseInit(config.init)),
-        biasInit: must(parseInit(config.bias_init)),
-      });
+      const model = buildModel(tf, { input, plan, init: must(parseInit(config.init)), biasInit: must(parseInit(config.bias_init)) });
       const setup = buildOptimizer(tf, config.optimizer, { lr: config.lr, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weight_decay });
       try {
         const replaced = job.initialWeights?.replaceOutput ?? false;
         if (job.initialWeights) loadCheckpoint(tf, model, job.initialWeights.manifest, replaced);
         freezeLayers(model, job.frozenLayers);
+        callbacks.onArtifact('model', summarise(plan, input, job.frozenLayers));
+        const filters = firstFilters(model, plan);
+        const initialFilters = filters?.values() ?? null;
         const initial = kernelHistograms(model);
-        const layers = denseLayers(model);
+        const layers = weightLayers(model);
+        const weighted = plan.layers.filter((p) => p.weightIndex !== null);
         const histogramsWith = (final: ReturnType<typeof kernelHistograms> | null): WeightHistograms => ({
           layers: initial.map((histogram, index) => ({
             layer: index,
-            name: index === layers.length - 1 ? 'output' : `hidden ${index}`,
+            name: weighted[index]?.added === 'output' ? 'output' : (weighted[index]?.text ?? `layer ${index}`),
             shape: (layers[index]?.getWeights()[0] as tfType.Tensor).shape.slice(),
             frozen: job.frozenLayers.includes(index),
             initial: histogram,
@@ -107,6 +137,7 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
         });
         // The initial distributions are shown while the run trains; the final ones replace them at the end.
         callbacks.onArtifact('histograms', histogramsWith(null));
+        if (filters && initialFilters) callbacks.onArtifact('filters', { layer: filters.layer, shape: filters.shape, initial: initialFilters, final: null } satisfies ConvFilters);
         const earlyStopping = must(parseEarlyStopping(config.early_stopping));
         const loop = await trainLoop(
           tf,
@@ -120,12 +151,14 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
             lr: config.lr,
             schedule: must(parseLrSchedule(config.lr_schedule)),
             variables: trainableVariables(model),
-            augment: buildAugmenter(tf, must(parseAugment(config.augment)), dataset.imageShape, root.fork(3)),
+            augment: buildAugmenter(tf, must(parseAugment(config.augment)), image, root.fork(3)),
             earlyStopping,
           },
           callbacks,
         );
-        const meta = (epoch: number) => ({ input_size: width, hidden, activation: config.activation, classes: table.classes, feature_names: table.featureNames, epoch });
+        const shorthand = config.layers === undefined && (config.model ?? 'mlp') === 'mlp';
+        const mlp = shorthand ? { hidden: config.hidden, activation: config.activation } : null;
+        const meta = (epoch: number) => ({ layers: plan.text, mlp, input_shape: input, classes: table.classes, feature_names: table.featureNames, epoch });
         const checkpoint = { final: false, best: false };
         if (loop.outcome === 'finished' && job.checkpointDir) {
           saveCheckpoint(job.checkpointDir, 'final', model, meta(loop.lastEpoch));
@@ -139,15 +172,18 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
           saveCheckpoint(job.checkpointDir, 'best', model, meta(loop.bestEpoch));
           checkpoint.best = true;
         }
-        if (loop.outcome !== 'diverged') callbacks.onArtifact('histograms', histogramsWith(kernelHistograms(model)));
+        if (loop.outcome !== 'diverged') {
+          callbacks.onArtifact('histograms', histogramsWith(kernelHistograms(model)));
+          if (filters && initialFilters) callbacks.onArtifact('filters', { layer: filters.layer, shape: filters.shape, initial: initialFilters, final: filters.values() } satisfies ConvFilters);
+        }
         if (loop.outcome === 'finished') {
-          const imageShape = dataset.imageShape;
-          callbacks.onArtifact('evaluation-val', evaluateSplit(tf, model, { split: 'val', x: data.xVal, labels: gatherLabels(table.labels, split.val), rows: split.val }, table, imageShape));
+          const evaluateRows = (name: 'val' | 'test', rows: Int32Array) =>
+            evaluateSplit(tf, model, data, { split: name, rows, labels: gatherLabels(table.labels, rows) }, table, image);
+          callbacks.onArtifact('evaluation-val', evaluateRows('val', split.val));
           if (split.test.length > 0) {
-            const xTest = x(split.test);
-            const test = evaluate(tf, model, xTest, y(split.test));
+            const test = evaluate(tf, model, data, split.test);
             callbacks.onMetrics(loop.lastEpoch, { test_loss: test.loss, test_accuracy: test.accuracy });
-            callbacks.onArtifact('evaluation-test', evaluateSplit(tf, model, { split: 'test', x: xTest, labels: gatherLabels(table.labels, split.test), rows: split.test }, table, imageShape));
+            callbacks.onArtifact('evaluation-test', evaluateRows('test', split.test));
           }
         }
         const outcome: RunOutcome = {
@@ -165,7 +201,6 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
       } finally {
         disposeOptimizer(setup.optimizer);
         model.dispose();
-        tf.dispose(tensors);
       }
     },
   };

@@ -5,12 +5,19 @@ import { logitsOf, type Tf } from './model';
 import { setLearningRate, type OptimizerSetup } from './optimizers';
 import type { Prng } from '../../src-shared/prng';
 
-/** Training and validation data already on the backend. Labels are one-hot (rows x classes). */
+/**
+ * Training and validation rows, and how to turn rows into tensors: the data stays in the worker's memory (image bytes
+ * stay bytes) and only the batch in use is on the backend.
+ */
 export interface TrainingData {
-  xTrain: tfType.Tensor2D;
-  yTrain: tfType.Tensor2D;
-  xVal: tfType.Tensor2D;
-  yVal: tfType.Tensor2D;
+  trainRows: Int32Array;
+  valRows: Int32Array;
+  /** Model inputs of the given rows, a new tensor ([rows, ...sample shape]). */
+  inputs(rows: Int32Array): tfType.Tensor;
+  /** One-hot labels of the given rows, a new tensor (rows x classes). */
+  targets(rows: Int32Array): tfType.Tensor2D;
+  /** Values per sample, to size evaluation chunks. */
+  sampleSize: number;
 }
 
 export interface LoopOptions {
@@ -62,17 +69,20 @@ export interface LoopResult {
 }
 
 const EVAL_CHUNK = 2048;
+// Typed as the lib's global performance clock (Node and Electron both have it).
+const { performance } = globalThis;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Trains `model` on `data`. Each epoch reports `train_loss` and `train_accuracy` (means over the epoch's samples,
- * dropout and augmentation on), `val_loss` and `val_accuracy` (evaluation mode), and `lr`.
+ * dropout and augmentation on), `val_loss` and `val_accuracy` (evaluation mode), `lr`, and how fast it went:
+ * `epoch_seconds` (the whole epoch, validation included) and `samples_per_second` (training samples only).
  * A loss that turns NaN or infinite ends the loop within that batch as `diverged`, after reporting the epoch so
  * far. Between batches it yields to the event loop, so a stop request acts within one batch.
  * Every tensor it creates is disposed before it returns, except the best weights it hands over (see LoopResult).
  */
 export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: OptimizerSetup, data: TrainingData, options: LoopOptions, callbacks: LoopCallbacks): Promise<LoopResult> {
-  const n = data.xTrain.shape[0];
+  const n = data.trainRows.length;
   const batchSize = Math.min(options.batchSize, n);
   const batches = Math.ceil(n / batchSize);
   let bestLoss = Infinity;
@@ -94,11 +104,15 @@ export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: Optimiz
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
+      const epochStart = performance.now();
+      let trainingMs = 0;
       for (let b = 0; b < batches; b++) {
         await yieldToEventLoop();
         if (callbacks.shouldStop()) return result('stopped', 'stopped', epoch - 1);
-        const rows = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+        const batchStart = performance.now();
+        const rows = Int32Array.from(order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize)), (i) => data.trainRows[i] as number);
         const [batchLoss, batchCorrect] = trainStep(tf, model, setup, data, rows, lr, options);
+        trainingMs += performance.now() - batchStart;
         lossSum += batchLoss * rows.length;
         correct += batchCorrect;
         seen += rows.length;
@@ -108,8 +122,9 @@ export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: Optimiz
         }
         callbacks.onProgress?.({ epoch, epochs: options.epochs, batch: b + 1, batches, loss: lossSum / seen });
       }
-      const val = evaluate(tf, model, data.xVal, data.yVal);
-      await callbacks.onEpoch(epoch, { train_loss: lossSum / seen, train_accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy, lr });
+      const val = evaluate(tf, model, data, data.valRows);
+      const timing = { epoch_seconds: (performance.now() - epochStart) / 1000, samples_per_second: seen / (trainingMs / 1000) };
+      await callbacks.onEpoch(epoch, { train_loss: lossSum / seen, train_accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy, lr, ...timing });
       if (!Number.isFinite(val.loss)) return result('diverged', 'diverged', epoch);
       const stopping = options.earlyStopping;
       if (bestEpoch === null || val.loss < bestLoss - (stopping?.minDelta ?? 0)) {
@@ -139,10 +154,9 @@ export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: Optimiz
 function trainStep(tf: Tf, model: tfType.Sequential, setup: OptimizerSetup, data: TrainingData, rows: Int32Array, lr: number, options: LoopOptions): [number, number] {
   let correctTensor: tfType.Tensor | undefined;
   const loss = tf.tidy(() => {
-    const index = tf.tensor1d(rows, 'int32');
-    const raw = tf.gather(data.xTrain, index) as tfType.Tensor2D;
+    const raw = data.inputs(rows);
     const x = options.augment ? options.augment(raw) : raw;
-    const y = tf.gather(data.yTrain, index);
+    const y = data.targets(rows);
     const { value, grads } = setup.optimizer.computeGradients(() => {
       const logits = logitsOf(model, x, true);
       correctTensor = tf.keep(countCorrect(tf, logits, y));
@@ -170,16 +184,23 @@ function countCorrect(tf: Tf, logits: tfType.Tensor, oneHot: tfType.Tensor): tfT
   return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(oneHot, 1)), 'int32'));
 }
 
-/** Mean loss and accuracy in evaluation mode (dropout off), in chunks to bound memory. */
-export function evaluate(tf: Tf, model: tfType.Sequential, x: tfType.Tensor2D, y: tfType.Tensor2D): { loss: number; accuracy: number } {
-  const n = x.shape[0];
+/** Rows per evaluation chunk: about a million input values, so large images do not fill the backend's memory. */
+export function evaluationChunk(sampleSize: number): number {
+  return Math.max(64, Math.min(EVAL_CHUNK, Math.floor(2 ** 20 / Math.max(1, sampleSize))));
+}
+
+/** Mean loss and accuracy over `rows` in evaluation mode (dropout off), in chunks to bound memory. */
+export function evaluate(tf: Tf, model: tfType.Sequential, data: Pick<TrainingData, 'inputs' | 'targets' | 'sampleSize'>, rows: Int32Array): { loss: number; accuracy: number } {
+  const n = rows.length;
+  const chunk = evaluationChunk(data.sampleSize);
   let lossSum = 0;
   let correct = 0;
-  for (let start = 0; start < n; start += EVAL_CHUNK) {
-    const size = Math.min(EVAL_CHUNK, n - start);
+  for (let start = 0; start < n; start += chunk) {
+    const size = Math.min(chunk, n - start);
     const result = tf.tidy(() => {
-      const xs = tf.slice(x, [start, 0], [size, -1]);
-      const ys = tf.slice(y, [start, 0], [size, -1]);
+      const part = rows.subarray(start, start + size);
+      const xs = data.inputs(part);
+      const ys = data.targets(part);
       const logits = logitsOf(model, xs, false);
       return tf.stack([tf.losses.softmaxCrossEntropy(ys, logits), countCorrect(tf, logits, ys).toFloat()]);
     });

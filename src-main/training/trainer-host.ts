@@ -90,7 +90,8 @@ export class TrainerHost {
       name,
       dataset: config.dataset,
       config: hyperparameters,
-      params: flattenParams(config),
+      // The layer list is recorded as built (a preset or the MLP shorthand expanded, the flatten it needed added).
+      params: { ...flattenParams(config), layers: plan.model.text },
       seed: config.seed,
       backend: config.backend,
       parentRunId: plan.parentRunId,

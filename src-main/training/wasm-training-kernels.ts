@@ -1,6 +1,8 @@
 /**
- * The gradients of a 2-D convolution for TensorFlow.js's WebAssembly backend, built from kernels it has.
+ * Training kernels for TensorFlow.js's WebAssembly backend, built from kernels it has, so that CNNs train on every
+ * machine at a useful speed (measured per batch of the `cnn` preset; the wasm backend is single-threaded in Node).
  *
+ * The gradients of a 2-D convolution:
  * tfjs-backend-wasm 4.22 has no `Conv2DBackpropFilter` (tfjs issue #8474), so training any `conv2d` fails there, and
  * its `Conv2DBackpropInput` is a plain loop, about ten times slower than its forward convolution (XNNPACK). Both
  * gradients are convolutions themselves, so both are registered here as transposes, pads and one forward `Conv2D`:
@@ -8,8 +10,16 @@
  *   a convolution of x (channels as the batch) with dy (batch as the input channels) dilated by the stride;
  * - input gradient: the full correlation of dy (zeros inserted between its rows and columns for a stride) with the
  *   filter turned by 180 degrees and its channels swapped.
+ *
+ * Max pooling's gradient: wasm's own `MaxPoolGrad` is several times slower than a direct loop over the windows in
+ * JavaScript, which this is (wasm's `MaxPoolWithArgmax` cannot serve: it returns 0 for a window of negative values).
+ *
+ * Batch normalisation's gradient (every backend): TensorFlow.js's tiles the inverse standard deviation to the whole
+ * activation before multiplying; broadcasting gives the same numbers without materialising it (the tile was the
+ * costliest kernel of a training step with batch normalisation on wasm).
+ *
  * Kernels work on the backend's own tensor records: every intermediate is released before returning, so training
- * leaks nothing (`tf.memory().numTensors` is unchanged; tested against the `cpu` backend's gradients).
+ * leaks nothing (`tf.memory().numTensors` is unchanged; each is tested against the `cpu` backend).
  */
 import type * as tfType from '@tensorflow/tfjs';
 import type { Tf } from './model';
@@ -124,14 +134,105 @@ function inputGradient(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorIn
   });
 }
 
+interface HeapBackend extends KernelBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/**
+ * Max pooling's gradient, in JavaScript over the backend's memory: each window's first maximum (row by row, as
+ * TensorFlow picks it) receives the window's incoming gradient; overlapping windows add up. Padding never wins.
+ */
+function maxPoolGradient(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const dy = inputs.dy as TensorInfo;
+  const input = inputs.input as TensorInfo;
+  const heap = backend as HeapBackend;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize as [number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'valid' | 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+  );
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+  // The output first: allocating may grow the backend's memory, which would detach views taken before.
+  const output = heap.makeOutput(input.shape, 'float32');
+  const dx = heap.typedArrayFromHeap(output);
+  const x = heap.typedArrayFromHeap(input);
+  const gradient = heap.typedArrayFromHeap(dy);
+  dx.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      const top = oy * strideHeight - padInfo.top;
+      for (let ox = 0; ox < outWidth; ox++) {
+        const left = ox * strideWidth - padInfo.left;
+        for (let c = 0; c < channels; c++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let fy = 0; fy < filterHeight; fy++) {
+            const y = top + fy;
+            if (y < 0 || y >= inHeight) continue;
+            for (let fx = 0; fx < filterWidth; fx++) {
+              const xx = left + fx;
+              if (xx < 0 || xx >= inWidth) continue;
+              const index = ((b * inHeight + y) * inWidth + xx) * channels + c;
+              const value = x[index] as number;
+              if (value > best || at < 0) {
+                best = value;
+                at = index;
+              }
+            }
+          }
+          if (at >= 0) dx[at] = (dx[at] as number) + (gradient[((b * outHeight + oy) * outWidth + ox) * channels + c] as number);
+        }
+      }
+    }
+  }
+  return output;
+}
+
+/** FusedBatchNorm's gradient as TensorFlow.js defines it, with broadcasting instead of a tile (same numbers). */
+function batchNormGradient(tf: Tf): tfType.GradConfig {
+  return {
+    kernelName: 'FusedBatchNorm',
+    inputsToSave: ['x', 'mean', 'variance', 'scale'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, mean, variance, scale] = saved as [tfType.Tensor, tfType.Tensor, tfType.Tensor, tfType.Tensor | undefined];
+      const epsilon = (attrs as { varianceEpsilon: number }).varianceEpsilon;
+      const gradient = dy as tfType.Tensor;
+      const scaleValue = scale ?? tf.scalar(1);
+      const axes = tf.backend_util.getReductionAxes(mean.shape, x.shape);
+      const reduce = (t: tfType.Tensor) => tf.reshape(mean.rank === 1 ? tf.sum(t, axes) : t, mean.shape);
+      const centred = tf.sub(x, mean);
+      const scaled = tf.mul(gradient, scaleValue);
+      const inverseStd = tf.rsqrt(tf.add(variance, tf.scalar(epsilon)));
+      const minusHalfInverseCube = tf.mul(tf.mul(tf.mul(inverseStd, inverseStd), inverseStd), tf.scalar(-0.5));
+      return {
+        x: () => tf.reshape(tf.mul(scaled, inverseStd), x.shape),
+        mean: () => reduce(tf.mul(tf.neg(inverseStd), scaled)),
+        variance: () => reduce(tf.mul(tf.mul(minusHalfInverseCube, centred), scaled)),
+        scale: () => reduce(tf.mul(gradient, tf.mul(centred, inverseStd))),
+        offset: () => reduce(gradient),
+      };
+    },
+  };
+}
+
 let registered = false;
 
-/** Registers both gradients for the wasm backend, once per process (before or after the backend is set). */
-export function registerWasmConvKernels(tf: Tf): void {
+/** Registers the kernels for the wasm backend and batch normalisation's gradient, once per process. */
+export function registerWasmTrainingKernels(tf: Tf): void {
   if (registered) return;
-  if (tf.getKernel('Conv2DBackpropInput', 'wasm')) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: ((args: KernelArgs) => filterGradient(tf, args)) as never });
-  tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: ((args: KernelArgs) => inputGradient(tf, args)) as never });
+  const replace = (kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo) => {
+    if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as never });
+  };
+  replace('Conv2DBackpropFilter', (args) => filterGradient(tf, args));
+  replace('Conv2DBackpropInput', (args) => inputGradient(tf, args));
+  replace('MaxPoolGrad', (args) => maxPoolGradient(tf, args));
+  // Unregistered first: registering over an existing gradient prints a warning in every training process.
+  (tf as unknown as { unregisterGradient(name: string): void }).unregisterGradient('FusedBatchNorm');
+  tf.registerGradient(batchNormGradient(tf));
   registered = true;
 }

@@ -293,8 +293,11 @@ export function formatLayers(layers: readonly LayerSpec[]): string {
 
 /** Named models for `--model`. `mlp` is built from `--hidden`, `--activation` and `--dropout` (see `mlpLayers`). */
 export const MODEL_PRESETS = {
-  /** A small CNN, fast on a CPU: two convolution blocks with batch normalisation, then one hidden layer. */
-  cnn: 'conv2d(32,3,padding=same),batchnorm,relu,maxpool2d(2),conv2d(64,3,padding=same),batchnorm,relu,maxpool2d(2),flatten,linear(128),relu,dropout(0.3)',
+  /**
+   * A small CNN, fast on a CPU (about 120,000 weights for 28 x 28 inputs): two convolution blocks and one hidden layer.
+   * The first convolution keeps the image's size, so it also fits 8 x 8 digits.
+   */
+  cnn: 'conv2d(32,3,padding=same),relu,maxpool2d(2),conv2d(32,3),relu,maxpool2d(2),flatten,linear(128),relu,dropout(0.3)',
   /** LeCun et al. (1998) for 28 x 28 inputs (the first convolution pads to keep 28 x 28, as for 32 x 32 in the paper). */
   lenet5: 'conv2d(6,5,padding=same),tanh,avgpool2d(2),conv2d(16,5),tanh,avgpool2d(2),flatten,linear(120),tanh,linear(84),tanh',
 } as const;

@@ -2,13 +2,13 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackend } from '../../src-main/training/backends';
 import type { Tf } from '../../src-main/training/model';
-import { registerWasmConvKernels } from '../../src-main/training/wasm-conv-kernels';
+import { registerWasmTrainingKernels } from '../../src-main/training/wasm-training-kernels';
 
 let tf: Tf;
 
 beforeAll(async () => {
   ({ tf } = await loadBackend('wasm'));
-  registerWasmConvKernels(tf);
+  registerWasmTrainingKernels(tf);
 });
 
 /** Deterministic values in [-1, 1] that are not symmetric, so a flipped or shifted kernel cannot match by chance. */
@@ -50,7 +50,7 @@ describe('convolution gradients on the wasm backend', () => {
     [1, 'same', 8, 4],
     [2, 'same', 11, 5],
     [1, 'valid', 5, 5],
-  ] as const)('match the cpu backend to 1e-5 (stride %i, %s padding, %i×%i input, %i×%i kernel)', async (stride, pad, size, kernel) => {
+  ] as const)('match the cpu backend to 1e-5 (stride $0, $1 padding, input side $2, kernel side $3)', async (stride, pad, size, kernel) => {
     const xShape: [number, number, number, number] = [2, size, size, 3];
     const wShape: [number, number, number, number] = [kernel, kernel, 3, 4];
     const [cpuDx, cpuDw] = await gradients('cpu', xShape, wShape, stride, pad);
@@ -76,5 +76,59 @@ describe('convolution gradients on the wasm backend', () => {
     expect(after.numTensors).toBe(before.numTensors);
     expect(after.numBytes).toBe(before.numBytes);
     tf.dispose([x, w]);
+  });
+});
+
+/** Gradient of sum(maxPool(x)^2) with respect to x, on one backend. */
+async function poolGradient(backend: string, shape: [number, number, number, number], size: number, stride: number, pad: 'valid' | 'same'): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const x = tf.tensor4d(values(shape.reduce((a, b) => a * b), 5), shape);
+  const dx = tf.grad((a: Tensor) => tf.square(tf.maxPool(a as Tensor4D, size, stride, pad)).sum())(x);
+  const result = (await dx.data()) as Float32Array;
+  tf.dispose([x, dx]);
+  return result;
+}
+
+describe('max pooling gradient on the wasm backend', () => {
+  it.each([
+    [2, 2, 'valid', 8],
+    [2, 2, 'valid', 9],
+    [3, 2, 'valid', 9],
+    [3, 1, 'valid', 7],
+    [2, 2, 'same', 7],
+    [3, 2, 'same', 8],
+  ] as const)('matches the cpu backend exactly (window $0, stride $1, $2 padding, input side $3)', async (size, stride, pad, side) => {
+    const shape: [number, number, number, number] = [2, side, side, 3];
+    const cpu = await poolGradient('cpu', shape, size, stride, pad);
+    const wasm = await poolGradient('wasm', shape, size, stride, pad);
+    expect(relativeError(cpu, wasm)).toBeLessThan(1e-6);
+  });
+});
+
+/** Gradients of a batch normalisation with batch statistics, through tf.batchNorm or written out op by op. */
+async function batchNormGradients(backend: string, fused: boolean): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const x = tf.tensor4d(values(4 * 5 * 5 * 3, 6), [4, 5, 5, 3]);
+  const gamma = tf.tensor1d([0.5, 1.5, -2]);
+  const beta = tf.tensor1d([0.1, -0.2, 0.3]);
+  const weights = tf.tensor4d(values(4 * 5 * 5 * 3, 7), [4, 5, 5, 3]);
+  const f = (a: Tensor, g: Tensor, b: Tensor) => {
+    const { mean, variance } = tf.moments(a, [0, 1, 2]);
+    const normalised = fused ? tf.batchNorm(a, mean, variance, b, g, 1e-3) : tf.add(tf.mul(tf.div(tf.sub(a, mean), tf.sqrt(tf.add(variance, 1e-3))), g), b);
+    return tf.sum(tf.mul(normalised, weights));
+  };
+  const grads = tf.grads(f as (...args: Tensor[]) => Tensor)([x, gamma, beta]);
+  const result = await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array));
+  tf.dispose([x, gamma, beta, weights, ...grads]);
+  return result;
+}
+
+describe('batch normalisation gradient', () => {
+  it('is the gradient of the normalisation written out op by op (input, scale and offset), on cpu and wasm', async () => {
+    for (const backend of ['cpu', 'wasm']) {
+      const reference = await batchNormGradients('cpu', false);
+      const fused = await batchNormGradients(backend, true);
+      reference.forEach((expected, i) => expect(relativeError(expected, fused[i] as Float32Array)).toBeLessThan(1e-5));
+    }
   });
 });
