@@ -5,6 +5,7 @@ import { AppError } from '../../src-shared/api/errors';
 import type { DatasetInfo } from '../../src-shared/entities/dataset';
 import { DatasetCatalogue, type ImageImportInput } from '../datasets/catalogue';
 import { parseImageSize } from '../datasets/image-folder';
+import { KNOWN_DATASETS } from '../datasets/known-datasets';
 import type { ImportProgress } from '../datasets/csv-import';
 import { resolveDbLocation, userDatasetsDir, type DbLocation } from '../paths';
 import { textTable } from './format';
@@ -149,6 +150,58 @@ function imageInput(path: string, flags: ImportFlags): ImageImportInput {
   return { name: flags.name, path, size, grayscale: flags.grayscale, classes };
 }
 
+interface FetchFlags extends ListFlags {
+  name?: string;
+  mirror?: string;
+}
+
+/** `runboard datasets fetch NAME`: downloads, checks and imports a known dataset; Ctrl+C cancels, keeping nothing. */
+async function fetchCommand(dataset: string, flags: FetchFlags, io: CliIo): Promise<number> {
+  const location = resolveDbLocation(flags.db, io.env);
+  const folder = dirname(location.path);
+  if (location.explicit && !existsSync(folder)) {
+    throw new AppError('DB_DIR_MISSING', `Cannot fetch into ${datasetsDir(location)}: the folder ${folder} of the database does not exist. Create it first, or choose another path with --db.`);
+  }
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let lastDrawn = 0;
+  const live = io.stderr.isTTY === true;
+  try {
+    const info = await catalogueFor(location).fetch(dataset, {
+      name: flags.name,
+      mirror: flags.mirror ?? io.env.RUNBOARD_DATASETS_MIRROR,
+      signal: controller.signal,
+      onProgress: ({ bytes, total, file }) => {
+        const now = Date.now();
+        if (!live || (now - lastDrawn < 100 && bytes < total)) return;
+        lastDrawn = now;
+        io.stderr.write(`\rDownloading ${file}: ${(bytes / 1024 / 1024).toFixed(1)} of ${(total / 1024 / 1024).toFixed(1)} MB\x1b[K`);
+      },
+    });
+    if (live) io.stderr.write('\r\x1b[K');
+    if (flags.json) io.stdout.write(JSON.stringify(info) + '\n');
+    else {
+      io.stdout.write(
+        `Fetched "${info.name}": ${info.rows} images (${info.test_rows} of them its test set), ${info.classes.length} classes (${info.classes.join(', ')}); every file's SHA-256 checked.\n` +
+          `Train on it with: runboard train --dataset ${info.name} --model cnn\n`,
+      );
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (live) io.stderr.write('\r\x1b[K');
+    if (controller.signal.aborted) {
+      io.stderr.write('Fetch cancelled: nothing was imported.\n');
+      return EXIT.interrupted;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 function deleteCommand(name: string, flags: { db?: string }, io: CliIo): number {
   const location = resolveDbLocation(flags.db, io.env);
   if (!catalogueFor(location).delete(name)) {
@@ -192,6 +245,18 @@ export function registerDatasetsCommand(program: Command, io: CliIo, result: { c
     .option('--json', 'print the imported dataset as JSON')
     .action(async (file: string, flags: ImportFlags) => {
       result.code = await importCommand(file, { ...flags, ...inherited(flags) }, io);
+    });
+
+  datasets
+    .command('fetch')
+    .description('download a known dataset (mnist, fashion-mnist), check every file\'s SHA-256 and import it')
+    .argument('<dataset>', KNOWN_DATASETS.map((d) => d.name).join(' | '))
+    .option('--name <name>', 'import it under another name (default: the dataset\'s own)')
+    .option('--mirror <url>', 'download from a mirror that serves the same file names (default: $RUNBOARD_DATASETS_MIRROR, else the official address)')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print the imported dataset as JSON')
+    .action(async (dataset: string, flags: FetchFlags) => {
+      result.code = await fetchCommand(dataset, { ...flags, ...inherited(flags) }, io);
     });
 
   datasets

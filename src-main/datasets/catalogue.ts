@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AppError } from '../../src-shared/api/errors';
 import { DATASET_NAME, type DatasetInfo } from '../../src-shared/entities/dataset';
@@ -7,6 +7,7 @@ import { builtinDatasetsDir } from '../paths';
 import type { LabelledTable } from './csv-dataset';
 import { convertCsv, type CsvInput, type ImportProgress } from './csv-import';
 import { selectView } from './dataset-view';
+import { fetchKnownDataset, fetchable, type FetchOptions } from './fetch';
 import { findIdxFiles } from './idx';
 import { importIdx, importImageFolder, readStoredLabels } from './image-dataset';
 import { ImportedDatasetFolder, conflict, type CsvMetadata, type ImageMetadata, type ImportedMetadata } from './imported-datasets';
@@ -260,6 +261,22 @@ export class DatasetCatalogue {
       }
       return importImageFolder(folder, name, input.path, { size: input.size, grayscale: input.grayscale, onProgress: options.onProgress, signal: options.signal });
     }).then(({ metadata, skipped }) => ({ info: this.describe({ origin: 'imported', metadata, view: null }), skipped }));
+  }
+
+  /**
+   * Downloads a known dataset (`mnist`, `fashion-mnist`), checks every file's SHA-256, and imports it under its own
+   * name (or `name`). All or nothing: a failed download or checksum leaves no file and no dataset.
+   * @throws AppError BAD_INPUT (an unknown dataset, a checksum that does not match), CONFLICT (the name is taken),
+   *   IO_ERROR (network); the signal's reason when cancelled.
+   */
+  async fetch(dataset: string, options: FetchOptions & { name?: string | undefined } = {}): Promise<DatasetInfo> {
+    const known = fetchable(dataset);
+    const metadata = await this.holdName(options.name ?? known.name, async (folder, name) => {
+      mkdirSync(folder.dir, { recursive: true });
+      const from = options.mirror ? `a mirror, ${options.mirror}` : known.baseUrl;
+      return fetchKnownDataset(known, folder.dir, options, (files) => importIdx(folder, name, files, known.classes, `${known.title}, downloaded from ${from} (checksums verified): ${known.source}`));
+    });
+    return this.describe({ origin: 'imported', metadata, view: null });
   }
 
   /** Checks the name, holds it for the duration of `body` (two imports of one name cannot both write), and runs it. */

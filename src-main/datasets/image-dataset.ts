@@ -77,7 +77,7 @@ function refuse(message: string): never {
  * @throws AppError(BAD_INPUT) for a bad file (magic number, dimensions, length, truncated `.gz`), label and image
  *   counts that differ, test images of another size than the training ones, or class names that do not fit the labels.
  */
-export async function importIdx(folder: ImportedDatasetFolder, name: string, files: IdxFiles, classes?: string[]): Promise<ImageMetadata> {
+export async function importIdx(folder: ImportedDatasetFolder, name: string, files: IdxFiles, classes?: string[], origin?: string): Promise<ImageMetadata> {
   const train = readIdxPair(files.trainImages, files.trainLabels);
   const test = files.testImages && files.testLabels ? readIdxPair(files.testImages, files.testLabels) : null;
   if (test && (test.images.height !== train.images.height || test.images.width !== train.images.width)) {
@@ -98,7 +98,7 @@ export async function importIdx(folder: ImportedDatasetFolder, name: string, fil
     classes: names,
     train: { pixels: train.images.pixels, labels: train.labels },
     test: test ? { pixels: test.images.pixels, labels: test.labels } : null,
-    origin: `IDX files${known ? ` of ${known.title}` : ''}`,
+    origin: origin ?? (known ? `IDX files of ${known.title}: ${known.source}` : 'IDX files'),
     files: filesRead.map(record),
   });
 }
