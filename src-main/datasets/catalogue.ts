@@ -3,13 +3,14 @@ import { basename, join } from 'node:path';
 import { AppError } from '../../src-shared/api/errors';
 import { DATASET_NAME, type DatasetInfo } from '../../src-shared/entities/dataset';
 import { SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS, formatDatasetView, parseDatasetView, parseSyntheticDataset, type DatasetView, type SyntheticSpec } from '../../src-shared/entities/specs';
+import { Prng } from '../../src-shared/prng';
 import { builtinDatasetsDir } from '../paths';
 import type { LabelledTable } from './csv-dataset';
 import { convertCsv, type CsvInput, type ImportProgress } from './csv-import';
-import { selectView } from './dataset-view';
+import { selectView, type ViewSelection } from './dataset-view';
 import { fetchKnownDataset, fetchable, type FetchOptions } from './fetch';
 import { findIdxFiles } from './idx';
-import { importIdx, importImageFolder, readStoredLabels } from './image-dataset';
+import { importIdx, importImageFolder, readStoredLabels, readStoredSample } from './image-dataset';
 import { ImportedDatasetFolder, conflict, type CsvMetadata, type ImageMetadata, type ImportedMetadata } from './imported-datasets';
 import { loadTable, type DatasetSource, type ImageShape, type Preprocessing } from './source';
 import { describeSynthetic } from './synthetic';
@@ -159,14 +160,49 @@ export class DatasetCatalogue {
     return this.selection(resolved, this.describe(resolved)).labels;
   }
 
-  /** The view's rows and renumbered labels; the whole dataset's when there is no view. */
-  private selection(resolved: Exclude<Resolved, { origin: 'synthetic' }>, info: DatasetInfo): { labels: Int32Array; classes: string[]; testRows: number } {
+  /** The view's rows (dataset rows, training part first) and renumbered labels; the whole dataset's when there is no view. */
+  private selection(resolved: Exclude<Resolved, { origin: 'synthetic' }>, info: DatasetInfo): ViewSelection {
     const whole =
       resolved.origin === 'imported' && resolved.metadata.format === 2
         ? readStoredLabels((this.imported as ImportedDatasetFolder).dataPath(resolved.metadata), resolved.metadata)
         : this.table(resolved.origin === 'builtin' ? resolved.definition.name : resolved.metadata.name).labels;
-    if (!resolved.view) return { labels: whole, classes: info.classes, testRows: info.test_rows };
+    if (!resolved.view) return { rows: Int32Array.from(whole, (_, i) => i), labels: whole, classes: info.classes, testRows: info.test_rows };
     return selectView(info.name, whole, info.classes, info.test_rows, resolved.view);
+  }
+
+  /**
+   * `count` training samples of a dataset (or a view), drawn with `seed`, with their values as stored (image bytes,
+   * channels last): what the New run page shows and previews augmentation on. Reads only those samples' bytes.
+   * @throws AppError(BAD_INPUT) as `info`.
+   */
+  samples(dataset: string, count: number, seed: number): { image_shape: [number, number, number] | null; value_max: number; samples: { row: number; label: string; values: number[] }[] } {
+    const resolved = this.resolve(dataset);
+    const info = this.info(dataset);
+    const { rows, labels, classes, testRows } =
+      resolved.origin === 'synthetic' ? { rows: Int32Array.from({ length: info.rows }, (_, i) => i), labels: this.labels(dataset), classes: info.classes, testRows: 0 } : this.selection(resolved, this.describe(resolved));
+    const training = rows.length - testRows;
+    const picked = new Prng(seed).permutation(training).subarray(0, Math.min(count, training));
+    const width = info.features;
+    let read: (row: number) => number[];
+    let valueMax: number;
+    if (resolved.origin === 'imported' && resolved.metadata.format === 2) {
+      const file = (this.imported as ImportedDatasetFolder).dataPath(resolved.metadata);
+      read = (row) => Array.from(readStoredSample(file, resolved.metadata as ImageMetadata, row));
+      valueMax = 255;
+    } else {
+      const base = resolved.origin === 'synthetic' ? dataset : resolved.origin === 'builtin' ? resolved.definition.name : resolved.metadata.name;
+      const table = this.table(base);
+      read = (row) => Array.from(table.features.subarray(row * width, (row + 1) * width));
+      const preprocessing = resolved.origin === 'builtin' ? resolved.definition.preprocessing : null;
+      valueMax = 1e-9;
+      if (preprocessing?.kind === 'scale') valueMax = preprocessing.divisor;
+      else for (const value of table.features) valueMax = Math.max(valueMax, Math.abs(value));
+    }
+    return {
+      image_shape: info.image_shape,
+      value_max: valueMax,
+      samples: Array.from(picked, (i) => ({ row: rows[i] as number, label: classes[labels[i] as number] as string, values: read(rows[i] as number) })),
+    };
   }
 
   /**

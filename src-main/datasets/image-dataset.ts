@@ -191,3 +191,16 @@ export function readStoredLabels(file: string, metadata: ImageMetadata): Int32Ar
     closeSync(fd);
   }
 }
+
+/** One sample's bytes, read from the file without reading the others. */
+export function readStoredSample(file: string, metadata: ImageMetadata, row: number): Uint8Array {
+  const size = sampleBytes(metadata);
+  const out = Buffer.alloc(size);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, out, 0, size, row * size);
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
