@@ -43,8 +43,8 @@ export function chosenLayers(choice: ModelChoice): Parsed<ParsedLayer[]> {
 export function planFor(choice: ModelChoice, input: SampleShape, classes: number): Parsed<ModelPlan> {
   const layers = chosenLayers(choice);
   if (!layers.ok) return layers;
-  // The MLP shorthand has no columns to point at: name layers by position only.
-  return planModel(choice.layers !== undefined || (choice.model !== undefined && choice.model !== 'mlp') ? layers.value : layers.value.map((l) => l.layer), input, classes);
+  // Only a layer list the user typed has columns worth pointing at; a preset's or the shorthand's layers go by position.
+  return planModel(choice.layers !== undefined ? layers.value : layers.value.map((l) => l.layer), input, classes);
 }
 
 /**
