@@ -1,4 +1,4 @@
-import { metricDirection } from '../../src-shared/entities/run';
+import { hasBest, metricDirection } from '../../src-shared/entities/run';
 import { PARAM_KEYS } from '../../src-shared/entities/train-config';
 import type { SortDirection } from './runs-query';
 
@@ -120,6 +120,8 @@ export function columnFor(id: string): RunColumn | null {
     case 'metrics':
       return { id, label: short?.label ?? key, title: `${key}: last logged value`, kind: 'metric', key, numeric: true, width, sort: id };
     case 'best':
+      // A setting like `lr` has no best value: a column kept from before is dropped rather than shown empty.
+      if (!hasBest(key)) return null;
       return { id, label: short?.label ?? `best ${key}`, title: `${key}: best value over all epochs (${metricDirection(key) === 'max' ? 'highest' : 'lowest'})`, kind: 'best', key, numeric: true, width, sort: id };
     case 'tags':
       return { id, label: `tag ${key}`, title: `tag ${key}`, kind: 'tag', key, numeric: false, width, sort: id };
