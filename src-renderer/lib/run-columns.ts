@@ -152,10 +152,10 @@ export function orderedParams(names: readonly string[]): string[] {
 }
 
 /**
- * What a column exports as (`runs/export` column names); several for the tags column (one per tag), none for what
- * the export has no column for (the gap, the creation time).
+ * What a column exports as (`runs/export` column names), so that an export holds exactly the table's columns in
+ * their order: one each, except the sweep column, which exports its two numbers (`sweep_id`, `trial`).
  */
-export function exportColumns(column: RunColumn, tagNames: readonly string[]): string[] {
+export function exportColumns(column: RunColumn): string[] {
   switch (column.kind) {
     case 'id':
       return ['run_id'];
@@ -176,10 +176,10 @@ export function exportColumns(column: RunColumn, tagNames: readonly string[]): s
     case 'tag':
       return [column.id];
     case 'tags':
-      return tagNames.map((t) => `tags.${t}`);
     case 'gap':
+      return [column.kind];
     case 'created':
-      return [];
+      return ['created_at'];
   }
 }
 
