@@ -20,9 +20,9 @@ export function inputShapeOf(shape: SampleShape): number[] {
   return shape.kind === 'image' ? [shape.height, shape.width, shape.channels] : [shape.size];
 }
 
-function layerFor(tf: Tf, layer: LayerSpec, spec: ModelSpec, first: boolean): tfType.layers.Layer {
+function layerFor(tf: Tf, layer: LayerSpec, spec: ModelSpec, first: boolean, activation?: FusedActivation): tfType.layers.Layer {
   const input = first ? { inputShape: inputShapeOf(spec.input) } : {};
-  const weights = { kernelInitializer: initializerFor(tf, spec.init), biasInitializer: initializerFor(tf, spec.biasInit) };
+  const weights = { kernelInitializer: initializerFor(tf, spec.init), biasInitializer: initializerFor(tf, spec.biasInit), ...(activation ? { activation } : {}) };
   switch (layer.kind) {
     case 'conv2d':
       return tf.layers.conv2d({ ...input, ...weights, filters: layer.filters, kernelSize: layer.kernel, strides: layer.stride, padding: layer.padding });
@@ -47,14 +47,31 @@ function layerFor(tf: Tf, layer: LayerSpec, spec: ModelSpec, first: boolean): tf
   }
 }
 
+/** Activations TensorFlow.js can fuse into the convolution or linear layer before them (one kernel instead of two). */
+const FUSABLE = new Set(['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'gelu']);
+type FusedActivation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'gelu';
+
 /**
- * A sequential model of the planned layers (the output layer last), then a softmax layer. Training reads the
- * logits (all layers but the softmax) for a numerically stable cross-entropy.
+ * A sequential model of the planned layers (the output layer last), then a softmax layer. An activation right after
+ * a convolution or a linear layer is built into that layer, as Keras writes `Dense(128, activation='relu')`: the
+ * same function, computed in one fused kernel. Training reads the logits (all layers but the softmax) for a
+ * numerically stable cross-entropy.
  */
 export function buildModel(tf: Tf, spec: ModelSpec): tfType.Sequential {
   const model = tf.sequential();
-  spec.plan.layers.forEach((planned, i) => model.add(layerFor(tf, planned.layer, spec, i === 0)));
-  model.add(tf.layers.activation({ activation: 'softmax', ...(spec.plan.layers.length === 0 ? { inputShape: inputShapeOf(spec.input) } : {}) }));
+  const layers = spec.plan.layers.map((p) => p.layer);
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i] as LayerSpec;
+    const next = layers[i + 1];
+    if ((layer.kind === 'conv2d' || layer.kind === 'linear') && next?.kind === 'activation' && FUSABLE.has(next.name)) {
+      const built = layerFor(tf, layer, spec, i === 0, next.name as FusedActivation);
+      model.add(built);
+      i++;
+    } else {
+      model.add(layerFor(tf, layer, spec, i === 0));
+    }
+  }
+  model.add(tf.layers.activation({ activation: 'softmax', ...(layers.length === 0 ? { inputShape: inputShapeOf(spec.input) } : {}) }));
   return model;
 }
 

@@ -40,6 +40,7 @@ function syntheticInfo(name: (typeof SYNTHETIC_DATASETS)[number]): DatasetInfo {
     rows: defaults.n,
     features: 2,
     classes: Array.from({ length: classes }, (_, i) => String(i)),
+    test_rows: 0,
     image_shape: null,
     source: 'generated',
     builtin: true,
