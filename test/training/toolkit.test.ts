@@ -9,7 +9,6 @@ import { prepareRun, seedMathRandom, type RunCallbacks, type TrainJob } from '..
 import type { Evaluation, WeightHistograms } from '../../src-shared/entities/evaluation';
 import { trainConfigSchema, type TrainConfigInput } from '../../src-shared/entities/train-config';
 import { useTempDir } from '../helpers/temp';
-import { learning } from '../helpers/metrics';
 
 let tf: Tf;
 const catalogue = new DatasetCatalogue({ userDir: null });
@@ -37,7 +36,7 @@ async function train(input: Partial<TrainConfigInput>, job: Partial<TrainJob> = 
   const artifacts: Record<string, unknown> = {};
   const callbacks: RunCallbacks = {
     shouldStop: () => false,
-    onEpoch: (_e, m) => void epochs.push(learning(m)),
+    onEpoch: (_e, m) => void epochs.push(m),
     onMetrics: (_s, m) => Object.assign(after, m),
     onArtifact: (name, data) => (artifacts[name] = data),
   };

@@ -5,7 +5,6 @@ import type { Tf } from '../../src-main/training/model';
 import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
 import type { LoopCallbacks } from '../../src-main/training/train-loop';
 import { trainConfigSchema, type ResolvedTrainConfig } from '../../src-shared/entities/train-config';
-import { learning } from '../helpers/metrics';
 
 let tf: Tf;
 const catalogue = new DatasetCatalogue({ userDir: null });
@@ -26,7 +25,7 @@ async function train(cfg: ResolvedTrainConfig, extra: Partial<LoopCallbacks> = {
   const epochs: Record<string, number>[] = [];
   const { status: outcome } = await run.train({
     shouldStop: () => false,
-    onEpoch: (_e, m) => void epochs.push(learning(m)),
+    onEpoch: (_e, m) => void epochs.push(m),
     onMetrics: () => undefined,
     onArtifact: () => undefined,
     ...extra,
