@@ -128,7 +128,7 @@ export class SweepRunner {
       queue: detail.trials.filter((t) => !DONE_TRIAL_STATUSES.includes(t.status as RunStatus)).map((t) => t.trial),
       running: new Map(),
       starting: 0,
-      rungs: detail.asha ? new Rungs(ashaRungs(detail.asha)) : null,
+      rungs: detail.asha ? new Rungs(ashaRungs(detail.asha), detail.objective.direction, detail.asha.reduction_factor) : null,
       stopping: false,
       failure: null,
       done,
@@ -211,9 +211,7 @@ export class SweepRunner {
     for (const sweep of this.active.values()) {
       if (!sweep.rungs || !sweep.running.has(event.payload.run_id) || !sweep.rungs.isRung(event.payload.epoch)) continue;
       const reported = event.payload.metrics[sweep.detail.objective.metric];
-      if (reported === undefined) continue;
-      const asha = sweep.detail.asha;
-      const goOn = sweep.rungs.report(event.payload.epoch, fromMetricValue(reported), sweep.detail.objective.direction, asha?.reduction_factor ?? 3);
+      const goOn = sweep.rungs.report(event.payload.epoch, reported === undefined ? undefined : fromMetricValue(reported));
       if (!goOn) this.options.trainer.stop(event.payload.run_id, 'pruned');
     }
   }
