@@ -198,9 +198,11 @@ export class TrainerHost {
       onMessage: (message) => this.onMessage(active, message),
       onExit: (exit) => {
         if (!active.ended) {
-          const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
-          const status: EndStatus = active.stopRequested ? 'stopped' : 'failed';
-          this.end(active, status, status === 'stopped' ? null : `The training process ${how} before the run ended (out of memory?).`, Date.now());
+          const status: EndStatus = active.stopRequested && !exit.error ? 'stopped' : 'failed';
+          const error = exit.error
+            ? `The training process could not be started: ${exit.error}`
+            : `The training process ${exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`} before the run ended (out of memory?).`;
+          this.end(active, status, status === 'stopped' ? null : error, Date.now());
         }
       },
     });

@@ -147,6 +147,10 @@ if (parentPort) {
     setTimeout(() => process.exit(0), 2000).unref();
   });
 }
+// A terminal's Ctrl+C reaches the whole process group, this worker included. The host decides what it means (it
+// stops its runs, which end `stopped` after their batch with their epochs committed, or it quits, which closes this
+// channel): dying here at once would race the host's own handling and leave it writing to a closed channel.
+process.on('SIGINT', () => {});
 process.on('uncaughtException', (error) => {
   post({ type: 'ended', status: 'failed', time: Date.now(), error: error.message, outcome: null, reusable: false });
   finish(1);

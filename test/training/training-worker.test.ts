@@ -1,7 +1,7 @@
 /**
  * The training worker's side of the rung protocol, with the built worker in a real process and the test as its host:
  * at a rung epoch (`TrainJob.rungEpochs`) the worker sends the epoch and starts the next one only once the host has
- * answered; a prune, a stop, or the host going away end it there.
+ * answered; a prune, a stop, or the host going away end it there. Also: a terminal's Ctrl+C is left to the host.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -151,5 +151,17 @@ describe('a worker at a rung epoch', () => {
     worker.child.disconnect();
     const exit = await Promise.race([worker.exited, sleep(10_000).then(() => null)]);
     expect(exit, 'the worker did not exit within 10 s of its host going away').toEqual({ code: 0, signal: null });
+  });
+
+  it('leaves a terminal\'s Ctrl+C (SIGINT to the whole process group) to its host: it trains on until told', async () => {
+    const worker = startWorker();
+    worker.send({ type: 'start', runId: 1, job: job(3, [1]), reuse: false });
+    await worker.next(epochAt(1));
+    worker.child.kill('SIGINT');
+    await expectWaiting(worker, 1);
+    expect(worker.child.exitCode).toBeNull();
+    expect(worker.child.signalCode).toBeNull();
+    worker.send({ type: 'decision', runId: 1, epoch: 1, decision: 'continue' });
+    expect(await worker.next(ended)).toMatchObject({ status: 'finished' });
   });
 });
