@@ -107,13 +107,23 @@ async function loggedSteps(core: Core, runId: number): Promise<number[]> {
 }
 
 /**
- * Successive halving on iris, rungs at epochs 1 and 3 of 9, factor 3. Seed 335 samples lr 0.15 and 0.14 for trials 1
- * and 2 and at most 0.013 for the seven others, which trail both of them at epoch 1 (checked below). That makes
- * pruning certain whatever order parallel trials reach the rung: trial 3 and later start only once trial 1 or 2 has
- * ended, so after it reported at epoch 1; the first of them to report there sees at most three values, keeps one,
- * and is behind.
+ * Successive halving on iris, rungs at epochs 1 and 3 of 9, factor 3, on validation loss. Two batches per epoch, so an
+ * epoch takes less time than a host's round trip: a trial that did not wait for its decision would overrun its rung.
+ * Seed 335 samples lr 0.15 and 0.14 for trials 1 and 2 and at most 0.013 for the seven others, which trail both of
+ * them at epoch 1 (checked below). That makes pruning certain whatever order parallel trials reach the rung: trial 3
+ * and later start only once trial 1 or 2 has ended, so after it was judged at epoch 1; the first of them to be judged
+ * there sees at most three values, keeps one, and is behind.
  */
-const ASHA_IRIS: Partial<SweepRequestInput> = { strategy: 'asha', trials: 9, params: ['lr=loguniform(1e-4,1)'], fixed: { dataset: 'iris', hidden: [8], epochs: 9, backend: 'wasm' }, min_epochs: 1, reduction_factor: 3, seed: 335 };
+const ASHA_IRIS: Partial<SweepRequestInput> = {
+  strategy: 'asha',
+  trials: 9,
+  params: ['lr=loguniform(1e-4,1)'],
+  fixed: { dataset: 'iris', hidden: [8], epochs: 9, batch_size: 64, backend: 'wasm' },
+  objective: 'val_loss:min',
+  min_epochs: 1,
+  reduction_factor: 3,
+  seed: 335,
+};
 
 describe('successive halving', () => {
   it('prunes trials that trail at a rung, as Optuna\'s rule says, and a pruned trial has exactly its rung\'s epochs (2 at once)', async () => {
@@ -125,16 +135,16 @@ describe('successive halving', () => {
     expect(trials).toHaveLength(9);
 
     // The premise that makes pruning certain: trials 1 and 2 lead every other trial at the first rung.
-    const reports = recordRungReports(events, [1, 3], 'val_accuracy');
+    const reports = recordRungReports(events, [1, 3], 'val_loss');
     const atFirstRung = (trial: number) => reports.find((r) => r.epoch === 1 && r.runId === trials[trial - 1]?.run_id)?.value as number;
-    const others = Math.max(...[3, 4, 5, 6, 7, 8, 9].map(atFirstRung));
-    expect(Math.min(atFirstRung(1), atFirstRung(2)), 'trials 1 and 2 lead at epoch 1').toBeGreaterThan(others);
+    const others = Math.min(...[3, 4, 5, 6, 7, 8, 9].map(atFirstRung));
+    expect(Math.max(atFirstRung(1), atFirstRung(2)), 'trials 1 and 2 lead at epoch 1').toBeLessThan(others);
     expect(detail?.counts.pruned).toBeGreaterThan(0);
     expect((detail?.counts.pruned ?? 0) + (detail?.counts.finished ?? 0)).toBe(9);
 
     // Each trial stopped exactly where the rule, applied in the order the rungs were judged, says: a pruned one at
     // its rung (its last epoch is the rung's, nothing after it), the others at the last epoch.
-    const prunedAt = expectedPruning(reports, 'max', 3);
+    const prunedAt = expectedPruning(reports, 'min', 3);
     for (const trial of trials) {
       const runId = trial.run_id as number;
       const rung = prunedAt.get(runId);
@@ -185,8 +195,8 @@ describe('successive halving', () => {
     // One at a time, the trials reach each rung in trial order; the resumed half is judged against the values of the
     // trials kept from before the stop (a stopped attempt's reports are dropped: its trial reports again).
     const finalRuns = new Set(trials.map((t) => t.run_id));
-    const reports = recordRungReports(events, [1, 3], 'val_accuracy').filter((r) => finalRuns.has(r.runId));
-    const prunedAt = expectedPruning(reports, 'max', 3);
+    const reports = recordRungReports(events, [1, 3], 'val_loss').filter((r) => finalRuns.has(r.runId));
+    const prunedAt = expectedPruning(reports, 'min', 3);
     for (const trial of trials) {
       const rung = prunedAt.get(trial.run_id as number);
       expect([trial.status, trial.epochs], `trial ${trial.trial}`).toEqual(rung === undefined ? ['finished', 9] : ['pruned', rung]);
