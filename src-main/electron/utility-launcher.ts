@@ -59,6 +59,8 @@ export class UtilityWorkerLauncher implements WorkerLauncher {
         return child.pid;
       },
       send: (message: HostToWorker) => {
+        // As with NodeWorkerLauncher, a message to a worker that has ended is dropped, never an error: after 'exit'
+        // here, and before it in Electron itself (postMessage returns without sending once the process is gone).
         if (!exited) child.postMessage(message);
       },
       onMessage: (listener: (message: WorkerToHost) => void) => {

@@ -31,6 +31,11 @@ export interface TrainJob {
    * parent's, so no sample the parent was validated or tested on ends up in training.
    */
   splitSeed?: number;
+  /**
+   * The rung epochs of a successive-halving trial: after each, the worker waits for the host's decision (go on, or
+   * be pruned there) before it starts the next epoch. Absent or empty: it never waits.
+   */
+  rungEpochs?: readonly number[];
 }
 
 export interface RunCallbacks extends LoopCallbacks {

@@ -8,15 +8,32 @@ import type { TrainJob } from './run-training';
  */
 export type HostToWorker =
   | { type: 'start'; runId: number; job: TrainJob; reuse: boolean }
-  /** Stop run `runId` after the current batch; the partial epoch is discarded. Ignored when that run is not training. */
+  /**
+   * Stop run `runId` after the current batch; the partial epoch is discarded. Ignored when that run is not training.
+   * A worker waiting at a rung epoch stops there.
+   */
   | { type: 'stop'; runId: number }
+  /**
+   * The answer to an epoch that awaited a decision (`EpochMessage.awaitsDecision`): `continue` starts the next epoch,
+   * `prune` ends the run there (it ends `stopped`; the host records it as pruned). Ignored unless run `runId` is
+   * waiting at `epoch`.
+   */
+  | { type: 'decision'; runId: number; epoch: number; decision: RungDecision }
   /** Load a backend and report whether it works, then exit (`runboard doctor`). */
   | { type: 'probe'; backend: BackendName };
+
+/** What the host answers at a rung epoch of a successive-halving trial. */
+export type RungDecision = 'continue' | 'prune';
 
 export interface EpochMessage {
   type: 'epoch';
   /** Epoch counted from 1. */
   epoch: number;
+  /**
+   * The epoch is one of the job's `rungEpochs`: the worker does not start the next epoch before the host answers
+   * with a `decision` for it (or a `stop`), as Optuna's `trial.should_prune()` is synchronous.
+   */
+  awaitsDecision: boolean;
   /** Wall time the epoch ended, ms since the Unix epoch. */
   time: number;
   /** Metric values; may be NaN or infinite (a diverging loss). */
