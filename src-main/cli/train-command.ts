@@ -5,7 +5,7 @@ import { trainConfigSchema, type TrainConfig, type TrainConfigInput } from '../.
 import { parseOrThrow } from '../../src-shared/api/validation';
 import { openCore } from '../core';
 import { DatasetCatalogue } from '../datasets/catalogue';
-import { checkTrainable } from '../training/preflight';
+import { checkTrainable } from '../training/host/preflight';
 import { resolveDbLocation, userDatasetsDir } from '../paths';
 import { EXIT, type CliIo } from './io';
 import { formatDuration, formatValue } from './format';

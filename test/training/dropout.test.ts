@@ -6,9 +6,9 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalogue } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
-import { buildModel, logitsOf, type ModelSpec, type Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
+import { loadBackend } from '../../src-main/training/worker/backends';
+import { buildModel, logitsOf, type ModelSpec, type Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom } from '../../src-main/training/worker/run-training';
 import { dropoutRates, flattenParams, trainConfigSchema, type TrainConfigInput } from '../../src-shared/entities/train-config';
 import { mlpLayers } from '../../src-shared/model/layers';
 import { planModel } from '../../src-shared/model/shapes';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../src-main/core';
-import { NodeWorkerLauncher, type WorkerExit, type WorkerHandle, type WorkerLauncher } from '../../src-main/training/worker-launcher';
-import { WorkerPool } from '../../src-main/training/worker-pool';
+import { NodeWorkerLauncher, type WorkerExit, type WorkerHandle, type WorkerLauncher } from '../../src-main/training/host/worker-launcher';
+import { WorkerPool } from '../../src-main/training/host/worker-pool';
 import type { HostToWorker, WorkerToHost } from '../../src-main/training/worker-protocol';
 import { sweepRequestSchema } from '../../src-shared/entities/sweep';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';

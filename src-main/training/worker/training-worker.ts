@@ -8,7 +8,7 @@
  */
 import { loadBackend } from './backends';
 import { prepareRun, seedMathRandom } from './run-training';
-import type { HostToWorker, RungDecision, WorkerToHost } from './worker-protocol';
+import type { HostToWorker, RungDecision, WorkerToHost } from '../worker-protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
-import type { HostToWorker, WorkerToHost } from './worker-protocol';
+import type { HostToWorker, WorkerToHost } from '../worker-protocol';
 
 export interface WorkerExit {
   code: number | null;

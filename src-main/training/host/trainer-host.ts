@@ -1,16 +1,15 @@
-import { AppError } from '../../src-shared/api/errors';
-import type { AnyEvent } from '../../src-shared/api/events';
-import { isTerminal, toMetricValue, type RunOutcome, type RunProgress, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
-import { flattenParams, type ResolvedTrainConfig, type TrainConfig } from '../../src-shared/entities/train-config';
-import type { DatasetCatalogue } from '../datasets/catalogue';
-import { checkpointDirectory, workerEntry } from '../paths';
-import type { RunStore } from '../store/run-store';
+import { AppError } from '../../../src-shared/api/errors';
+import type { AnyEvent } from '../../../src-shared/api/events';
+import { isTerminal, toMetricValue, type RunOutcome, type RunProgress, type RunStatus, type RunSummary } from '../../../src-shared/entities/run';
+import { flattenParams, type ResolvedTrainConfig, type TrainConfig } from '../../../src-shared/entities/train-config';
+import type { DatasetCatalogue } from '../../datasets/catalogue';
+import { checkpointDirectory, workerEntry } from '../../paths';
+import type { RunStore } from '../../store/run-store';
 import { planRun } from './preflight';
-import type { TrainJob } from './run-training';
-import { randomSeed } from '../../src-shared/prng';
+import { randomSeed } from '../../../src-shared/prng';
 import type { WorkerLauncher } from './worker-launcher';
 import { WorkerPool, type PooledWorker } from './worker-pool';
-import type { EpochMessage, HostToWorker, RungDecision, WorkerToHost } from './worker-protocol';
+import type { EpochMessage, HostToWorker, RungDecision, TrainJob, WorkerToHost } from '../worker-protocol';
 
 type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
 

@@ -1,9 +1,9 @@
 import type * as tfType from '@tensorflow/tfjs';
-import { learningRateAt, type EarlyStopping, type LrSchedule } from '../../src-shared/entities/specs';
+import { learningRateAt, type EarlyStopping, type LrSchedule } from '../../../src-shared/entities/specs';
 import type { Augmenter } from './augment';
 import { logitsOf, type Tf } from './model';
 import { setLearningRate, type OptimizerSetup } from './optimizers';
-import type { Prng } from '../../src-shared/prng';
+import type { Prng } from '../../../src-shared/prng';
 
 /**
  * Training and validation rows, and how to turn rows into tensors: the data stays in the worker's memory (image bytes
