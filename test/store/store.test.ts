@@ -46,6 +46,19 @@ describe('SqliteStore runs', () => {
     store.close();
   });
 
+  it('counts an experiment\'s runs without those in the trash, as the runs table shows them', async () => {
+    const store = openStore();
+    const kept = await sampleRun(store, { experiment: 'counted' });
+    const trashed = await sampleRun(store, { experiment: 'counted' });
+    await store.endRun(trashed.run_id, { status: 'finished', time: 1 });
+    expect(store.annotations.delete([trashed.run_id])).toEqual([trashed.run_id]);
+    expect((await store.listExperiments()).find((e) => e.name === 'counted')?.run_count).toBe(1);
+    store.annotations.restore([trashed.run_id]);
+    expect((await store.listExperiments()).find((e) => e.name === 'counted')?.run_count).toBe(2);
+    expect(kept.experiment).toBe('counted');
+    store.close();
+  });
+
   it('records backend, device and times through the run lifecycle', async () => {
     const store = openStore();
     const { run_id } = await sampleRun(store);
