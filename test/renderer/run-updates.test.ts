@@ -6,7 +6,7 @@ const progress = (epoch: number, batch: number): RunProgress => ({ epoch, epochs
 
 const run: RunSummary = {
   run_id: 1, name: 'r', experiment: 'default', status: 'running', kind: 'train', backend: 'wasm', device: null, parent_run_id: null,
-  sweep_id: null, trial: null, seed: 1, created_at: 0, started_at: 0, ended_at: null, duration_s: null, error: null, params: {},
+  sweep_id: null, trial: null, attempt: null, seed: 1, created_at: 0, started_at: 0, ended_at: null, duration_s: null, error: null, params: {},
   metrics: { val_loss: 0.3 }, best: { val_loss: 0.3 }, epochs: 3, progress: progress(4, 22), outcome: null, tags: {}, notes: null,
   archived: false, deleted: false,
 };
