@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 
-/** Every fallback message starts with this, on one line of stderr; stdout stays the server's (its first line is the URL). */
+/** Every fallback message starts with this, on one line of stdout, just before the server's URL. */
 export const UNAVAILABLE_PREFIX = 'Desktop window unavailable:';
 
 /** The files a complete build has; any missing means `electron-vite build` runs first. */
@@ -77,7 +77,7 @@ export function describeElectronFailure(output, env) {
 }
 
 /**
- * The one stderr line printed before falling back to `serve`.
+ * The one line printed (on stdout, before the URL) when falling back to `serve`.
  * @param {string} reason what is missing, without a final period
  * @param {string} fix what the user can do about it
  * @returns {string}

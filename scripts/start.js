@@ -9,8 +9,9 @@
  * 3. Make sure an Electron-ABI better-sqlite3 exists next to the Node one (better-sqlite3 is not N-API): fetch the
  *    prebuilt binary with prebuild-install, else compile it with node-gyp against Electron's headers.
  * 4. Run Electron on this folder with RUNBOARD_SQLITE_BINDING set, forwarding arguments, signals and the exit code;
- *    or print one line starting `Desktop window unavailable:` to stderr and run `bin/runboard.js serve` with the
- *    same arguments, whose stdout (first line: the URL) is left untouched.
+ *    or print one line starting `Desktop window unavailable:` to stdout and run `bin/runboard.js serve` with the
+ *    same arguments, whose first line on stdout is the URL: the reason and the URL arrive together, where the user
+ *    looks (progress lines such as "Building..." stay on stderr).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ async function main() {
   if (mode.mode === 'electron') {
     run(mode.electronPath, electronArgs(root, userArgs), electronEnv(process.env, mode.bindingPath));
   } else {
-    say(mode.message);
+    process.stdout.write(`${mode.message}\n`);
     const [cli] = serveArgs(root, userArgs);
     if (!cli || !existsSync(cli)) throw new Error(`${cli} is missing; the checkout is incomplete.`);
     run(process.execPath, serveArgs(root, userArgs), process.env);

@@ -10,7 +10,7 @@ export function registerDevCommand(program: Command, io: CliIo, result: { code: 
   const dev = program.command('dev').description('developer tools');
   dev
     .command('seed')
-    .description('fill a database with realistic synthetic runs (20 params, 6 metrics per epoch)')
+    .description('fill a database with realistic synthetic runs (about 20 params, 6 metrics per epoch)')
     .requiredOption('--runs <n>', 'how many runs')
     .option('--epochs <n>', 'epochs per run (default 50)')
     .option('--seed <n>', 'seed of the generator (default 1)')

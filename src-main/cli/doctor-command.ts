@@ -8,6 +8,7 @@ import { AUTO_ORDER, NATIVE_PACKAGES, hasNvidiaDevice, isPackageInstalled, notIn
 import { probeBackend, type ProbeResult } from '../training/probe-backend';
 import { NodeWorkerLauncher } from '../training/worker-launcher';
 import { EXIT, type CliIo } from './io';
+import { nodeRequirements } from './node-requirements';
 
 const requireModule = createRequire(import.meta.url);
 
@@ -55,9 +56,26 @@ async function probeAll(): Promise<ProbeResult[]> {
   return results;
 }
 
+/** Text as lines of at most 110 characters, indented under the report's labels. */
+function wrap(text: string, indent = ' '.repeat(11), width = 110): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(indent + line);
+  return lines;
+}
+
 /** `runboard doctor`: versions, each backend and whether it loads (and why not), the database and its schema. */
 export async function doctorCommand(flags: { db?: string; json?: boolean }, io: CliIo): Promise<number> {
   const electron = electronStatus();
+  const nodeReport = nodeRequirements();
   const gpu = hasNvidiaDevice();
   const backends = await probeAll();
   const auto: BackendName | null = backends.find((b) => b.ok && (b.backend !== 'tensorflow-cuda' || gpu))?.backend ?? null;
@@ -66,6 +84,7 @@ export async function doctorCommand(flags: { db?: string; json?: boolean }, io: 
     runboard: appVersion(),
     node: process.version,
     node_abi: process.versions.modules,
+    node_requirements: nodeReport,
     platform: `${process.platform} ${process.arch}`,
     electron,
     nvidia_gpu: gpu,
@@ -80,6 +99,12 @@ export async function doctorCommand(flags: { db?: string; json?: boolean }, io: 
   const lines = [
     `Runboard   ${report.runboard}`,
     `Node.js    ${report.node} (ABI ${report.node_abi}, ${report.platform})`,
+    ...wrap(
+      `Runboard needs ${nodeReport.runboard.requires ?? '?'}: ${nodeReport.runboard.ok === false ? `too old, install Node.js ${nodeReport.runboard.requires} or newer` : 'ok (the CLI, serve and the tests run on this Node)'}`,
+    ),
+    ...(nodeReport.electron_tooling.requires === null
+      ? []
+      : wrap(`Electron's tools ask ${nodeReport.electron_tooling.requires}: ${nodeReport.electron_tooling.ok === false ? nodeReport.electron_tooling.note : 'ok'}`)),
     `Electron   ${electron.version ?? '-'}: ${electron.note}`,
     `GPU        ${gpu ? 'NVIDIA driver found' : 'no NVIDIA GPU or driver found'}`,
     'Backends (fastest first; --backend auto takes the first that loads):',

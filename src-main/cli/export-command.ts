@@ -7,6 +7,7 @@ import { openCore } from '../core';
 import { exportRuns } from '../export';
 import { resolveDbLocation } from '../paths';
 import { EXIT, type CliIo } from './io';
+import { parseSort, requireExperiment } from './table-flags';
 
 /**
  * Writes `content` to `path` whole or not at all: a temporary file in the same folder, then a rename.
@@ -40,14 +41,6 @@ export interface ExportFlags {
   db?: string;
 }
 
-/** `--sort metrics.val_accuracy:desc` -> a sort; the direction defaults to descending. */
-function parseSort(text: string | undefined): { column: string; direction: 'asc' | 'desc' } | undefined {
-  if (text === undefined) return undefined;
-  const match = /^(.+?)(?::(asc|desc))?$/.exec(text.trim());
-  if (!match || !match[1]) throw new AppError('BAD_INPUT', `--sort: write COLUMN or COLUMN:asc or COLUMN:desc, not "${text}".`);
-  return { column: match[1], direction: (match[2] as 'asc' | 'desc' | undefined) ?? 'desc' };
-}
-
 export async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
   const format = (flags.format ?? 'csv') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) {
@@ -58,6 +51,7 @@ export async function exportCommand(flags: ExportFlags, io: CliIo): Promise<numb
   const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
   try {
     if (sweepId !== undefined && !core.store.sweeps.get(sweepId)) throw new AppError('NOT_FOUND', `--sweep: sweep ${sweepId} does not exist (runboard sweeps lists them).`);
+    if (flags.experiment !== undefined) await requireExperiment(core.store, flags.experiment);
     const table = await exportRuns(core.store, format, {
       experiment: flags.experiment,
       sweepId,

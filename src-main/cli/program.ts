@@ -9,7 +9,7 @@ import { registerDevCommand } from './dev-command';
 import { doctorCommand } from './doctor-command';
 import { exportCommand, type ExportFlags } from './export-command';
 import { EXIT, type CliIo } from './io';
-import { runsCommand } from './runs-command';
+import { runsCommand, type RunsFlags } from './runs-command';
 import { serveCommand } from './serve-command';
 import { sweepCommand, sweepsCommand, type SweepFlags } from './sweep-command';
 import { trainCommand, type TrainFlags } from './train-command';
@@ -71,11 +71,16 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
 
   program
     .command('runs')
-    .description('list runs')
+    .description('list runs, newest first (filter, sort and columns as in the app\'s runs table and in export)')
     .option('--experiment <name>', 'only this experiment')
+    .option('--filter <expr>', 'only runs matching a filter, e.g. "params.lr > 0.005 and status = \"finished\""')
+    .option('--sort <column>', 'sort by a column, e.g. best.val_accuracy:desc (default: newest first)')
+    .option('--columns <list>', 'these columns, in order: run_id,name,params.lr,best.val_accuracy,gap,tags,...')
+    .option('--limit <n>', 'at most this many runs')
+    .option('--include-archived', 'include archived runs')
     .option('--db <path>', DB_HELP)
-    .option('--json', 'print a JSON array')
-    .action(async (flags: { experiment?: string; db?: string; json?: boolean }) => {
+    .option('--json', 'print a JSON array (of the chosen columns with --columns)')
+    .action(async (flags: RunsFlags) => {
       result.code = await runsCommand(flags, io);
     });
 

@@ -1,4 +1,5 @@
 import { Prng } from '../../src-shared/prng';
+import { usesMomentum, type OptimizerName } from '../../src-shared/entities/train-config';
 import type { MetricPointInput } from '../store/run-store';
 import type { SqliteStore } from '../store/sqlite-store';
 
@@ -10,12 +11,12 @@ export interface SeedOptions {
   onProgress?: (done: number) => void;
 }
 
-const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'];
+const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'adam', 'adamw', 'rmsprop'];
 const ACTIVATIONS = ['relu', 'tanh', 'elu'];
 const DATASETS = ['digits', 'iris', 'spirals'];
 
 /**
- * Fills a database with realistic synthetic runs, for benchmarks and for trying the UI at scale: 20 typed params,
+ * Fills a database with realistic synthetic runs, for benchmarks and for trying the UI at scale: about 20 typed params,
  * 6 metrics per epoch (training and validation loss and accuracy, the learning rate, a gradient norm) following
  * learning curves whose speed and final level depend on the params, some overfitting, a few failures and
  * divergences, spread over experiments and sweeps. Deterministic for a seed.
@@ -30,20 +31,25 @@ export async function seedRuns(store: SqliteStore, options: SeedOptions): Promis
     const dropout = Math.round(rng.next() * 6) / 10;
     const hidden = [32, 64, 128, 256, 512][rng.nextInt(5)] as number;
     const depth = 1 + rng.nextInt(3);
-    const optimizer = OPTIMIZERS[rng.nextInt(OPTIMIZERS.length)] as string;
+    const optimizer = OPTIMIZERS[rng.nextInt(OPTIMIZERS.length)] as OptimizerName;
     const weightDecay = rng.next() < 0.5 ? 0 : 10 ** -(2 + 3 * rng.next());
     const batch = 2 ** (4 + rng.nextInt(5));
+    const activation = ACTIVATIONS[rng.nextInt(ACTIVATIONS.length)] as string;
+    const init = rng.next() < 0.7 ? 'glorot-uniform' : 'he-normal';
+    const momentum = 0.85 + 0.14 * rng.next();
+    const nesterov = rng.next() < 0.2;
     const params = {
       dataset: DATASETS[i % DATASETS.length] as string,
       hidden: Array.from({ length: depth }, () => hidden).join(','),
-      activation: ACTIVATIONS[rng.nextInt(ACTIVATIONS.length)] as string,
-      init: rng.next() < 0.7 ? 'glorot-uniform' : 'he-normal',
+      activation,
+      init,
       bias_init: 'zeros',
       dropout,
       optimizer,
       lr,
-      momentum: 0.85 + 0.14 * rng.next(),
-      nesterov: rng.next() < 0.2,
+      // As a real run records them: momentum only where the optimiser uses it, Nesterov only for SGD.
+      ...(usesMomentum(optimizer) ? { momentum } : {}),
+      ...(optimizer === 'sgd' ? { nesterov } : {}),
       weight_decay: weightDecay,
       lr_schedule: ['constant', 'cosine', 'step:10,0.5'][rng.nextInt(3)] as string,
       batch_size: batch,

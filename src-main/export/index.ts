@@ -4,6 +4,7 @@ import type { MetricPoint, RunSummary } from '../../src-shared/entities/run';
 import type { SqliteStore } from '../store/sqlite-store';
 import { toCsv } from './csv';
 import { toLatex } from './latex';
+import { displayCell } from './display-cell';
 import { toMarkdown } from './markdown';
 import { toParquet } from './parquet';
 import { BASE_COLUMNS, availableColumns, tableColumns, tableRow } from './run-table';
@@ -40,8 +41,9 @@ const FORMATS: Record<ExportFormat, { extension: string; mime: string }> = {
 
 /**
  * The runs table as a file, the same from the CLI and the UI: CSV (formula-safe), JSON (with every epoch's history),
- * a Markdown table, a LaTeX booktabs table, or Parquet (typed columns). One row per run: the base columns, then
- * `params.*`, `metrics.*` (final values) and `best.*`, or the columns asked for.
+ * a Markdown table (numbers formatted as the runs table shows them), a LaTeX booktabs table, or Parquet (typed
+ * columns). One row per run: the base columns, then `params.*`, `metrics.*` (final values) and `best.*`, or the
+ * columns asked for (the runs table's `gap`, `created_at` and `tags` among them).
  * @throws AppError(BAD_INPUT) for an unknown format or column (listing the valid ones) or a bad filter or sort.
  */
 export async function exportRuns(store: SqliteStore, format: ExportFormat, selection: ExportSelection = {}): Promise<ExportedTable> {
@@ -73,7 +75,7 @@ export async function exportRuns(store: SqliteStore, format: ExportFormat, selec
     case 'csv':
       return file(toCsv(columns, rows()));
     case 'md':
-      return file(toMarkdown(columns, rows()));
+      return file(toMarkdown(columns, rows(), displayCell));
     case 'latex':
       return file(toLatex(columns, rows()));
     case 'parquet':
@@ -119,3 +121,4 @@ async function jsonRows(store: SqliteStore, runs: RunSummary[], columns: string[
 
 export { toCsv, escapeFormula } from './csv';
 export { tableColumns, tableRow, availableColumns } from './run-table';
+export { displayCell } from './display-cell';

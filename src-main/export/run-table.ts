@@ -1,4 +1,5 @@
-import { EPOCH_METRICS, type MetricValue, type RunSummary } from '../../src-shared/entities/run';
+import { EPOCH_METRICS, hasBest, runGap, type MetricValue, type RunSummary } from '../../src-shared/entities/run';
+import { formatTags } from '../../src-shared/format';
 import { PARAM_KEYS, type ParamValue } from '../../src-shared/entities/train-config';
 
 export type Cell = string | number | boolean | null;
@@ -13,15 +14,21 @@ function orderKeys(keys: Iterable<string>, preferred: readonly string[]): string
   return [...first, ...rest];
 }
 
-/** Columns for these runs: the base ones, then `params.<name>`, `metrics.<key>` (final value) and `best.<key>`. */
+/**
+ * Columns for these runs: the base ones, then `params.<name>`, `metrics.<key>` (final value) and `best.<key>` (for
+ * the metrics that have a best: not `lr`, a setting).
+ */
 export function tableColumns(runs: readonly RunSummary[], extra: readonly string[] = []): string[] {
   const params = orderKeys(runs.flatMap((r) => Object.keys(r.params)), PARAM_KEYS);
   const metrics = orderKeys(runs.flatMap((r) => [...Object.keys(r.metrics), ...Object.keys(r.best)]), EPOCH_METRICS);
-  return [...BASE_COLUMNS, ...extra, ...params.map((k) => `params.${k}`), ...metrics.map((k) => `metrics.${k}`), ...metrics.map((k) => `best.${k}`)];
+  return [...BASE_COLUMNS, ...extra, ...params.map((k) => `params.${k}`), ...metrics.map((k) => `metrics.${k}`), ...metrics.filter(hasBest).map((k) => `best.${k}`)];
 }
 
-/** Columns beyond the default set that a table or an export may show. */
-export const EXTRA_COLUMNS = ['trial', 'sweep_id', 'parent_run_id', 'seed', 'epochs', 'device', 'kind', 'notes', 'archived'] as const;
+/**
+ * Columns beyond the default set that a table or an export may show. The runs table's own columns are among them:
+ * `gap` (final train_accuracy − val_accuracy), `created_at`, and `tags` (every tag in one cell, as the table shows it).
+ */
+export const EXTRA_COLUMNS = ['trial', 'sweep_id', 'parent_run_id', 'seed', 'epochs', 'device', 'kind', 'gap', 'created_at', 'tags', 'notes', 'archived'] as const;
 
 /** Every column these runs can fill: base and extra columns, `params.*`, `metrics.*`, `best.*` and `tags.*`. */
 export function availableColumns(runs: readonly RunSummary[]): string[] {
@@ -45,6 +52,12 @@ export function tableRow(run: RunSummary, columns: readonly string[]): Cell[] {
         return run.backend;
       case 'started_at':
         return run.started_at === null ? null : new Date(run.started_at).toISOString();
+      case 'created_at':
+        return new Date(run.created_at).toISOString();
+      case 'gap':
+        return runGap(run);
+      case 'tags':
+        return formatTags(run.tags);
       case 'trial':
         return run.trial;
       case 'sweep_id':

@@ -1,5 +1,5 @@
 import { AppError } from '../../src-shared/api/errors';
-import { metricDirection } from '../../src-shared/entities/run';
+import { RUN_KINDS, RUN_STATUSES, hasBest, metricDirection } from '../../src-shared/entities/run';
 import { FilterSyntaxError, filterFields, parseFilter, type FieldRef, type FilterNode, type Literal } from '../../src-shared/filter/parse';
 
 /** The columns a filter may name besides the attributes: what the runs in the database have logged. */
@@ -17,14 +17,25 @@ export interface CompiledFilter {
 
 type Kind = 'number' | 'text' | 'boolean';
 
-/** Attribute columns: their SQL over `runs r` and their type. */
-const ATTRIBUTES: Record<string, { sql: string; kind: Kind }> = {
+/**
+ * An attribute column: its SQL over `runs r` and its type. `caseless`: it holds lower-case words that compare in any
+ * case (`status = "FINISHED"`, as MLflow users write it); `values`: the only words it can hold, so that `=`, `!=` and
+ * `in` refuse another one rather than match nothing.
+ */
+interface Attribute {
+  sql: string;
+  kind: Kind;
+  caseless?: boolean;
+  values?: readonly string[];
+}
+
+const ATTRIBUTES: Record<string, Attribute> = {
   run_id: { sql: 'r.id', kind: 'number' },
   name: { sql: 'r.name', kind: 'text' },
   experiment: { sql: '(SELECT e.name FROM experiments e WHERE e.id = r.experiment_id)', kind: 'text' },
-  status: { sql: 'r.status', kind: 'text' },
-  kind: { sql: 'r.kind', kind: 'text' },
-  backend: { sql: 'r.backend', kind: 'text' },
+  status: { sql: 'r.status', kind: 'text', caseless: true, values: RUN_STATUSES },
+  kind: { sql: 'r.kind', kind: 'text', caseless: true, values: RUN_KINDS },
+  backend: { sql: 'r.backend', kind: 'text', caseless: true },
   device: { sql: 'r.device', kind: 'text' },
   sweep: { sql: 'r.sweep_id', kind: 'number' },
   trial: { sql: 'r.trial', kind: 'number' },
@@ -39,14 +50,20 @@ const ATTRIBUTES: Record<string, { sql: string; kind: Kind }> = {
 
 const SQL_OPERATORS: Record<string, string> = { '=': '=', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
+/** MLflow's run statuses that are another word here. */
+const MLFLOW_STATUSES: Record<string, string> = { killed: 'stopped', scheduled: 'queued' };
+
 function refuse(message: string, column: number): never {
   throw new AppError('BAD_INPUT', `Filter: ${message} (at column ${column}).`, [{ field: 'filter', message: `${message} (at column ${column})` }]);
 }
 
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** A literal as the column compares it: `created` takes dates, booleans become 0/1. */
-function argument(field: FieldRef, kind: Kind, value: Literal, column: number): unknown {
+/**
+ * A literal as the column compares it: `created` takes dates, booleans become 0/1, a caseless attribute's word is
+ * lowered. `exact`: an equality (`=`, `!=`, `in`), for which a word the attribute cannot hold is refused.
+ */
+function argument(field: FieldRef, kind: Kind, value: Literal, column: number, exact = false): unknown {
   if (field.group === 'attr' && field.key === 'created') {
     const time = typeof value === 'number' ? value : Date.parse(String(value));
     if (!Number.isFinite(time)) refuse(`created compares with a date like "2026-11-28" or "2026-11-28T10:00"`, column);
@@ -58,6 +75,15 @@ function argument(field: FieldRef, kind: Kind, value: Literal, column: number): 
   }
   if (kind === 'number' && typeof value !== 'number') refuse(`${field.group === 'attr' ? field.key : `${field.group}.${field.key}`} is a number: compare it with a number, not "${value}"`, column);
   if (kind === 'text' && typeof value !== 'string') refuse(`${field.key} is text: compare it with a quoted string`, column);
+  const attribute = field.group === 'attr' ? ATTRIBUTES[field.key] : undefined;
+  if (attribute?.caseless && typeof value === 'string') {
+    const word = value.toLowerCase();
+    if (exact && attribute.values && !attribute.values.includes(word)) {
+      const mlflow = field.key === 'status' ? MLFLOW_STATUSES[word] : undefined;
+      refuse(mlflow ? `MLflow's status "${value}" is "${mlflow}" here` : `there is no ${field.key} "${value}"; one of ${attribute.values.join(', ')}`, column);
+    }
+    return word;
+  }
   return value;
 }
 
@@ -65,8 +91,9 @@ function argument(field: FieldRef, kind: Kind, value: Literal, column: number): 
 function condition(field: FieldRef, test: (column: string, kind: Kind) => { sql: string; args: unknown[] }, literalKind: Kind): CompiledFilter {
   switch (field.group) {
     case 'attr': {
-      const attribute = ATTRIBUTES[field.key] as { sql: string; kind: Kind };
-      return test(attribute.sql, attribute.kind);
+      const attribute = ATTRIBUTES[field.key] as Attribute;
+      // The words are stored in lower case and the argument is lowered to match (see `argument`).
+      return test(attribute.caseless ? `lower(${attribute.sql})` : attribute.sql, attribute.kind);
     }
     case 'params': {
       // Numbers compare with num_value, text with text_value, booleans with num_value of a boolean param.
@@ -109,7 +136,7 @@ function compileNode(node: FilterNode): CompiledFilter {
       return condition(
         node.field,
         (column, kind) => {
-          const arg = argument(node.field, kind, node.value, node.column);
+          const arg = argument(node.field, kind, node.value, node.column, node.op === '=' || node.op === '!=');
           if (node.op === '~' || node.op === '!~') {
             if (kind !== 'text') refuse(`"${node.op}" searches text; ${node.field.key} is a ${kind}`, node.column);
             return { sql: `${node.op === '!~' ? 'NOT ' : ''}lower(coalesce(${column}, '')) LIKE ? ESCAPE '\\'`, args: [likePattern(String(arg))] };
@@ -127,7 +154,7 @@ function compileNode(node: FilterNode): CompiledFilter {
         node.field,
         (column, kind) => ({
           sql: `${column} IN (${node.values.map(() => '?').join(', ')})`,
-          args: node.values.map((v) => argument(node.field, kind, v, node.column)),
+          args: node.values.map((v) => argument(node.field, kind, v, node.column, true)),
         }),
         literalKind,
       );
@@ -153,6 +180,9 @@ export function compileFilter(text: string, known: KnownColumns, refresh?: () =>
   let columns = known;
   const namesOf = (field: FieldRef, from: KnownColumns) => (field.group === 'params' ? from.params : field.group === 'tags' ? from.tags : field.group === 'attr' ? null : from.metrics);
   for (const field of filterFields(tree)) {
+    if (field.group === 'best' && !hasBest(field.key)) {
+      refuse(`${field.key} has no best value (it is a setting, not a result): use metrics.${field.key}, min.${field.key} or max.${field.key}`, field.column);
+    }
     // A name missing from a cached list may be new: look again before refusing it.
     if (refresh && columns === known && namesOf(field, columns)?.has(field.key) === false) columns = refresh();
     const names = namesOf(field, columns);

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
-import { metricDirection } from '../../src-shared/entities/run';
+import { hasBest, metricDirection } from '../../src-shared/entities/run';
 import { compileFilter, type KnownColumns } from './filter-sql';
 
 /** What the runs table asks for: a filter, a sort and a page. */
@@ -46,6 +46,11 @@ export function sortExpression(column: string): { sql: string; args: unknown[] }
   if (dot > 0 && key) {
     if (group === 'params') return { sql: '(SELECT coalesce(p.num_value, p.text_value) FROM params p WHERE p.run_id = r.id AND p.key = ?)', args: [key] };
     if (group === 'tags') return { sql: '(SELECT t.value FROM tags t WHERE t.run_id = r.id AND t.key = ?)', args: [key] };
+    if (group === 'best' && !hasBest(key)) {
+      throw new AppError('BAD_INPUT', `Cannot sort by "${column}": ${key} has no best value (it is a setting, not a result); sort by metrics.${key}, min.${key} or max.${key}.`, [
+        { field: 'sort', message: `${key} has no best value` },
+      ]);
+    }
     const summary: Record<string, string> = { metrics: 'last_value', min: 'min_value', max: 'max_value', best: metricDirection(key) === 'max' ? 'max_value' : 'min_value' };
     const field = summary[group];
     if (field) return { sql: `(SELECT m.${field} FROM metric_summaries m WHERE m.run_id = r.id AND m.key = ?)`, args: [key] };

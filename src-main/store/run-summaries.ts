@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { metricDirection, type MetricValue, type RunKind, type RunOutcome, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
+import { hasBest, metricDirection, type MetricValue, type RunKind, type RunOutcome, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
 
 type RunRow = [
@@ -76,7 +76,7 @@ export class RunSummaryReader {
       for (const [key, lastStep, lastValue, lastSpecial, min, max] of summaries ?? []) {
         run.metrics[key] = decodeMetric(lastValue, lastSpecial);
         const best = metricDirection(key) === 'max' ? max : min;
-        if (best !== null) run.best[key] = best;
+        if (best !== null && hasBest(key)) run.best[key] = best;
         if (lastStep > run.epochs) run.epochs = lastStep;
       }
       return run;

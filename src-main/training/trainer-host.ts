@@ -90,7 +90,7 @@ export class TrainerHost {
       name,
       dataset: config.dataset,
       config: hyperparameters,
-      params: flattenParams(config),
+      params: flattenParams(config, plan.initialWeights),
       seed: config.seed,
       backend: config.backend,
       parentRunId: plan.parentRunId,

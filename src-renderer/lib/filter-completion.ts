@@ -1,3 +1,4 @@
+import { hasBest } from '../../src-shared/entities/run';
 import { FILTER_ATTRIBUTES, FILTER_GROUPS } from '../../src-shared/filter/parse';
 import type { KnownNames } from './filter-check';
 
@@ -40,7 +41,17 @@ export function completeFilter(text: string, cursor: number, known: KnownNames |
   if (dot > 0) {
     const group = lower.slice(0, dot);
     const prefix = word.slice(dot + 1).toLowerCase();
-    const names = !known ? [] : group === 'params' ? known.params : group === 'tags' ? known.tags : (FILTER_GROUPS as readonly string[]).includes(group) ? known.metrics : [];
+    const names = !known
+      ? []
+      : group === 'params'
+        ? known.params
+        : group === 'tags'
+          ? known.tags
+          : group === 'best'
+            ? known.metrics.filter(hasBest)
+            : (FILTER_GROUPS as readonly string[]).includes(group)
+              ? known.metrics
+              : [];
     const detail = group === 'params' ? 'param' : group === 'tags' ? 'tag' : group === 'metrics' ? 'last value' : `${group} value`;
     for (const name of names) if (name.toLowerCase().includes(prefix)) items.push({ text: `${group}.${name}`, detail });
     items.sort((a, b) => Number(!a.text.toLowerCase().startsWith(`${group}.${prefix}`)) - Number(!b.text.toLowerCase().startsWith(`${group}.${prefix}`)));

@@ -2,7 +2,7 @@ import type { FieldError } from '../../src-shared/api/errors';
 import { toFieldErrors } from '../../src-shared/api/validation';
 import { parseSyntheticDataset } from '../../src-shared/entities/specs';
 import type { ParamValue, TrainConfigInput } from '../../src-shared/entities/train-config';
-import { trainConfigSchema } from '../../src-shared/entities/train-config';
+import { OPTIMIZERS, trainConfigSchema, usesMomentum, type OptimizerName } from '../../src-shared/entities/train-config';
 import type { NewRunMode } from './routes';
 
 /** The New run form's fields: the contract's `runs/start` input names, as the user types them. */
@@ -73,7 +73,8 @@ export function defaultFormValues(): FormValues {
 /**
  * Form values from another run's params, falling back to the defaults for what it lacks. `clone` trains with a new
  * seed; `scale-up` keeps everything, the seed too (Start run never sends `overfit_batch`, so it trains on the whole
- * training set); `finetune` starts from the run's weights with its hidden layers frozen, with the same seed.
+ * training set); `finetune` starts from the run's weights with its hidden layers frozen, with the same seed and a
+ * tenth of its learning rate (`fineTuningLearningRate`).
  */
 export function formValuesFromParams(params: Record<string, ParamValue>, experiment: string, mode: NewRunMode = 'clone', runId?: number): FormValues {
   const values = defaultFormValues();
@@ -88,8 +89,24 @@ export function formValuesFromParams(params: Record<string, ParamValue>, experim
   if (mode === 'finetune' && runId !== undefined) {
     values.from_run = String(runId);
     values.freeze = 'all-but-last';
+    const lr = params['lr'];
+    if (typeof lr === 'number' && lr > 0) values.lr = String(fineTuningLearningRate(lr));
   }
   return values;
+}
+
+/**
+ * The learning rate a fine-tuning starts with: a tenth of the parent's, the usual step down so that the reused
+ * weights are adjusted rather than overwritten. Rounded to 12 significant digits, so 0.03 gives 0.003, not
+ * 0.0029999999999999996.
+ */
+export function fineTuningLearningRate(parentLr: number): number {
+  return Number((parentLr / 10).toPrecision(12));
+}
+
+/** Whether the optimizer the form names uses the momentum field (SGD, RMSprop); Adam and AdamW have none. */
+export function optimizerUsesMomentum(optimizer: string): boolean {
+  return (OPTIMIZERS as readonly string[]).includes(optimizer) && usesMomentum(optimizer as OptimizerName);
 }
 
 /** `"256, 128"` -> `[256, 128]`; an empty text is no hidden layer. Non-numbers become NaN for the schema to name. */
@@ -117,7 +134,7 @@ function parseDropout(text: string): number | number[] | undefined {
 /**
  * The `runs/start` input the form describes. Empty fields are left out so the schema's default applies; text that
  * is not a number is passed as NaN, so the schema's own message ("lr must be a number") is shown. `overfit_batch`
- * is sent only by the sanity check, and `nesterov` only with SGD (the only optimizer that has it).
+ * is sent only by the sanity check, `momentum` only to the optimizers that use it, and `nesterov` only with SGD.
  */
 export function toTrainConfig(values: FormValues, mode: SubmitMode = 'train'): TrainConfigInput {
   const config: Record<string, unknown> = {
@@ -132,6 +149,7 @@ export function toTrainConfig(values: FormValues, mode: SubmitMode = 'train'): T
   for (const field of BOOLEAN_FIELDS) config[field] = values[field] === 'true';
   for (const field of SPEC_FIELDS) config[field] = values[field].trim() === '' ? undefined : values[field].trim();
   for (const field of OPTIONAL_TEXT_FIELDS) config[field] = values[field].trim() === '' ? undefined : values[field];
+  if (!optimizerUsesMomentum(values.optimizer)) config.momentum = undefined;
   if (values.optimizer !== 'sgd') config.nesterov = undefined;
   if (mode === 'sanity') config.overfit_batch = parseNumber(values.overfit_batch) ?? NaN;
   for (const key of Object.keys(config)) if (config[key] === undefined) delete config[key];

@@ -1,6 +1,4 @@
 import type { RunOutcome, RunSummary } from '../../src-shared/entities/run';
-import { generalisationGap } from '../../src-shared/overfitting';
-import { metricToChartValue } from './format';
 
 /** Why a run ended, in a sentence: `Early stopping at epoch 14; best epoch 9 restored`. Null while it runs. */
 export function stopReasonText(outcome: RunOutcome | null, epochs: number): string | null {
@@ -36,16 +34,5 @@ export function hiddenLayerCount(run: Pick<RunSummary, 'params'>): number | null
   return text === '' ? 0 : text.split(',').length;
 }
 
-/** Final training minus final validation accuracy, or null when either is missing or not finite. */
-export function runGap(run: Pick<RunSummary, 'metrics'>): number | null {
-  const train = metricToChartValue(run.metrics['train_accuracy']);
-  const val = metricToChartValue(run.metrics['val_accuracy']);
-  return generalisationGap(train ?? undefined, val ?? undefined);
-}
-
-/** A gap as signed text with three decimals: `+0.083`. */
-export function formatGap(gap: number | null): string {
-  if (gap === null) return '—';
-  const text = Math.abs(gap) < 0.0005 ? '0.000' : gap.toFixed(3);
-  return gap > 0 && text !== '0.000' ? `+${text}` : text;
-}
+export { runGap } from '../../src-shared/entities/run';
+export { formatGap } from '../../src-shared/format';

@@ -1,4 +1,4 @@
-import { metricDirection } from '../../src-shared/entities/run';
+import { hasBest, metricDirection } from '../../src-shared/entities/run';
 import { PARAM_KEYS } from '../../src-shared/entities/train-config';
 import type { SortDirection } from './runs-query';
 
@@ -120,6 +120,8 @@ export function columnFor(id: string): RunColumn | null {
     case 'metrics':
       return { id, label: short?.label ?? key, title: `${key}: last logged value`, kind: 'metric', key, numeric: true, width, sort: id };
     case 'best':
+      // A setting like `lr` has no best value: a column kept from before is dropped rather than shown empty.
+      if (!hasBest(key)) return null;
       return { id, label: short?.label ?? `best ${key}`, title: `${key}: best value over all epochs (${metricDirection(key) === 'max' ? 'highest' : 'lowest'})`, kind: 'best', key, numeric: true, width, sort: id };
     case 'tags':
       return { id, label: `tag ${key}`, title: `tag ${key}`, kind: 'tag', key, numeric: false, width, sort: id };
@@ -150,10 +152,10 @@ export function orderedParams(names: readonly string[]): string[] {
 }
 
 /**
- * What a column exports as (`runs/export` column names); several for the tags column (one per tag), none for what
- * the export has no column for (the gap, the creation time).
+ * What a column exports as (`runs/export` column names), so that an export holds exactly the table's columns in
+ * their order: one each, except the sweep column, which exports its two numbers (`sweep_id`, `trial`).
  */
-export function exportColumns(column: RunColumn, tagNames: readonly string[]): string[] {
+export function exportColumns(column: RunColumn): string[] {
   switch (column.kind) {
     case 'id':
       return ['run_id'];
@@ -174,10 +176,10 @@ export function exportColumns(column: RunColumn, tagNames: readonly string[]): s
     case 'tag':
       return [column.id];
     case 'tags':
-      return tagNames.map((t) => `tags.${t}`);
     case 'gap':
+      return [column.kind];
     case 'created':
-      return [];
+      return ['created_at'];
   }
 }
 

@@ -1,5 +1,5 @@
 import type { EventPayload } from '../../src-shared/api/events';
-import { metricDirection, type MetricValue, type RunProgress, type RunSummary } from '../../src-shared/entities/run';
+import { hasBest, metricDirection, type MetricValue, type RunProgress, type RunSummary } from '../../src-shared/entities/run';
 
 /** Whether `next` beats `current` for this metric; non-finite values never beat a finite one. */
 function isBetter(key: string, current: MetricValue | undefined, next: MetricValue): boolean {
@@ -12,7 +12,7 @@ function isBetter(key: string, current: MetricValue | undefined, next: MetricVal
 export function withEpoch(run: RunSummary, epoch: EventPayload<'run/epoch-logged'>): RunSummary {
   const best = { ...run.best };
   for (const [key, value] of Object.entries(epoch.metrics)) {
-    if (isBetter(key, best[key], value)) best[key] = value;
+    if (hasBest(key) && isBetter(key, best[key], value)) best[key] = value;
   }
   return { ...run, metrics: { ...run.metrics, ...epoch.metrics }, best, epochs: Math.max(run.epochs, epoch.epoch), progress: run.progress ? progressAfterEpoch(run.progress, epoch.epoch) : null };
 }

@@ -24,6 +24,8 @@ export const numberOrNone = (text: string): number | undefined => (text.trim() =
  */
 export function fixedOptions(values: FormValues, searched: ReadonlyMap<string, string>): Partial<TrainConfigInput> {
   const config: Record<string, unknown> = { ...toTrainConfig(values) };
+  // The form sends momentum only to an optimizer that uses it; a searched optimizer may be one.
+  if (searched.has('optimizer') && config.momentum === undefined) config.momentum = numberOrNone(values.momentum);
   const defaults: Record<string, unknown> = { ...toTrainConfig(defaultFormValues()) };
   for (const key of Object.keys(config)) {
     const same = JSON.stringify(config[key]) === JSON.stringify(defaults[key]) && key !== 'dataset' && key !== 'epochs';

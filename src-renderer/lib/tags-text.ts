@@ -1,10 +1,5 @@
-/** Tags as one line of text, for editing in place: `stage=final, paper=yes`. */
-export function formatTags(tags: Readonly<Record<string, string>>): string {
-  return Object.entries(tags)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, value]) => (value === '' ? key : `${key}=${value}`))
-    .join(', ');
-}
+// Tags as one line of text (`stage=final, paper=yes`), for editing in place; the exports' `tags` column uses it too.
+export { formatTags } from '../../src-shared/format';
 
 const TAG_NAME = /^[\w.-]{1,100}$/;
 

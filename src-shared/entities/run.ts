@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { generalisationGap } from '../overfitting';
 
 /** `pruned`: a sweep's successive halving stopped the trial early (its logged epochs are kept). */
 export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'stopped', 'interrupted', 'diverged', 'pruned'] as const;
@@ -87,7 +88,7 @@ export const runSummarySchema = z.object({
   params: z.record(z.string(), paramValueSchema),
   /** Final (last logged) value of each metric. */
   metrics: z.record(z.string(), metricValueSchema),
-  /** Best value of each metric: highest for accuracies, lowest for losses. */
+  /** Best value of each metric: highest for accuracies, lowest for losses; none for settings like `lr` (`hasBest`). */
   best: z.record(z.string(), metricValueSchema),
   /** Number of epochs logged. */
   epochs: z.number().int(),
@@ -124,6 +125,26 @@ export type MetricSeries = z.infer<typeof metricSeriesSchema>;
 /** Which way is better for a metric: accuracies (and precision, recall, F1) up, everything else down. */
 export function metricDirection(key: string): 'max' | 'min' {
   return /acc|precision|recall|f1|auc/i.test(key) ? 'max' : 'min';
+}
+
+/**
+ * Metrics that record a setting, not a result: `lr`, the rate the schedule set for each epoch. Neither way is
+ * better for them, so they have a final, a lowest and a highest value but no best.
+ */
+export const SETTING_METRICS: readonly string[] = ['lr'];
+
+/** Whether "best" means something for a metric (see `SETTING_METRICS`), so that a best value is kept and shown. */
+export function hasBest(key: string): boolean {
+  return !SETTING_METRICS.includes(key);
+}
+
+/**
+ * A run's generalisation gap: final train_accuracy − val_accuracy (large: overfitting), or null when either is
+ * missing or not finite. The runs table's `gap` column and its export; the store sorts by the same difference.
+ */
+export function runGap(run: Pick<RunSummary, 'metrics'>): number | null {
+  const finite = (value: MetricValue | undefined) => (typeof value === 'number' ? value : undefined);
+  return generalisationGap(finite(run.metrics['train_accuracy']), finite(run.metrics['val_accuracy']));
 }
 
 /** The metrics every epoch logs, then those logged once after training. */

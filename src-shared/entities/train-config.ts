@@ -189,11 +189,47 @@ export const PARAM_KEYS = [
 
 export type ParamValue = string | number | boolean | null;
 
+/** The optimisers that use `momentum` (RMSprop as its momentum term); Adam and AdamW ignore it. */
+export const MOMENTUM_OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'rmsprop'];
+
+export function usesMomentum(optimizer: OptimizerName): boolean {
+  return MOMENTUM_OPTIMIZERS.includes(optimizer);
+}
+
+/** How a fine-tuned run's weights start: its parent's, with the output layer replaced when the classes differ. */
+export interface FineTuningStart {
+  replaceOutput: boolean;
+}
+
+/**
+ * Whether a param shapes this run, so that a run records (and the table, Compare and exports show) only what did:
+ * `momentum` only for SGD and RMSprop, `nesterov` only for SGD with momentum, and the initialisers of a fine-tuned
+ * run only when its output layer is replaced (the other weights come from the parent). The learning-rate schedule
+ * and the augmentation are one text param each (`step:10,0.5`, `shift=1`), so no part of them outlives its choice.
+ * @param fineTuning How a fine-tuned run starts; when `from_run` is set and this is not given, the output layer is
+ *   taken as kept (the parent's).
+ */
+export function paramApplies(key: (typeof PARAM_KEYS)[number], config: TrainConfig, fineTuning?: FineTuningStart | null): boolean {
+  switch (key) {
+    case 'momentum':
+      return usesMomentum(config.optimizer);
+    case 'nesterov':
+      return config.optimizer === 'sgd' && config.momentum > 0;
+    case 'init':
+    case 'bias_init':
+      return config.from_run === undefined || fineTuning?.replaceOutput === true;
+    default:
+      return true;
+  }
+}
+
 /**
  * Flattens a configuration into typed, queryable params: numbers stay numbers, lists become
- * comma-separated text (`hidden = "256,256"`), and nested objects become dotted keys.
+ * comma-separated text (`hidden = "256,256"`), and nested objects become dotted keys. Params that do nothing for
+ * this configuration are left out (see `paramApplies`).
+ * @param fineTuning For a fine-tuned run (`from_run`): whether its output layer is replaced, i.e. initialised anew.
  */
-export function flattenParams(config: ResolvedTrainConfig): Record<string, ParamValue> {
+export function flattenParams(config: ResolvedTrainConfig, fineTuning?: FineTuningStart | null): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   const visit = (prefix: string, value: unknown): void => {
     if (value === undefined) return;
@@ -205,6 +241,6 @@ export function flattenParams(config: ResolvedTrainConfig): Record<string, Param
       for (const [key, inner] of Object.entries(value)) visit(`${prefix}.${key}`, inner);
     }
   };
-  for (const key of PARAM_KEYS) visit(key, config[key]);
+  for (const key of PARAM_KEYS) if (paramApplies(key, config, fineTuning)) visit(key, config[key]);
   return out;
 }

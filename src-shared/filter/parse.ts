@@ -7,7 +7,8 @@
  *
  * Comparisons `= != < <= > >=`, `~` (contains, ignoring case) and `!~`, `in (...)` and `not in (...)`, combined with
  * `and`, `or`, `not` and parentheses. Values are numbers, quoted strings and `true`/`false`. A syntax error names the
- * column (counted from 1) where it is. This module only parses; the store compiles the tree to parameterised SQL.
+ * column (counted from 1) where it is; MLflow's and SQL's ways (`attributes.status`, `metric.x`, `LIKE`) are refused
+ * with our equivalent named. This module only parses; the store compiles the tree to parameterised SQL.
  */
 
 export type Literal = number | string | boolean;
@@ -95,6 +96,26 @@ function tokenize(text: string): Token[] {
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false']);
 
+/**
+ * MLflow's search syntax, which many users write first: its entity prefixes and attribute names, mapped to ours, so
+ * that an error can name the equivalent (until MLflow's syntax is accepted as such).
+ */
+const MLFLOW_PREFIXES: Record<string, string> = { metric: 'metrics', param: 'params', parameter: 'params', parameters: 'params', tag: 'tags' };
+const MLFLOW_ATTRIBUTE_PREFIXES = new Set(['attributes', 'attribute', 'attr', 'run']);
+const MLFLOW_ATTRIBUTES: Record<string, string> = { run_name: 'name', start_time: 'created', run_id: 'run_id', status: 'status', experiment_id: 'experiment' };
+
+/** Our name for an MLflow attribute (`attributes.start_time` -> `created`), or null when we have none. */
+function ourAttribute(name: string): string | null {
+  const key = name.toLowerCase();
+  if ((FILTER_ATTRIBUTES as readonly string[]).includes(key)) return key;
+  return MLFLOW_ATTRIBUTES[key] ?? null;
+}
+
+/** A `LIKE` pattern as our `~` takes it: a substring, without SQL's `%` wildcards around it. */
+function likeToContains(pattern: string): string {
+  return pattern.replace(/^%+|%+$/g, '');
+}
+
 class Parser {
   private at = 0;
   constructor(private readonly tokens: Token[]) {}
@@ -154,6 +175,7 @@ class Parser {
     const token = this.peek();
     const negated = token.kind === 'ident' && token.text.toLowerCase() === 'not';
     if (negated) this.at++;
+    this.refuseLike(field, negated);
     if (this.keyword('in')) {
       const open = this.peek();
       if (open.kind !== 'punct' || open.text !== '(') throw new FilterSyntaxError(`expected "(" after "in" but found ${describe(open)}`, open.column);
@@ -182,6 +204,19 @@ class Parser {
     return { type: 'compare', field, op: op.text, value, column: field.column };
   }
 
+  /** SQL's and MLflow's `LIKE` / `ILIKE`: named, with our `~` (contains, ignoring case) written out for this field. */
+  private refuseLike(field: FieldRef, negated: boolean): void {
+    const token = this.peek();
+    if (token.kind !== 'ident' || !['like', 'ilike'].includes(token.text.toLowerCase())) return;
+    const name = field.group === 'attr' ? field.key : `${field.group}.${field.key}`;
+    const value = this.tokens[this.at + 1];
+    const example = value?.kind === 'string' ? `${name} ${negated ? '!~' : '~'} "${likeToContains(value.value)}"` : `${name} ${negated ? '!~' : '~'} "text"`;
+    throw new FilterSyntaxError(
+      `${negated ? 'NOT ' : ''}${token.text.toUpperCase()} is written "${negated ? '!~' : '~'}" here (contains, ignoring case; no % needed): ${example}`,
+      token.column,
+    );
+  }
+
   private field(): FieldRef {
     const token = this.peek();
     if (token.kind !== 'ident' || KEYWORDS.has(token.text.toLowerCase())) {
@@ -192,12 +227,26 @@ class Parser {
     if (dot < 0) {
       const key = token.text.toLowerCase();
       if (!(FILTER_ATTRIBUTES as readonly string[]).includes(key)) {
+        const ours = ourAttribute(key);
+        if (ours) throw new FilterSyntaxError(`unknown column "${token.text}"; MLflow's ${key} is written "${ours}" here`, token.column);
         throw new FilterSyntaxError(`unknown column "${token.text}"; use ${FILTER_ATTRIBUTES.join(', ')} or ${FILTER_GROUPS.map((g) => `${g}.NAME`).join(', ')}`, token.column);
       }
       return { group: 'attr', key, column: token.column };
     }
     const group = token.text.slice(0, dot).toLowerCase();
     const key = token.text.slice(dot + 1);
+    if (MLFLOW_ATTRIBUTE_PREFIXES.has(group)) {
+      const ours = ourAttribute(key);
+      throw new FilterSyntaxError(
+        ours
+          ? `"${token.text}" is written "${ours}" here: attributes take no prefix`
+          : `"${token.text}": attributes take no prefix here, and "${key}" is not one of them; use ${FILTER_ATTRIBUTES.join(', ')}`,
+        token.column,
+      );
+    }
+    if (MLFLOW_PREFIXES[group]) {
+      throw new FilterSyntaxError(`"${token.text}" is written "${MLFLOW_PREFIXES[group]}.${key}" here`, token.column);
+    }
     if (!(FILTER_GROUPS as readonly string[]).includes(group)) {
       throw new FilterSyntaxError(`unknown column group "${token.text.slice(0, dot)}"; one of ${FILTER_GROUPS.join(', ')}`, token.column);
     }

@@ -62,7 +62,7 @@ const BAD_FILES: BadFile[] = [
       db.close();
       return path;
     },
-    message: /not a Runboard|left unchanged/,
+    message: /is an SQLite database, but not a Runboard one.*left unchanged/s,
   },
   {
     what: 'a truncated Runboard database',

@@ -83,7 +83,8 @@ describe('runboard runs --json', () => {
   it('--experiment keeps only that experiment’s runs', async () => {
     expect((await listRuns(db, ['--experiment', 'alpha'])).map((r) => r.run_id)).toEqual([2, 1]);
     expect((await listRuns(db, ['--experiment', 'beta'])).map((r) => r.run_id)).toEqual([3]);
-    expect(await listRuns(db, ['--experiment', 'nobody'])).toEqual([]);
+    // An experiment that does not exist is refused, not shown as an empty list (test/cli/runs-filter.test.ts).
+    await expect(listRuns(db, ['--experiment', 'nobody'])).rejects.toThrow(/exited 2: .*there is no experiment "nobody"; experiments: .*alpha, beta/);
   });
 
   it('prints a readable table without --json', async () => {
@@ -108,7 +109,7 @@ describe('runboard export --format csv', () => {
     expect(rows.map((r) => Number(r.run_id)).sort()).toEqual(runs.map((r) => r.run_id).sort());
   });
 
-  it('has the columns run_id, name, experiment, status, backend, started_at, duration_s, then params.*, metrics.* and best.*', () => {
+  it('has the columns run_id, name, experiment, status, backend, started_at, duration_s, then params.*, metrics.* and best.* (none for lr, a setting)', () => {
     const header = headerOf(csv);
     expect(header.slice(0, BASE_COLUMNS.length)).toEqual(BASE_COLUMNS);
     expect(new Set(header).size).toBe(header.length);
@@ -120,7 +121,8 @@ describe('runboard export --format csv', () => {
     expect(rest.filter((c) => c.startsWith('params.')).map((c) => c.slice(7)).sort()).toEqual([...paramKeys].sort());
     for (const key of EPOCH_METRICS) {
       expect(rest).toContain(`metrics.${key}`);
-      expect(rest).toContain(`best.${key}`);
+      if (key === 'lr') expect(rest).not.toContain('best.lr');
+      else expect(rest).toContain(`best.${key}`);
     }
   });
 

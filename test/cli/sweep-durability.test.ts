@@ -350,7 +350,10 @@ async function runInTerminal(args: readonly string[], env: NodeJS.ProcessEnv, ti
 
 const hasScript = ['/usr/bin/script', '/bin/script'].some((path) => existsSync(path));
 
-describe.skipIf(!hasScript)('on a terminal', () => {
+describe('on a terminal', () => {
+  beforeAll(() => {
+    if (!hasScript) throw new Error('`script` (util-linux; Debian package bsdutils) is missing: these tests need it to give the CLI a terminal. apt-get install -y bsdutils');
+  });
   let shown: { code: number | null; output: string } | null = null;
   const PROGRESS = /^trials (\d+)\/4 done, (\d+) running, (\d+) pruned, (\d+) failed \| best val_accuracy (-|[\d.]+ \(run \d+\)) \| ETA (-|\d+:\d\d)$/;
   /** The progress lines the terminal showed, each rewrite of the line in place. */

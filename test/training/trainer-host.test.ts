@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { NATIVE_PACKAGES, isPackageInstalled } from '../../src-main/training/backend-diagnosis';
+import { probeBackend } from '../../src-main/training/probe-backend';
+import { NodeWorkerLauncher } from '../../src-main/training/worker-launcher';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { requireBuiltWorker, tinyRun, useCore } from '../helpers/core';
 
@@ -73,10 +76,25 @@ describe('trainer host', () => {
     expect(await core.store.listRuns()).toEqual([]);
   });
 
-  it('refuses a native backend that is not installed, saying why, before writing anything', async () => {
+  it('takes a native backend only where it is installed: refused before writing anything, saying why, where it is not; trained on, or failed with the reason it does not load, where it is', async () => {
     const { core } = await newCore();
-    await expect(core.trainer.start(config({ backend: 'tensorflow' }))).rejects.toThrow(/backend tensorflow is not available: package @tensorflow\/tfjs-node is not installed/);
-    expect(await core.store.listRuns()).toEqual([]);
+    if (!isPackageInstalled(NATIVE_PACKAGES.tensorflow)) {
+      await expect(core.trainer.start(config({ backend: 'tensorflow' }))).rejects.toThrow(/backend tensorflow is not available: package @tensorflow\/tfjs-node is not installed/);
+      expect(await core.store.listRuns()).toEqual([]);
+      return;
+    }
+    // Installed: whether libtensorflow loads is what `runboard doctor` probes, in a process of its own.
+    const probe = await probeBackend('tensorflow', new NodeWorkerLauncher());
+    const run = await core.trainer.start(config({ backend: 'tensorflow' }));
+    const status = await core.trainer.wait(run.run_id);
+    const stored = await core.store.getRun(run.run_id);
+    if (probe.ok) {
+      expect(status, stored?.error ?? '').toBe('finished');
+      expect(stored).toMatchObject({ backend: 'tensorflow', device: probe.device });
+    } else {
+      expect(status).toBe('failed');
+      expect(stored?.error).toContain(probe.error);
+    }
   });
 
   it('chooses and records a seed when none is given, so the run can be repeated', async () => {

@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src-main/store/sqlite-store';
+import { FilterSyntaxError, parseFilter } from '../../src-shared/filter/parse';
+import { useTempDir } from '../helpers/temp';
+
+const tempDir = useTempDir();
+
+/** Three runs: two finished (one a sanity check), one failed. */
+async function storeWithRuns() {
+  const store = SqliteStore.open({ path: join(tempDir(), 'f.db'), explicit: true });
+  const add = async (name: string, status: 'finished' | 'failed', kind: 'train' | 'sanity' = 'train') => {
+    const run = await store.createRun({ experiment: 'default', name, config: {}, params: { lr: 0.01 }, seed: 1, backend: 'wasm', kind });
+    await store.markRunning(run.run_id, { backend: 'wasm', device: 'cpu', time: 1 });
+    await store.logEpoch(run.run_id, { step: 1, time: 2, metrics: { val_loss: 0.5, lr: 0.01 } });
+    await store.endRun(run.run_id, { status, time: 3 });
+  };
+  await add('base', 'finished');
+  await add('check', 'finished', 'sanity');
+  await add('broken', 'failed');
+  return store;
+}
+
+const names = async (store: SqliteStore, filter: string) => (await store.queryRuns({ filter, offset: 0, limit: 100 })).runs.map((r) => r.name).sort();
+
+/** The message of the syntax error a filter raises, or null when it parses. */
+function parseError(text: string): string | null {
+  try {
+    parseFilter(text);
+    return null;
+  } catch (error) {
+    if (error instanceof FilterSyntaxError) return error.message;
+    throw error;
+  }
+}
+
+describe('status values compare in any case', () => {
+  it('matches FINISHED, Finished and finished alike, with =, != and in (...)', async () => {
+    const store = await storeWithRuns();
+    expect(await names(store, 'status = "FINISHED"')).toEqual(['base', 'check']);
+    expect(await names(store, 'status = "Finished"')).toEqual(['base', 'check']);
+    expect(await names(store, "status = 'finished'")).toEqual(['base', 'check']);
+    expect(await names(store, 'status != "FINISHED"')).toEqual(['broken']);
+    expect(await names(store, 'status in ("FAILED", "Finished")')).toEqual(['base', 'broken', 'check']);
+    expect(await names(store, 'status not in ("FAILED")')).toEqual(['base', 'check']);
+    expect(await names(store, 'kind = "SANITY"')).toEqual(['check']);
+    expect(await names(store, 'backend = "WASM"')).toHaveLength(3);
+    store.close();
+  });
+
+  it('refuses a status that does not exist, naming ours (and MLflow\'s KILLED as stopped)', async () => {
+    const store = await storeWithRuns();
+    await expect(names(store, 'status = "done"')).rejects.toThrow(/there is no status "done"; one of queued, running, finished/);
+    await expect(names(store, 'status = "KILLED"')).rejects.toThrow(/MLflow's status "KILLED" is "stopped" here/);
+    await expect(names(store, 'status in ("finished", "SCHEDULED")')).rejects.toThrow(/"SCHEDULED" is "queued" here/);
+    // A substring search is not an equality: any text may be searched for.
+    expect(await names(store, 'status ~ "FIN"')).toEqual(['base', 'check']);
+    store.close();
+  });
+});
+
+describe("SQL's LIKE and MLflow's prefixes name our equivalent", () => {
+  it('LIKE and ILIKE: "~" with the pattern written without %', () => {
+    expect(parseError('name LIKE "%base%"')).toBe('LIKE is written "~" here (contains, ignoring case; no % needed): name ~ "base" (at column 6)');
+    expect(parseError("tags.stage ILIKE '%paper'")).toBe('ILIKE is written "~" here (contains, ignoring case; no % needed): tags.stage ~ "paper" (at column 12)');
+    expect(parseError('name NOT LIKE "%tmp%"')).toBe('NOT LIKE is written "!~" here (contains, ignoring case; no % needed): name !~ "tmp" (at column 10)');
+    expect(parseError('name like 3')).toMatch(/^LIKE is written "~" here .*: name ~ "text"/);
+  });
+
+  it('attributes.status, attributes.run_name and attributes.start_time: the bare attribute name', () => {
+    expect(parseError('attributes.status = "FINISHED"')).toBe('"attributes.status" is written "status" here: attributes take no prefix (at column 1)');
+    expect(parseError('params.lr > 0.1 and attributes.run_name = "a"')).toBe('"attributes.run_name" is written "name" here: attributes take no prefix (at column 21)');
+    expect(parseError('attribute.start_time > 0')).toBe('"attribute.start_time" is written "created" here: attributes take no prefix (at column 1)');
+    expect(parseError('attributes.artifact_uri = "x"')).toMatch(/^"attributes.artifact_uri": attributes take no prefix here, and "artifact_uri" is not one of them; use run_id, name/);
+  });
+
+  it("MLflow's singular prefixes and bare attribute names", () => {
+    expect(parseError('metric.val_loss < 0.1')).toBe('"metric.val_loss" is written "metrics.val_loss" here (at column 1)');
+    expect(parseError('param.lr = 0.01')).toBe('"param.lr" is written "params.lr" here (at column 1)');
+    expect(parseError('tag.stage = "x"')).toBe('"tag.stage" is written "tags.stage" here (at column 1)');
+    expect(parseError('run_name = "a"')).toBe('unknown column "run_name"; MLflow\'s run_name is written "name" here (at column 1)');
+  });
+
+  it('reaches the store as a refusal with the column', async () => {
+    const store = await storeWithRuns();
+    await expect(names(store, 'name LIKE "%bas%"')).rejects.toThrow(/Filter: LIKE is written "~" here .*name ~ "bas" \(at column 6\)\./);
+    store.close();
+  });
+});
+
+describe('lr is a setting: it has no best value', () => {
+  it('refuses best.lr in a filter and a sort, naming metrics, min and max', async () => {
+    const store = await storeWithRuns();
+    await expect(names(store, 'best.lr < 0.1')).rejects.toThrow(/lr has no best value \(it is a setting, not a result\): use metrics\.lr, min\.lr or max\.lr/);
+    await expect(store.queryRuns({ sort: { column: 'best.lr', direction: 'asc' }, offset: 0, limit: 5 })).rejects.toThrow(/Cannot sort by "best.lr": lr has no best value/);
+    expect(await names(store, 'max.lr <= 0.01 and best.val_loss < 1')).toHaveLength(3);
+    expect((await store.listRuns()).every((run) => !('lr' in run.best) && run.best['val_loss'] === 0.5)).toBe(true);
+    store.close();
+  });
+});
