@@ -1,6 +1,6 @@
 import type { BackendStatus } from '../../src-shared/api/contract';
 import type { DatasetInfo } from '../../src-shared/entities/dataset';
-import { INITIALISERS, SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS } from '../../src-shared/entities/specs';
+import { EARLY_STOPPING_DEFAULTS, INITIALISERS, SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS } from '../../src-shared/entities/specs';
 import { ACTIVATIONS, BACKENDS, OPTIMIZERS, type OptimizerName } from '../../src-shared/entities/train-config';
 import type { SelectOption } from './select-option';
 
@@ -20,7 +20,7 @@ export const SPEC_SUGGESTIONS = {
   bias_init: ['zeros', 'constant:0.1', 'normal:0,0.01'],
   lr_schedule: ['constant', 'step:10,0.5', 'cosine'],
   augment: ['none', 'shift=1', 'shift=1,rotate=10', 'shift=1,rotate=10,noise=0.05', 'noise=0.1'],
-  early_stopping: ['off', '5', '5:0.001', '10'],
+  early_stopping: ['off', String(EARLY_STOPPING_DEFAULTS.patience), `${EARLY_STOPPING_DEFAULTS.patience}:0.001`, '10'],
   freeze: ['none', 'all-but-last', '0', '0,1'],
 } as const satisfies Record<string, readonly string[]>;
 
