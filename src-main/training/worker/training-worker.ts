@@ -9,6 +9,7 @@
 import { loadBackend } from './backends';
 import { prepareRun, seedMathRandom } from './run-training';
 import type { HostToWorker, RungDecision, WorkerToHost } from '../worker-protocol';
+import { HostChannel, type ChildProcessLike } from './host-channel';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -22,14 +23,15 @@ let current: number | null = null;
 /** The rung epoch the current run waits at for the host's decision, and how to let it go on; null when not waiting. */
 let waiting: { runId: number; epoch: number; answer(decision: RungDecision): void } | null = null;
 
+const channel = new HostChannel(process as unknown as ChildProcessLike, parentPort);
+
 function post(message: WorkerToHost): void {
-  if (parentPort) parentPort.postMessage(message);
-  else if (process.send && process.connected) process.send(message);
+  channel.post(message);
 }
 
+/** Ends the process once its last messages are on their way to the host. */
 function finish(code = 0): void {
-  // Let the IPC channel flush the last message before the process ends.
-  setTimeout(() => process.exit(code), 20);
+  channel.exit(code);
 }
 
 const PROGRESS_INTERVAL_MS = 200;
