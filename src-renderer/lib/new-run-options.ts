@@ -14,14 +14,15 @@ const OPTIMIZER_LABELS: Record<OptimizerName, string> = {
 };
 export const OPTIMIZER_OPTIONS: readonly SelectOption[] = OPTIMIZERS.map((o) => ({ value: o, label: OPTIMIZER_LABELS[o] }));
 
-/** Typical values offered under the text-spec fields (any other valid spec may be typed). */
+/**
+ * Typical values offered under the text-spec fields (any other valid spec may be typed). Augmentation and freeze
+ * depend on the data and the model: see model-options.ts.
+ */
 export const SPEC_SUGGESTIONS = {
   init: [...INITIALISERS.filter((name) => name !== 'uniform' && name !== 'normal'), 'uniform:0,1', 'uniform:-0.05,0.05', 'normal:0,0.01'],
   bias_init: ['zeros', 'constant:0.1', 'normal:0,0.01'],
   lr_schedule: ['constant', 'step:10,0.5', 'cosine'],
-  augment: ['none', 'shift=1', 'shift=1,rotate=10', 'shift=1,rotate=10,noise=0.05', 'noise=0.1'],
   early_stopping: ['off', '5', '5:0.001', '10'],
-  freeze: ['none', 'all-but-last', '0', '0,1'],
 } as const satisfies Record<string, readonly string[]>;
 
 export function suggestionOptions(values: readonly string[]): SelectOption[] {
