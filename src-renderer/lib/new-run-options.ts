@@ -2,6 +2,7 @@ import type { BackendStatus } from '../../src-shared/api/contract';
 import type { DatasetInfo } from '../../src-shared/entities/dataset';
 import { INITIALISERS, SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS } from '../../src-shared/entities/specs';
 import { ACTIVATIONS, BACKENDS, OPTIMIZERS, type OptimizerName } from '../../src-shared/entities/train-config';
+import { datasetSizeText } from './dataset-text';
 import type { SelectOption } from './select-option';
 
 export const ACTIVATION_OPTIONS: readonly SelectOption[] = ACTIVATIONS.map((a) => ({ value: a, label: a }));
@@ -70,9 +71,9 @@ export function datasetGroups(datasets: readonly DatasetInfo[]): DatasetGroup[] 
   return groups.filter((group) => group.options.length > 0);
 }
 
-/** `iris — 150 rows · 4 features · 3 classes` */
+/** `iris — 150 rows · 4 features · 3 classes`, `fashion-mnist — 70,000 images (10,000 test) · 1×28×28 · 10 classes` */
 export function datasetLabel(dataset: DatasetInfo): string {
-  return `${dataset.name} — ${dataset.rows} rows · ${dataset.features} features · ${dataset.classes.length} classes`;
+  return `${dataset.name} — ${datasetSizeText(dataset)}`;
 }
 
 export function datasetOptions(datasets: readonly DatasetInfo[]): SelectOption[] {
