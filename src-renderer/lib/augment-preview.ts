@@ -52,8 +52,3 @@ export function augmentSamples(
     }),
   }));
 }
-
-/** Screen pixels per image pixel so that an image is about `target` pixels wide (at least 1). */
-export function pixelScale(width: number, target: number): number {
-  return Math.max(1, Math.round(target / Math.max(1, width)));
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_AUGMENTATION } from '../../src-shared/entities/specs';
-import { augmentSamples, pixelScale } from '../../src-renderer/lib/augment-preview';
+import { augmentSamples } from '../../src-renderer/lib/augment-preview';
+import { pixelScale } from '../../src-renderer/lib/pixel-scale';
 
 /** A 1 x 4 x 4 image with one lit pixel at (x, y). */
 function dot(x: number, y: number, value = 200): number[] {
