@@ -9,6 +9,8 @@ import { sampleShape } from '../../src-shared/model/resolve';
 import type { SampleShape } from '../../src-shared/model/shapes';
 
 export interface FormData {
+  /** The dataset as the form names it: `digits:classes=5-9`. */
+  text: string;
   /** The catalogue entry of the dataset the view or the options apply to. */
   info: DatasetInfo;
   input: SampleShape;
@@ -28,20 +30,20 @@ export function formData(text: string, datasets: readonly DatasetInfo[]): Parsed
   const input = sampleShape(info.image_shape, info.features);
   if (info.origin === 'synthetic') {
     const spec = parseSyntheticDataset(trimmed);
-    if (spec === null) return { ok: true, value: { info, input, classes: info.classes } };
+    if (spec === null) return { ok: true, value: { text: trimmed, info, input, classes: info.classes } };
     if (!spec.ok) return spec;
-    return { ok: true, value: { info, input, classes: Array.from({ length: spec.value.classes }, (_, c) => String(c)) } };
+    return { ok: true, value: { text: trimmed, info, input, classes: Array.from({ length: spec.value.classes }, (_, c) => String(c)) } };
   }
   const view = parseDatasetView(trimmed);
   if (!view.ok) return view;
   const kept = view.value.classes;
-  if (kept === null) return { ok: true, value: { info, input, classes: info.classes } };
+  if (kept === null) return { ok: true, value: { text: trimmed, info, input, classes: info.classes } };
   const missing = kept.filter((c) => c >= info.classes.length);
   if (missing.length > 0) {
     const list = info.classes.length <= 12 ? ` (${info.classes.map((label, c) => `${c} ${label}`).join(', ')})` : '';
     return { ok: false, message: `${info.name} has classes 0-${info.classes.length - 1}${list}; class ${missing.join(', ')} does not exist` };
   }
-  return { ok: true, value: { info, input, classes: kept.map((c) => info.classes[c] as string) } };
+  return { ok: true, value: { text: trimmed, info, input, classes: kept.map((c) => info.classes[c] as string) } };
 }
 
 /** `1×28×28 images` or `4 features`. */
