@@ -39,6 +39,6 @@ describe('the augmentation preview', () => {
     const draw = (seed: number) => augmentSamples([{ label: 'a', values: dot(2, 2) }], [1, 4, 4], { ...NO_AUGMENTATION, rotate: 30, scale: 0.2 }, 255, 2, seed);
     expect(draw(9)).toEqual(draw(9));
     expect(draw(9)).not.toEqual(draw(10));
-    expect([pixelScale(8, 56), pixelScale(28, 56), pixelScale(100, 56)]).toEqual([7, 2, 1]);
+    expect([pixelScale(8, 56), pixelScale(28, 56), pixelScale(28, 64), pixelScale(100, 56)]).toEqual([7, 2, 3, 1]);
   });
 });
