@@ -19,7 +19,8 @@ export type DownloadState =
 
 /**
  * Downloads of MNIST and Fashion-MNIST by the host, which checks every file's SHA-256 and imports them. Progress comes
- * as `dataset/fetch-progressed` events; when every byte is in, the host checks and imports before it answers.
+ * as `dataset/fetch-progressed` events; when every byte is in, the host checks and imports before it answers. One for
+ * the app (in its context), so that a download keeps its progress and result when the page that started it is left.
  */
 export class DatasetDownloads {
   #client: ApiClient;
