@@ -5,10 +5,10 @@
  * Usage: bare-cnn-fit DATA_DIR DATASET EPOCHS BATCH. Prints one JSON line: training samples per second.
  */
 import { DatasetCatalogue, loadTable } from '../src-main/datasets';
-import { loadBackend } from '../src-main/training/backends';
+import { loadBackend } from '../src-main/training/worker/backends';
 import { gatherLabels, inputEncoder, splitRows } from '../src-main/training/data';
-import { buildModel, inputShapeOf } from '../src-main/training/model';
-import { seedMathRandom } from '../src-main/training/run-training';
+import { buildModel, inputShapeOf } from '../src-main/training/worker/model';
+import { seedMathRandom } from '../src-main/training/worker/run-training';
 import { MODEL_PRESETS, parseLayers } from '../src-shared/model/layers';
 import { sampleShape } from '../src-shared/model/resolve';
 import { planModel } from '../src-shared/model/shapes';

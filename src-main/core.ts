@@ -7,8 +7,8 @@ import { DatasetCatalogue } from './datasets/catalogue';
 import { checkpointDirectory, userDatasetsDir, type DbLocation } from './paths';
 import { SqliteStore } from './store/sqlite-store';
 import { SweepRunner } from './search/sweep-runner';
-import { TrainerHost } from './training/trainer-host';
-import { NodeWorkerLauncher, type WorkerLauncher } from './training/worker-launcher';
+import { TrainerHost } from './training/host/trainer-host';
+import { NodeWorkerLauncher, type WorkerLauncher } from './training/host/worker-launcher';
 
 /** How often a UI host checks whether another process wrote to the database. */
 const EXTERNAL_CHANGE_POLL_MS = 1000;

@@ -10,8 +10,8 @@ import { exportRuns } from '../export';
 import { appVersion } from '../paths';
 import type { SweepRunner } from '../search/sweep-runner';
 import type { SqliteStore } from '../store/sqlite-store';
-import { backendStatuses } from '../training/backend-status';
-import type { TrainerHost } from '../training/trainer-host';
+import { backendStatuses } from '../training/host/backend-status';
+import type { TrainerHost } from '../training/host/trainer-host';
 
 export type Handlers = { [M in Method]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> };
 

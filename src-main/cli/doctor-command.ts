@@ -5,8 +5,8 @@ import type { BackendName } from '../../src-shared/entities/train-config';
 import { appVersion, resolveDbLocation } from '../paths';
 import { inspectDatabase } from '../store/inspect-database';
 import { AUTO_ORDER, NATIVE_PACKAGES, hasNvidiaDevice, isPackageInstalled, notInstalledReason } from '../training/backend-diagnosis';
-import { probeBackend, type ProbeResult } from '../training/probe-backend';
-import { NodeWorkerLauncher } from '../training/worker-launcher';
+import { probeBackend, type ProbeResult } from '../training/host/probe-backend';
+import { NodeWorkerLauncher } from '../training/host/worker-launcher';
 import { EXIT, type CliIo } from './io';
 import { nodeRequirements } from './node-requirements';
 

@@ -12,44 +12,10 @@ import { fetchKnownDataset, fetchable, type FetchOptions } from './fetch';
 import { findIdxFiles } from './idx';
 import { importIdx, importImageFolder, readStoredLabels, readStoredSample } from './image-dataset';
 import { ImportedDatasetFolder, conflict, type CsvMetadata, type ImageMetadata, type ImportedMetadata } from './imported-datasets';
-import { loadTable, type DatasetSource, type ImageShape, type Preprocessing } from './source';
-import { describeSynthetic } from './synthetic';
+import { loadTable, type DatasetSource, type ImageShape } from './source';
+import { BUILTINS, describeBuiltin, describeCsvImport, describeImages, describeSyntheticDataset, type BuiltinDefinition } from './dataset-info';
 
 export type { DatasetSource, ImageShape, Preprocessing } from './source';
-
-interface BuiltinDefinition {
-  name: string;
-  file: string;
-  title: string;
-  description: string;
-  kind: 'image' | 'tabular';
-  imageShape: ImageShape | null;
-  preprocessing: Preprocessing;
-  source: string;
-}
-
-const BUILTINS: readonly BuiltinDefinition[] = [
-  {
-    name: 'digits',
-    file: 'digits.csv',
-    title: 'Handwritten digits (8x8)',
-    description: '1797 handwritten digits as 8x8 grey images, pixel values 0-16, ten classes.',
-    kind: 'image',
-    imageShape: { channels: 1, height: 8, width: 8 },
-    preprocessing: { kind: 'scale', divisor: 16 },
-    source: 'UCI Optical Recognition of Handwritten Digits (Alpaydin & Kaynak, 1998), as distributed with scikit-learn. CC BY 4.0.',
-  },
-  {
-    name: 'iris',
-    file: 'iris.csv',
-    title: 'Iris flowers',
-    description: '150 iris flowers, four measurements in cm, three species.',
-    kind: 'tabular',
-    imageShape: null,
-    preprocessing: { kind: 'standardize' },
-    source: 'UCI Iris (R. A. Fisher, 1936), as distributed with scikit-learn. CC BY 4.0.',
-  },
-];
 
 /** Names an imported dataset may not take: they already mean something in `--dataset`. */
 const RESERVED = new Set<string>([...BUILTINS.map((b) => b.name), ...SYNTHETIC_DATASETS]);
@@ -97,9 +63,7 @@ type Resolved =
   | { origin: 'imported'; metadata: ImportedMetadata; view: DatasetView | null };
 
 const shapeOf = (m: ImageMetadata): ImageShape => ({ channels: m.channels, height: m.height, width: m.width });
-const shapeTuple = (shape: ImageShape | null): [number, number, number] | null => (shape ? [shape.channels, shape.height, shape.width] : null);
 
-const describeDate = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
 
 /**
  * The datasets a run can train on: the built-ins (digits, iris), the synthetic ones (spirals, moons, blobs, each
@@ -385,60 +349,12 @@ export class DatasetCatalogue {
 
   private describe(resolved: Resolved): DatasetInfo {
     switch (resolved.origin) {
-      case 'builtin': {
-        const d = resolved.definition;
-        const table = this.table(d.name);
-        return {
-          name: d.name,
-          title: d.title,
-          description: d.description,
-          kind: d.kind,
-          rows: table.rows,
-          test_rows: 0,
-          features: table.width,
-          classes: table.classes,
-          image_shape: shapeTuple(d.imageShape),
-          source: d.source,
-          builtin: true,
-          origin: 'builtin',
-        };
-      }
-      case 'synthetic': {
-        const { spec } = resolved;
-        const text = describeSynthetic(spec);
-        const classes = spec.name === 'moons' ? 2 : spec.classes;
-        return {
-          name: spec.name,
-          ...text,
-          kind: 'tabular',
-          rows: spec.n,
-          test_rows: 0,
-          features: 2,
-          classes: Array.from({ length: classes }, (_, c) => String(c)),
-          image_shape: null,
-          builtin: false,
-          origin: 'synthetic',
-        };
-      }
-      case 'imported': {
-        const m = resolved.metadata;
-        if (m.format === 2) return describeImages(m);
-        const from = m.filename ?? 'a CSV file';
-        return {
-          name: m.name,
-          title: m.name,
-          description: `${m.rows} rows, ${m.features.length} numeric features, ${m.classes.length} classes from column "${m.label}".`,
-          kind: 'tabular',
-          rows: m.rows,
-          test_rows: 0,
-          features: m.features.length,
-          classes: m.classes,
-          image_shape: null,
-          source: `Imported from ${from} on ${describeDate(m.imported_at)} (${m.bytes} bytes, SHA-256 ${m.sha256}).`,
-          builtin: false,
-          origin: 'imported',
-        };
-      }
+      case 'builtin':
+        return describeBuiltin(resolved.definition, this.table(resolved.definition.name));
+      case 'synthetic':
+        return describeSyntheticDataset(resolved.spec);
+      case 'imported':
+        return resolved.metadata.format === 2 ? describeImages(resolved.metadata) : describeCsvImport(resolved.metadata);
     }
   }
 }
@@ -455,25 +371,6 @@ function checkName(name: string): void {
   }
 }
 
-function describeImages(m: ImageMetadata): DatasetInfo {
-  const parts = m.test_rows > 0 ? `${m.train_rows.toLocaleString('en-US')} for training, ${m.test_rows.toLocaleString('en-US')} for testing` : 'no test part of its own';
-  const tone = m.channels === 1 ? 'grey' : 'colour';
-  const hashes = m.files.length > 0 ? ` Files: ${m.files.map((f) => `${f.name} (SHA-256 ${f.sha256.slice(0, 12)}...)`).join(', ')}.` : '';
-  return {
-    name: m.name,
-    title: m.name,
-    description: `${(m.train_rows + m.test_rows).toLocaleString('en-US')} ${tone} ${m.height}x${m.width} images (${parts}), ${m.classes.length} classes.`,
-    kind: 'image',
-    rows: m.train_rows + m.test_rows,
-    test_rows: m.test_rows,
-    features: m.channels * m.height * m.width,
-    classes: m.classes,
-    image_shape: [m.channels, m.height, m.width],
-    source: `Imported from ${m.origin} on ${describeDate(m.imported_at)}.${hashes}`,
-    builtin: false,
-    origin: 'imported',
-  };
-}
 
 /** An imported file that no longer reads back as recorded was changed on disk since the import. */
 function checkMatches(table: LabelledTable, metadata: CsvMetadata): void {

@@ -1,6 +1,6 @@
 import type { BackendStatus } from '../../src-shared/api/contract';
 import type { DatasetInfo } from '../../src-shared/entities/dataset';
-import { INITIALISERS, SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS } from '../../src-shared/entities/specs';
+import { EARLY_STOPPING_DEFAULTS, INITIALISERS, SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS } from '../../src-shared/entities/specs';
 import { ACTIVATIONS, BACKENDS, OPTIMIZERS, type OptimizerName } from '../../src-shared/entities/train-config';
 import { datasetSizeText } from './dataset-text';
 import type { SelectOption } from './select-option';
@@ -23,7 +23,7 @@ export const SPEC_SUGGESTIONS = {
   init: [...INITIALISERS.filter((name) => name !== 'uniform' && name !== 'normal'), 'uniform:0,1', 'uniform:-0.05,0.05', 'normal:0,0.01'],
   bias_init: ['zeros', 'constant:0.1', 'normal:0,0.01'],
   lr_schedule: ['constant', 'step:10,0.5', 'cosine'],
-  early_stopping: ['off', '5', '5:0.001', '10'],
+  early_stopping: ['off', String(EARLY_STOPPING_DEFAULTS.patience), `${EARLY_STOPPING_DEFAULTS.patience}:0.001`, '10'],
 } as const satisfies Record<string, readonly string[]>;
 
 export function suggestionOptions(values: readonly string[]): SelectOption[] {

@@ -115,6 +115,7 @@ export const contract = {
     }),
   },
   'datasets/delete': { input: z.object({ name: z.string().regex(DATASET_NAME) }).strict(), output: z.object({ deleted: z.boolean() }) },
+  /** Every experiment, by name, with its number of runs (archived ones included, those in the trash not). */
   'experiments/list': {
     input: empty,
     output: z.array(z.object({ id: z.number().int(), name: z.string(), run_count: z.number().int() })),

@@ -73,6 +73,11 @@ export const runSummarySchema = z.object({
   /** The sweep this run is a trial of, and its trial number (from 1). */
   sweep_id: z.number().int().nullable(),
   trial: z.number().int().nullable(),
+  /**
+   * Which run of its trial this is, from 1: a resumed sweep runs its stopped trials again, and each rerun is the next
+   * attempt of the same trial number. Null outside sweeps.
+   */
+  attempt: z.number().int().nullable(),
   seed: z.number().int().nullable(),
   created_at: z.number(),
   started_at: z.number().nullable(),

@@ -176,6 +176,12 @@ export function formatAugment(a: Augmentation): string {
 /** Stop when validation loss has not improved by more than `minDelta` for `patience` epochs; restore the best weights. */
 export type EarlyStopping = { patience: number; minDelta: number } | null;
 
+/**
+ * Early stopping's defaults: the patience the forms offer first (`5`), and the min-delta of `PATIENCE` written alone.
+ * The overfitting marker judges runs that set no early stopping by the same numbers (src-shared/overfitting.ts).
+ */
+export const EARLY_STOPPING_DEFAULTS = { patience: 5, minDelta: 0 } as const;
+
 export function parseEarlyStopping(text: string): Parsed<EarlyStopping> {
   const trimmed = text.trim().toLowerCase();
   if (trimmed === 'off' || trimmed === '') return ok(null);
@@ -183,7 +189,7 @@ export function parseEarlyStopping(text: string): Parsed<EarlyStopping> {
   if (rest.length > 0) return fail('write PATIENCE or PATIENCE:MIN_DELTA, e.g. 5:0.001');
   const patience = Number(rawPatience);
   if (!Number.isInteger(patience) || patience < 1) return fail(`patience must be a whole number of epochs from 1, not "${rawPatience}"`);
-  const minDelta = rawDelta === undefined ? 0 : rawDelta.trim() === '' ? NaN : Number(rawDelta);
+  const minDelta = rawDelta === undefined ? EARLY_STOPPING_DEFAULTS.minDelta : rawDelta.trim() === '' ? NaN : Number(rawDelta);
   if (!Number.isFinite(minDelta) || minDelta < 0) return fail(`min delta must be a number from 0, not "${rawDelta}"`);
   return ok({ patience, minDelta });
 }

@@ -84,3 +84,17 @@ describe('transfer between tasks', () => {
     expect(result.stderr).toContain(message);
   });
 });
+
+describe('runboard train prints its model', () => {
+  it('lists each layer with its output shape and parameters, the added output layer and the total, before training', async () => {
+    const db = join(makeTempDir(), 'runs.db');
+    const result = await runCli(['train', '--backend', 'wasm', '--epochs', '1', '--db', db, '--dataset', 'digits', '--layers', 'conv2d(4,3),relu,flatten,linear(8)']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Model, 1,290 parameters:');
+    expect(result.stdout).toMatch(/^conv2d\(4,3\) +4×6×6 +40$/m);
+    expect(result.stdout).toMatch(/^flatten +144 +0$/m);
+    expect(result.stdout).toMatch(/^linear\(8\) +8 +1,160$/m);
+    expect(result.stdout).toMatch(/^linear\(10\) \(output\) +10 +90$/m);
+    expect(result.stdout.indexOf('Model,')).toBeLessThan(result.stdout.indexOf('epoch 1:'));
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AUTO_ORDER, diagnoseLoadError, hasNvidiaDevice, installTfjsNodeUtilShim, isPackageInstalled, notInstalledReason } from '../../src-main/training/backend-diagnosis';
-import { backendStatuses } from '../../src-main/training/backend-status';
+import { backendStatuses } from '../../src-main/training/host/backend-status';
 
 describe('backend detection', () => {
   it('tries the fastest backend first for --backend auto', () => {

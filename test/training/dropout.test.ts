@@ -6,13 +6,12 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalogue } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
-import { buildModel, logitsOf, type ModelSpec, type Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
+import { loadBackend } from '../../src-main/training/worker/backends';
+import { buildModel, logitsOf, type ModelSpec, type Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom } from '../../src-main/training/worker/run-training';
 import { dropoutRates, flattenParams, trainConfigSchema, type TrainConfigInput } from '../../src-shared/entities/train-config';
 import { mlpLayers } from '../../src-shared/model/layers';
 import { planModel } from '../../src-shared/model/shapes';
-import { learning } from '../helpers/metrics';
 
 let tf: Tf;
 const catalogue = new DatasetCatalogue({ userDir: null });
@@ -101,7 +100,7 @@ describe('per-layer dropout in a run', () => {
     seedMathRandom(config.seed);
     const run = prepareRun(tf, { config, dataset: catalogue.source('iris'), checkpointDir: null, initialWeights: null, frozenLayers: [] });
     const logged: Record<string, number>[] = [];
-    await run.train({ shouldStop: () => false, onEpoch: (_epoch, metrics) => void logged.push(learning(metrics)), onMetrics: () => undefined, onArtifact: () => undefined });
+    await run.train({ shouldStop: () => false, onEpoch: (_epoch, metrics) => void logged.push(metrics), onMetrics: () => undefined, onArtifact: () => undefined });
     return logged;
   }
 

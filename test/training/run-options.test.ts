@@ -6,12 +6,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalogue } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
-import type { Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
+import { loadBackend } from '../../src-main/training/worker/backends';
+import type { Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom } from '../../src-main/training/worker/run-training';
 import type { Evaluation, WeightHistograms } from '../../src-shared/entities/evaluation';
 import { trainConfigSchema, type TrainConfigInput } from '../../src-shared/entities/train-config';
-import { learning } from '../helpers/metrics';
 
 let tf: Tf;
 const catalogue = new DatasetCatalogue({ userDir: null });
@@ -36,7 +35,7 @@ async function train(input: Partial<TrainConfigInput>): Promise<Trained> {
   const trained: Trained = { epochs: [], batches: [], sizes: { train: run.trainSize, val: run.valSize }, artifacts: {} };
   await run.train({
     shouldStop: () => false,
-    onEpoch: (_epoch, metrics) => void trained.epochs.push(learning(metrics)),
+    onEpoch: (_epoch, metrics) => void trained.epochs.push(metrics),
     onProgress: (progress) => {
       trained.batches[progress.epoch - 1] = progress.batch;
     },

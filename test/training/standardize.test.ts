@@ -9,14 +9,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTable, type DatasetSource } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
+import { loadBackend } from '../../src-main/training/worker/backends';
 import { preprocessRows, stratifiedSplit } from '../../src-main/training/data';
-import type { Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
+import type { Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom } from '../../src-main/training/worker/run-training';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { Prng } from '../../src-shared/prng';
 import { useTempDir } from '../helpers/temp';
-import { learning } from '../helpers/metrics';
 
 let tf: Tf;
 const tempDir = useTempDir();
@@ -46,7 +45,7 @@ async function trainedEpochs(source: DatasetSource, standardize: boolean): Promi
   seedMathRandom(config.seed);
   const run = prepareRun(tf, { config, dataset: source, checkpointDir: null, initialWeights: null, frozenLayers: [] });
   const epochs: Record<string, number>[] = [];
-  await run.train({ shouldStop: () => false, onEpoch: (_epoch, metrics) => void epochs.push(learning(metrics)), onMetrics: () => undefined, onArtifact: () => undefined });
+  await run.train({ shouldStop: () => false, onEpoch: (_epoch, metrics) => void epochs.push(metrics), onMetrics: () => undefined, onArtifact: () => undefined });
   return epochs;
 }
 

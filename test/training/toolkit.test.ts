@@ -2,14 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalogue, type DatasetSource } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
+import { loadBackend } from '../../src-main/training/worker/backends';
 import { checkpointFiles, readManifest } from '../../src-main/training/checkpoint';
-import type { Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom, type RunCallbacks, type TrainJob } from '../../src-main/training/run-training';
+import type { Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom, type RunCallbacks, type TrainJob } from '../../src-main/training/worker/run-training';
 import type { Evaluation, WeightHistograms } from '../../src-shared/entities/evaluation';
 import { trainConfigSchema, type TrainConfigInput } from '../../src-shared/entities/train-config';
 import { useTempDir } from '../helpers/temp';
-import { learning } from '../helpers/metrics';
 
 let tf: Tf;
 const catalogue = new DatasetCatalogue({ userDir: null });
@@ -37,7 +36,7 @@ async function train(input: Partial<TrainConfigInput>, job: Partial<TrainJob> = 
   const artifacts: Record<string, unknown> = {};
   const callbacks: RunCallbacks = {
     shouldStop: () => false,
-    onEpoch: (_e, m) => void epochs.push(learning(m)),
+    onEpoch: (_e, m) => void epochs.push(m),
     onMetrics: (_s, m) => Object.assign(after, m),
     onArtifact: (name, data) => (artifacts[name] = data),
   };

@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalogue } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
-import type { Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
-import type { LoopCallbacks } from '../../src-main/training/train-loop';
+import { loadBackend } from '../../src-main/training/worker/backends';
+import type { Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom } from '../../src-main/training/worker/run-training';
+import type { LoopCallbacks } from '../../src-main/training/worker/train-loop';
 import { trainConfigSchema, type ResolvedTrainConfig } from '../../src-shared/entities/train-config';
-import { learning } from '../helpers/metrics';
 
 let tf: Tf;
 const catalogue = new DatasetCatalogue({ userDir: null });
@@ -26,7 +25,7 @@ async function train(cfg: ResolvedTrainConfig, extra: Partial<LoopCallbacks> = {
   const epochs: Record<string, number>[] = [];
   const { status: outcome } = await run.train({
     shouldStop: () => false,
-    onEpoch: (_e, m) => void epochs.push(learning(m)),
+    onEpoch: (_e, m) => void epochs.push(m),
     onMetrics: () => undefined,
     onArtifact: () => undefined,
     ...extra,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NATIVE_PACKAGES, isPackageInstalled } from '../../src-main/training/backend-diagnosis';
-import { probeBackend } from '../../src-main/training/probe-backend';
-import { NodeWorkerLauncher } from '../../src-main/training/worker-launcher';
+import { probeBackend } from '../../src-main/training/host/probe-backend';
+import { NodeWorkerLauncher } from '../../src-main/training/host/worker-launcher';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { requireBuiltWorker, tinyRun, useCore } from '../helpers/core';
 

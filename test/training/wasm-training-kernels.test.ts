@@ -1,8 +1,8 @@
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBackend } from '../../src-main/training/backends';
-import type { Tf } from '../../src-main/training/model';
-import { registerWasmTrainingKernels } from '../../src-main/training/wasm-training-kernels';
+import { loadBackend } from '../../src-main/training/worker/backends';
+import type { Tf } from '../../src-main/training/worker/model';
+import { registerWasmTrainingKernels } from '../../src-main/training/worker/wasm-training-kernels';
 
 let tf: Tf;
 

@@ -1,4 +1,4 @@
-import type { InitSpec } from '../../src-shared/entities/specs';
+import type { InitSpec } from '../../../src-shared/entities/specs';
 import type { Tf } from './model';
 
 /**

@@ -3,11 +3,12 @@
  * It trains one run at a time: then it exits, or, when the host asked to reuse it (a sweep's trials) and the run
  * ended cleanly with every tensor freed, it waits for the next run. It never touches the database: it sends epochs
  * and progress to the host, which is the only writer. A crash, an out-of-memory or a leak here cannot take the host
- * down.
+ * down. At a rung epoch of a successive-halving trial (`TrainJob.rungEpochs`) it waits for the host's decision
+ * before the next epoch, so a pruned trial has exactly its rung's epochs.
  */
 import { loadBackend } from './backends';
 import { prepareRun, seedMathRandom } from './run-training';
-import type { HostToWorker, WorkerToHost } from './worker-protocol';
+import type { HostToWorker, RungDecision, WorkerToHost } from '../worker-protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -18,6 +19,8 @@ const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPor
 let stopRequested = false;
 /** The run being trained (or the probe, as 0), or null between runs of a reused worker. */
 let current: number | null = null;
+/** The rung epoch the current run waits at for the host's decision, and how to let it go on; null when not waiting. */
+let waiting: { runId: number; epoch: number; answer(decision: RungDecision): void } | null = null;
 
 function post(message: WorkerToHost): void {
   if (parentPort) parentPort.postMessage(message);
@@ -30,6 +33,25 @@ function finish(code = 0): void {
 }
 
 const PROGRESS_INTERVAL_MS = 200;
+
+/**
+ * Waits at a rung epoch until the host decides (`decision`), a stop comes, or the host goes away. Only a `continue`
+ * lets the run go on: anything else stops it before the next epoch.
+ */
+function awaitDecision(runId: number, epoch: number): Promise<void> {
+  if (stopRequested) return Promise.resolve();
+  return new Promise((resolve) => {
+    waiting = {
+      runId,
+      epoch,
+      answer: (decision) => {
+        waiting = null;
+        if (decision === 'prune') stopRequested = true;
+        resolve();
+      },
+    };
+  });
+}
 
 async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
   const { job } = message;
@@ -47,7 +69,11 @@ async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): P
     let batchesDone = 0;
     const { status, outcome } = await run.train({
       shouldStop: () => stopRequested,
-      onEpoch: (epoch, metrics) => post({ type: 'epoch', epoch, time: Date.now(), metrics }),
+      onEpoch: (epoch, metrics) => {
+        const awaitsDecision = job.rungEpochs?.includes(epoch) ?? false;
+        post({ type: 'epoch', epoch, time: Date.now(), metrics, awaitsDecision });
+        return awaitsDecision ? awaitDecision(message.runId, epoch) : undefined;
+      },
       onMetrics: (step, metrics) => post({ type: 'metrics', step, time: Date.now(), metrics }),
       onArtifact: (name, data) => post({ type: 'artifact', name, data }),
       onProgress: (p) => {
@@ -84,10 +110,21 @@ async function probe(message: Extract<HostToWorker, { type: 'probe' }>): Promise
   finish(0);
 }
 
+/** Stops the current run at its next batch, or where it waits at a rung. */
+function stopCurrent(): void {
+  stopRequested = true;
+  waiting?.answer('prune');
+}
+
 function handle(message: HostToWorker): void {
   if (message.type === 'stop') {
     // A stop for a run that already ended (it crossed the run's last message) concerns nobody.
-    if (current === message.runId) stopRequested = true;
+    if (current === message.runId) stopCurrent();
+    return;
+  }
+  if (message.type === 'decision') {
+    // A decision that crossed a stop (the run is no longer waiting there) concerns nobody.
+    if (waiting && waiting.runId === message.runId && waiting.epoch === message.epoch) waiting.answer(message.decision);
     return;
   }
   if (current !== null) return;
@@ -104,12 +141,16 @@ if (parentPort) {
   parentPort.on('message', (event) => handle(event.data as HostToWorker));
 } else {
   process.on('message', (message) => handle(message as HostToWorker));
-  // The host went away (it crashed or was killed): stop at the next batch and exit.
+  // The host went away (it crashed or was killed): stop at the next batch (or where it waits at a rung) and exit.
   process.on('disconnect', () => {
-    stopRequested = true;
+    stopCurrent();
     setTimeout(() => process.exit(0), 2000).unref();
   });
 }
+// A terminal's Ctrl+C reaches the whole process group, this worker included. The host decides what it means (it
+// stops its runs, which end `stopped` after their batch with their epochs committed, or it quits, which closes this
+// channel): dying here at once would race the host's own handling and leave it writing to a closed channel.
+process.on('SIGINT', () => {});
 process.on('uncaughtException', (error) => {
   post({ type: 'ended', status: 'failed', time: Date.now(), error: error.message, outcome: null, reusable: false });
   finish(1);

@@ -1,5 +1,5 @@
-import type { BackendStatus } from '../../src-shared/api/contract';
-import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason } from './backend-diagnosis';
+import type { BackendStatus } from '../../../src-shared/api/contract';
+import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason } from '../backend-diagnosis';
 
 /**
  * What can be said about each backend without loading it (cheap, safe on the UI host): whether its package is

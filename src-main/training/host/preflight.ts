@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
-import { AppError } from '../../src-shared/api/errors';
-import type { DatasetInfo } from '../../src-shared/entities/dataset';
-import type { RunKind } from '../../src-shared/entities/run';
-import { isGeometric, parseAugment, parseFreeze, type Parsed } from '../../src-shared/entities/specs';
-import { dropoutRates, type TrainConfig } from '../../src-shared/entities/train-config';
-import { frozenWeightLayers, modelField, planFor, sampleShape } from '../../src-shared/model/resolve';
-import { describeShape, type ModelPlan, type SampleShape } from '../../src-shared/model/shapes';
-import type { DatasetCatalogue } from '../datasets/catalogue';
-import { checkpointDirectory } from '../paths';
-import type { RunStore } from '../store/run-store';
-import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason } from './backend-diagnosis';
-import { checkpointFiles, readManifest } from './checkpoint';
-import { checkSplit } from './data';
+import { AppError } from '../../../src-shared/api/errors';
+import type { DatasetInfo } from '../../../src-shared/entities/dataset';
+import type { RunKind } from '../../../src-shared/entities/run';
+import { isGeometric, parseAugment, parseFreeze, type Parsed } from '../../../src-shared/entities/specs';
+import { dropoutRates, type TrainConfig } from '../../../src-shared/entities/train-config';
+import { frozenWeightLayers, modelField, planFor, sampleShape } from '../../../src-shared/model/resolve';
+import { describeShape, type ModelPlan, type SampleShape } from '../../../src-shared/model/shapes';
+import type { DatasetCatalogue } from '../../datasets/catalogue';
+import { checkpointDirectory } from '../../paths';
+import type { RunStore } from '../../store/run-store';
+import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason } from '../backend-diagnosis';
+import { checkpointFiles, readManifest } from '../checkpoint';
+import { checkSplit } from '../data';
 
 function refuse(field: string, message: string, code: 'BAD_INPUT' | 'BACKEND_UNAVAILABLE' | 'NOT_FOUND' = 'BAD_INPUT'): never {
   throw new AppError(code, `Invalid input: ${field}: ${message}.`, [{ field, message }]);

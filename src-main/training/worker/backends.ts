@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import util from 'node:util';
-import { AppError } from '../../src-shared/api/errors';
-import type { BackendChoice, BackendName } from '../../src-shared/entities/train-config';
-import { AUTO_ORDER, NATIVE_PACKAGES, diagnoseLoadError, hasNvidiaDevice, installTfjsNodeUtilShim, isPackageInstalled, notInstalledReason } from './backend-diagnosis';
+import { AppError } from '../../../src-shared/api/errors';
+import type { BackendChoice, BackendName } from '../../../src-shared/entities/train-config';
+import { AUTO_ORDER, NATIVE_PACKAGES, diagnoseLoadError, hasNvidiaDevice, installTfjsNodeUtilShim, isPackageInstalled, notInstalledReason } from '../backend-diagnosis';
 import type { Tf } from './model';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
 

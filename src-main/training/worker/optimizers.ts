@@ -1,5 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
-import type { OptimizerName } from '../../src-shared/entities/train-config';
+import type { OptimizerName } from '../../../src-shared/entities/train-config';
 import type { Tf } from './model';
 
 export interface OptimizerSetup {

@@ -1,16 +1,15 @@
-import { AppError } from '../../src-shared/api/errors';
-import type { AnyEvent } from '../../src-shared/api/events';
-import { isTerminal, toMetricValue, type RunOutcome, type RunProgress, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
-import { flattenParams, type ResolvedTrainConfig, type TrainConfig } from '../../src-shared/entities/train-config';
-import type { DatasetCatalogue } from '../datasets/catalogue';
-import { checkpointDirectory, workerEntry } from '../paths';
-import type { RunStore } from '../store/run-store';
+import { AppError } from '../../../src-shared/api/errors';
+import type { AnyEvent } from '../../../src-shared/api/events';
+import { isTerminal, toMetricValue, type RunOutcome, type RunProgress, type RunStatus, type RunSummary } from '../../../src-shared/entities/run';
+import { flattenParams, type ResolvedTrainConfig, type TrainConfig } from '../../../src-shared/entities/train-config';
+import type { DatasetCatalogue } from '../../datasets/catalogue';
+import { checkpointDirectory, workerEntry } from '../../paths';
+import type { RunStore } from '../../store/run-store';
 import { planRun } from './preflight';
-import type { TrainJob } from './run-training';
-import { randomSeed } from '../../src-shared/prng';
+import { randomSeed } from '../../../src-shared/prng';
 import type { WorkerLauncher } from './worker-launcher';
 import { WorkerPool, type PooledWorker } from './worker-pool';
-import type { WorkerToHost } from './worker-protocol';
+import type { EpochMessage, HostToWorker, RungDecision, TrainJob, WorkerToHost } from '../worker-protocol';
 
 type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
 
@@ -42,10 +41,31 @@ interface ActiveRun {
   stopRequested: boolean;
   /** How a requested stop is recorded: `stopped`, or `pruned` when a sweep's successive halving ended the trial. */
   stopAs: 'stopped' | 'pruned';
+  /** Judges the trial at its rung epochs (a successive-halving sweep), or null. */
+  rungs: RungJudge | null;
   progress: RunProgress | null;
   done: Promise<RunStatus>;
   resolveDone(status: RunStatus): void;
   killTimer?: NodeJS.Timeout;
+}
+
+/**
+ * A successive-halving sweep's judge for one trial: the epochs at which the trial waits for a decision, and the
+ * decision itself, asked once per rung epoch after that epoch is committed, with the metrics the worker reported
+ * (numbers; NaN or infinite when a loss diverged; the epoch of a loss that diverged mid-epoch lacks the validation
+ * metrics).
+ */
+export interface RungJudge {
+  epochs: readonly number[];
+  judge(epoch: number, metrics: Readonly<Record<string, number>>): RungDecision;
+}
+
+/** The sweep a run is a trial of, as its runner starts it. */
+export interface TrialOptions {
+  sweepId: number;
+  trial: number;
+  /** Successive halving: the trial waits at these rungs for this judge (passed here, so no decision can be missed). */
+  rungs?: RungJudge;
 }
 
 export interface TrainerHostOptions {
@@ -79,7 +99,7 @@ export class TrainerHost {
    * with all its params and starts its process.
    * @throws AppError(BAD_INPUT | BACKEND_UNAVAILABLE) before anything is written.
    */
-  async start(input: TrainConfig, sweep: { sweepId: number; trial: number } | null = null): Promise<RunSummary> {
+  async start(input: TrainConfig, sweep: TrialOptions | null = null): Promise<RunSummary> {
     if (this.disposed) throw new AppError('CONFLICT', 'Runboard is shutting down; the run was not started.');
     const { datasets, store } = this.options;
     const plan = await planRun(input, datasets, store);
@@ -96,28 +116,30 @@ export class TrainerHost {
       backend: config.backend,
       parentRunId: plan.parentRunId,
       kind: plan.kind,
-      sweep,
+      sweep: sweep ? { sweepId: sweep.sweepId, trial: sweep.trial } : null,
     });
     this.options.emit({ event: 'run/created', payload: { run } });
-    this.launch(run.run_id, sweep ? `sweep:${sweep.sweepId}:${config.backend}` : null, {
+    const rungs = sweep?.rungs ?? null;
+    this.launch(run.run_id, sweep ? `sweep:${sweep.sweepId}:${config.backend}` : null, rungs, {
       config,
       dataset: datasets.source(config.dataset),
       checkpointDir: checkpointDirectory(store.path, run.run_id),
       initialWeights: plan.initialWeights,
       frozenLayers: plan.frozenLayers,
       ...(plan.splitSeed !== null ? { splitSeed: plan.splitSeed } : {}),
+      ...(rungs ? { rungEpochs: [...rungs.epochs] } : {}),
     });
     return run;
   }
 
-  /** Asks a run to stop after its current batch; kills its process if it does not end within the grace period. */
-  stop(runId: number, as: 'stopped' | 'pruned' = 'stopped'): boolean {
+  /**
+   * Asks a run to stop after its current batch (or where it waits at a rung); kills its process if it does not end
+   * within the grace period. The run ends `stopped`, unless successive halving pruned it first (then `pruned`).
+   */
+  stop(runId: number): boolean {
     const active = this.active.get(runId);
     if (!active || active.ended) return false;
-    active.stopRequested = true;
-    active.stopAs = as;
-    active.worker.handle.send({ type: 'stop', runId });
-    active.killTimer ??= setTimeout(() => active.worker.handle.kill(), this.options.stopGraceMs ?? 10_000);
+    this.requestStop(active, 'stopped', { type: 'stop', runId });
     return true;
   }
 
@@ -153,7 +175,7 @@ export class TrainerHost {
     await Promise.all(pending.map((active) => active.done));
   }
 
-  private launch(runId: number, poolKey: string | null, job: TrainJob): void {
+  private launch(runId: number, poolKey: string | null, rungs: RungJudge | null, job: TrainJob): void {
     const worker = this.pool.acquire(poolKey, this.options.workerEntry ?? workerEntry());
     let resolveDone!: (status: RunStatus) => void;
     const done = new Promise<RunStatus>((resolve) => (resolveDone = resolve));
@@ -166,6 +188,7 @@ export class TrainerHost {
       ended: false,
       stopRequested: false,
       stopAs: 'stopped',
+      rungs,
       progress: null,
       done,
       resolveDone,
@@ -175,9 +198,11 @@ export class TrainerHost {
       onMessage: (message) => this.onMessage(active, message),
       onExit: (exit) => {
         if (!active.ended) {
-          const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
-          const status: EndStatus = active.stopRequested ? 'stopped' : 'failed';
-          this.end(active, status, status === 'stopped' ? null : `The training process ${how} before the run ended (out of memory?).`, Date.now());
+          const status: EndStatus = active.stopRequested && !exit.error ? 'stopped' : 'failed';
+          const error = exit.error
+            ? `The training process could not be started: ${exit.error}`
+            : `The training process ${exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`} before the run ended (out of memory?).`;
+          this.end(active, status, status === 'stopped' ? null : error, Date.now());
         }
       },
     });
@@ -199,6 +224,8 @@ export class TrainerHost {
           await store.logEpoch(runId, { step: message.epoch, time: message.time, metrics: message.metrics });
           const metrics = Object.fromEntries(Object.entries(message.metrics).map(([k, v]) => [k, toMetricValue(v)]));
           emit({ event: 'run/epoch-logged', payload: { run_id: runId, epoch: message.epoch, time: message.time, metrics } });
+          // Answered once the epoch is committed, so a pruned trial's last epoch is its rung's, and it is stored.
+          if (message.awaitsDecision) this.answerRung(active, message);
         });
         break;
       case 'progress': {
@@ -231,6 +258,24 @@ export class TrainerHost {
       case 'probed':
         break;
     }
+  }
+
+  /** Answers a worker that waits at a rung epoch: the trial goes on, or ends there as pruned. */
+  private answerRung(active: ActiveRun, message: EpochMessage): void {
+    // A stop requested meanwhile has already let the worker go: the run ends as that stop says, unjudged.
+    if (active.ended || active.stopRequested) return;
+    const decision = active.rungs?.judge(message.epoch, message.metrics) ?? 'continue';
+    const answer = { type: 'decision', runId: active.runId, epoch: message.epoch, decision } as const;
+    if (decision === 'prune') this.requestStop(active, 'pruned', answer);
+    else active.worker.handle.send(answer);
+  }
+
+  /** Marks a run as stopping (the first reason is the one recorded), tells its worker, and arms the kill timer. */
+  private requestStop(active: ActiveRun, as: 'stopped' | 'pruned', message: HostToWorker): void {
+    if (!active.stopRequested) active.stopAs = as;
+    active.stopRequested = true;
+    active.worker.handle.send(message);
+    active.killTimer ??= setTimeout(() => active.worker.handle.kill(), this.options.stopGraceMs ?? 10_000);
   }
 
   private end(active: ActiveRun, reported: EndStatus, error: string | null, time: number, reportedOutcome: RunOutcome | null = null): void {

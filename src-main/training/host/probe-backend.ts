@@ -1,5 +1,5 @@
-import type { BackendName } from '../../src-shared/entities/train-config';
-import { workerEntry } from '../paths';
+import type { BackendName } from '../../../src-shared/entities/train-config';
+import { workerEntry } from '../../paths';
 import type { WorkerLauncher } from './worker-launcher';
 
 export interface ProbeResult {

@@ -1,37 +1,23 @@
 import type * as tfType from '@tensorflow/tfjs';
-import type { WeightHistograms } from '../../src-shared/entities/evaluation';
-import type { ConvFilters, ModelSummary } from '../../src-shared/entities/model-summary';
-import type { RunOutcome } from '../../src-shared/entities/run';
-import { parseAugment, parseEarlyStopping, parseInit, parseLrSchedule, type Parsed } from '../../src-shared/entities/specs';
-import { dropoutRates, type ResolvedTrainConfig } from '../../src-shared/entities/train-config';
-import { planFor, sampleShape, type ModelChoice } from '../../src-shared/model/resolve';
-import type { ModelPlan, SampleShape } from '../../src-shared/model/shapes';
-import { loadTable, type DatasetSource } from '../datasets';
+import type { WeightHistograms } from '../../../src-shared/entities/evaluation';
+import type { ConvFilters, ModelSummary } from '../../../src-shared/entities/model-summary';
+import type { RunOutcome } from '../../../src-shared/entities/run';
+import { parseAugment, parseEarlyStopping, parseInit, parseLrSchedule, type Parsed } from '../../../src-shared/entities/specs';
+import { dropoutRates, type ResolvedTrainConfig } from '../../../src-shared/entities/train-config';
+import { planFor, sampleShape, type ModelChoice } from '../../../src-shared/model/resolve';
+import type { ModelPlan, SampleShape } from '../../../src-shared/model/shapes';
+import { loadTable } from '../../datasets';
+import type { TrainJob } from '../worker-protocol';
 import { buildAugmenter } from './augment';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { gatherLabels, inputEncoder, splitRows } from './data';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint-weights';
+import { gatherLabels, inputEncoder, splitRows } from '../data';
 import { evaluateSplit, kernelHistograms } from './evaluate-split';
 import { buildModel, convLayers, freezeLayers, inputShapeOf, trainableVariables, weightLayers, type Tf } from './model';
 import { buildOptimizer, disposeOptimizer } from './optimizers';
-import { Prng } from '../../src-shared/prng';
+import { Prng } from '../../../src-shared/prng';
 import { trainLoop, evaluate, type LoopCallbacks, type TrainingData } from './train-loop';
 
-/** Everything a worker needs to train one run; plain data, sent by the host. */
-export interface TrainJob {
-  config: ResolvedTrainConfig;
-  dataset: DatasetSource;
-  /** Where the run's weights go (`final`, and `best` with early stopping); null keeps none (tests). */
-  checkpointDir: string | null;
-  /** Fine-tuning: the parent's checkpoint manifest, and whether its output layer is replaced (other classes). */
-  initialWeights: { manifest: string; replaceOutput: boolean } | null;
-  /** Dense layers that do not train, as resolved by the host. */
-  frozenLayers: number[];
-  /**
-   * Seed of the train/validation/test split; the run's seed when absent. Fine-tuning on the parent's dataset uses the
-   * parent's, so no sample the parent was validated or tested on ends up in training.
-   */
-  splitSeed?: number;
-}
+export type { TrainJob };
 
 export interface RunCallbacks extends LoopCallbacks {
   /** Metrics logged once, after training (`test_loss`, `test_accuracy`), at the last epoch's step. */

@@ -1,9 +1,9 @@
 import type * as tfType from '@tensorflow/tfjs';
-import { learningRateAt, type EarlyStopping, type LrSchedule } from '../../src-shared/entities/specs';
+import { learningRateAt, type EarlyStopping, type LrSchedule } from '../../../src-shared/entities/specs';
 import type { Augmenter } from './augment';
 import { logitsOf, type Tf } from './model';
 import { setLearningRate, type OptimizerSetup } from './optimizers';
-import type { Prng } from '../../src-shared/prng';
+import type { Prng } from '../../../src-shared/prng';
 
 /**
  * Training and validation rows, and how to turn rows into tensors: the data stays in the worker's memory (image bytes
@@ -69,14 +69,11 @@ export interface LoopResult {
 }
 
 const EVAL_CHUNK = 2048;
-// Typed as the lib's global performance clock (Node and Electron both have it).
-const { performance } = globalThis;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Trains `model` on `data`. Each epoch reports `train_loss` and `train_accuracy` (means over the epoch's samples,
- * dropout and augmentation on), `val_loss` and `val_accuracy` (evaluation mode), `lr`, and how fast it went:
- * `epoch_seconds` (the whole epoch, validation included) and `samples_per_second` (training samples only).
+ * dropout and augmentation on), `val_loss` and `val_accuracy` (evaluation mode), and `lr`.
  * A loss that turns NaN or infinite ends the loop within that batch as `diverged`, after reporting the epoch so
  * far. Between batches it yields to the event loop, so a stop request acts within one batch.
  * Every tensor it creates is disposed before it returns, except the best weights it hands over (see LoopResult).
@@ -104,15 +101,11 @@ export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: Optimiz
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
-      const epochStart = performance.now();
-      let trainingMs = 0;
       for (let b = 0; b < batches; b++) {
         await yieldToEventLoop();
         if (callbacks.shouldStop()) return result('stopped', 'stopped', epoch - 1);
-        const batchStart = performance.now();
         const rows = Int32Array.from(order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize)), (i) => data.trainRows[i] as number);
         const [batchLoss, batchCorrect] = trainStep(tf, model, setup, data, rows, lr, options);
-        trainingMs += performance.now() - batchStart;
         lossSum += batchLoss * rows.length;
         correct += batchCorrect;
         seen += rows.length;
@@ -123,8 +116,7 @@ export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: Optimiz
         callbacks.onProgress?.({ epoch, epochs: options.epochs, batch: b + 1, batches, loss: lossSum / seen });
       }
       const val = evaluate(tf, model, data, data.valRows);
-      const timing = { epoch_seconds: (performance.now() - epochStart) / 1000, samples_per_second: seen / (trainingMs / 1000) };
-      await callbacks.onEpoch(epoch, { train_loss: lossSum / seen, train_accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy, lr, ...timing });
+      await callbacks.onEpoch(epoch, { train_loss: lossSum / seen, train_accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy, lr });
       if (!Number.isFinite(val.loss)) return result('diverged', 'diverged', epoch);
       const stopping = options.earlyStopping;
       if (bestEpoch === null || val.loss < bestLoss - (stopping?.minDelta ?? 0)) {

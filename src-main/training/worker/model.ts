@@ -1,7 +1,7 @@
 import type * as tfType from '@tensorflow/tfjs';
-import type { InitSpec } from '../../src-shared/entities/specs';
-import type { LayerSpec } from '../../src-shared/model/layers';
-import type { ModelPlan, SampleShape } from '../../src-shared/model/shapes';
+import type { InitSpec } from '../../../src-shared/entities/specs';
+import type { LayerSpec } from '../../../src-shared/model/layers';
+import type { ModelPlan, SampleShape } from '../../../src-shared/model/shapes';
 import { initializerFor } from './initializers';
 
 export type Tf = typeof tfType;

@@ -1,8 +1,8 @@
 import type * as tfType from '@tensorflow/tfjs';
-import { drawTransform } from '../../src-shared/augment-geometry';
-import { isAugmenting, isGeometric, type Augmentation } from '../../src-shared/entities/specs';
-import type { Prng } from '../../src-shared/prng';
-import type { ImageShape } from '../datasets';
+import { drawTransform } from '../../../src-shared/augment-geometry';
+import { isAugmenting, isGeometric, type Augmentation } from '../../../src-shared/entities/specs';
+import type { Prng } from '../../../src-shared/prng';
+import type { ImageShape } from '../../datasets';
 import type { Tf } from './model';
 
 /** Transforms a batch of training inputs; called inside a tidy, fresh randomness every call. */

@@ -1,6 +1,6 @@
 import type * as tfType from '@tensorflow/tfjs';
-import { MAX_MISCLASSIFIED, histogramOf, scoreClassification, type Evaluation, type Histogram } from '../../src-shared/entities/evaluation';
-import type { ImageShape } from '../datasets';
+import { MAX_MISCLASSIFIED, histogramOf, scoreClassification, type Evaluation, type Histogram } from '../../../src-shared/entities/evaluation';
+import type { ImageShape } from '../../datasets';
 import { logitsOf, weightLayers, type Tf } from './model';
 import { evaluationChunk, type TrainingData } from './train-loop';
 

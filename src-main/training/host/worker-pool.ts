@@ -1,5 +1,5 @@
 import type { WorkerExit, WorkerHandle, WorkerLauncher } from './worker-launcher';
-import type { WorkerToHost } from './worker-protocol';
+import type { WorkerToHost } from '../worker-protocol';
 
 /** Who a worker's messages and exit go to: the run it is training now. */
 export interface WorkerOwner {
