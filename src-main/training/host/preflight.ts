@@ -75,6 +75,8 @@ export interface RunPlan {
   splitSeed: number | null;
   /** The model: every layer with its output shape and parameter count. */
   model: ModelPlan;
+  /** The named model it is (`cnn`...), also for a fine-tuned run whose parent was one; null for a layer list or an MLP. */
+  modelName: string | null;
 }
 
 /** Images must match in every dimension; a flat input (an MLP's) only in size (digits was a table in Runboard 0.1). */
@@ -95,7 +97,8 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
   const kind: RunKind = config.overfit_batch !== undefined ? 'sanity' : 'train';
   const freeze = must('freeze', parseFreeze(config.freeze));
   if (config.from_run === undefined) {
-    return { config, kind, parentRunId: null, frozenLayers: must('freeze', frozenWeightLayers(freeze, own)), initialWeights: null, splitSeed: null, model: own };
+    const modelName = config.layers === undefined && config.model !== undefined && config.model !== 'mlp' ? config.model : null;
+    return { config, kind, parentRunId: null, frozenLayers: must('freeze', frozenWeightLayers(freeze, own)), initialWeights: null, splitSeed: null, model: own, modelName };
   }
   const parent = await store.getRun(config.from_run);
   if (!parent) refuse('from_run', `run ${config.from_run} does not exist`, 'NOT_FOUND');
@@ -128,5 +131,7 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
     initialWeights: { manifest: manifestFile, replaceOutput },
     splitSeed: parent.params.dataset === config.dataset && parent.seed !== null ? parent.seed : null,
     model: plan,
+    // The parent's named model is the child's too: Compare then lines up a fine-tuned cnn with a cnn from scratch.
+    modelName: typeof parent.params.model === 'string' ? parent.params.model : null,
   };
 }

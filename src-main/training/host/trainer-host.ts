@@ -111,7 +111,7 @@ export class TrainerHost {
       dataset: config.dataset,
       config: hyperparameters,
       // The layer list is recorded as built (a preset or the MLP shorthand expanded, the flatten it needed added).
-      params: { ...flattenParams(config, plan.initialWeights), layers: plan.model.text },
+      params: { ...flattenParams(config, plan.initialWeights), layers: plan.model.text, ...(plan.modelName ? { model: plan.modelName } : {}) },
       seed: config.seed,
       backend: config.backend,
       parentRunId: plan.parentRunId,
