@@ -10,7 +10,8 @@ import type { RunSummary } from '../../src-shared/entities/run';
 import { isGeometric, parseAugment, parseFreeze } from '../../src-shared/entities/specs';
 import { dropoutRates, trainConfigSchema } from '../../src-shared/entities/train-config';
 import { frozenWeightLayers, modelField, planFor, type ModelChoice } from '../../src-shared/model/resolve';
-import { describeShape, type ModelPlan, type SampleShape } from '../../src-shared/model/shapes';
+import { describeShape, sameInputShape, type ModelPlan } from '../../src-shared/model/shapes';
+import { summariseModel } from '../../src-shared/model/summary';
 import { formData, type FormData } from './dataset-shape';
 import { toTrainConfig, type FormErrors, type FormValues } from './new-run-fields';
 
@@ -59,27 +60,6 @@ function parentChoice(parent: Pick<RunSummary, 'params'>, own: ModelChoice | nul
   return typeof layers === 'string' ? { layers, hidden: [], activation: 'relu', dropout: [] } : null;
 }
 
-/** Images match in every dimension; a flat input in size only (as the host compares them). */
-function sameShape(a: SampleShape, b: SampleShape): boolean {
-  const size = (s: SampleShape) => (s.kind === 'flat' ? s.size : s.channels * s.height * s.width);
-  if (a.kind === 'image' && b.kind === 'image') return a.channels === b.channels && a.height === b.height && a.width === b.width;
-  return size(a) === size(b);
-}
-
-/** A plan as a run's model summary (the run page's shape of it), with the frozen layers marked. */
-export function summaryOf(plan: ModelPlan, input: SampleShape, frozen: readonly number[]): ModelSummary {
-  const dims = (shape: SampleShape): number[] => (shape.kind === 'image' ? [shape.channels, shape.height, shape.width] : [shape.size]);
-  const layers = plan.layers.map((p) => ({
-    text: p.text,
-    output: dims(p.output),
-    params: p.params,
-    weight_index: p.weightIndex,
-    frozen: p.weightIndex !== null && frozen.includes(p.weightIndex),
-    added: p.added,
-  }));
-  return { input: dims(input), layers, params: plan.params, trainable_params: layers.filter((l) => !l.frozen).reduce((sum, l) => sum + l.params, 0) };
-}
-
 /** The live model of the form `values` on the catalogue `datasets`; `runs` finds a fine-tuning's parent. */
 export function previewModel(values: FormValues, datasets: readonly DatasetInfo[], runs: RunLookup): ModelPreview {
   const errors: FormErrors = {};
@@ -109,7 +89,7 @@ export function previewModel(values: FormValues, datasets: readonly DatasetInfo[
     preview.parentRunId = parent.run_id;
     const parentData = formData(String(parent.params['dataset'] ?? ''), datasets);
     if (parentData?.ok) {
-      if (!sameShape(parentData.value.input, input)) {
+      if (!sameInputShape(parentData.value.input, input)) {
         errors.from_run = `run ${parent.run_id} takes inputs of ${describeShape(parentData.value.input)} but ${info.name} has ${describeShape(input)}: the input shapes differ`;
         return preview;
       }
@@ -135,6 +115,6 @@ export function previewModel(values: FormValues, datasets: readonly DatasetInfo[
       errors.freeze = `the output layer is replaced (run ${preview.parentRunId} has other classes than ${info.name}), so it cannot be frozen`;
     }
   }
-  preview.summary = summaryOf(plan.value, input, frozen);
+  preview.summary = summariseModel(plan.value, input, frozen);
   return preview;
 }

@@ -5,7 +5,7 @@ import type { RunKind } from '../../../src-shared/entities/run';
 import { isGeometric, parseAugment, parseFreeze, type Parsed } from '../../../src-shared/entities/specs';
 import { dropoutRates, type TrainConfig } from '../../../src-shared/entities/train-config';
 import { frozenWeightLayers, modelField, planFor, sampleShape } from '../../../src-shared/model/resolve';
-import { describeShape, type ModelPlan, type SampleShape } from '../../../src-shared/model/shapes';
+import { describeShape, sameInputShape, type ModelPlan, type SampleShape } from '../../../src-shared/model/shapes';
 import type { DatasetCatalogue } from '../../datasets/catalogue';
 import { checkpointDirectory } from '../../paths';
 import type { RunStore } from '../../store/run-store';
@@ -79,13 +79,6 @@ export interface RunPlan {
   modelName: string | null;
 }
 
-/** Images must match in every dimension; a flat input (an MLP's) only in size (digits was a table in Runboard 0.1). */
-function sameShape(a: SampleShape, b: SampleShape): boolean {
-  const size = (s: SampleShape) => (s.kind === 'flat' ? s.size : s.channels * s.height * s.width);
-  if (a.kind === 'image' && b.kind === 'image') return a.channels === b.channels && a.height === b.height && a.width === b.width;
-  return size(a) === size(b);
-}
-
 /**
  * Checks a configuration completely (see `checkTrainable`) and, for fine-tuning and transfer (`from_run`), checks
  * the parent: it exists, it kept its weights, its input shape is the dataset's. The parent's layers are reused; its
@@ -109,7 +102,7 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
   const manifest = readManifest(manifestFile);
   const info = datasets.info(config.dataset);
   const input = inputOf(info);
-  if (!sameShape(manifest.input_shape, input)) {
+  if (!sameInputShape(manifest.input_shape, input)) {
     refuse('from_run', `run ${parent.run_id} takes inputs of ${describeShape(manifest.input_shape)} but ${info.name} has ${describeShape(input)}: the input shapes differ`);
   }
   const replaceOutput = manifest.classes.length !== info.classes.length || manifest.classes.some((name, i) => name !== info.classes[i]);

@@ -1,11 +1,12 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { WeightHistograms } from '../../../src-shared/entities/evaluation';
-import type { ConvFilters, ModelSummary } from '../../../src-shared/entities/model-summary';
+import type { ConvFilters } from '../../../src-shared/entities/model-summary';
 import type { RunOutcome } from '../../../src-shared/entities/run';
 import { parseAugment, parseEarlyStopping, parseInit, parseLrSchedule, type Parsed } from '../../../src-shared/entities/specs';
 import { dropoutRates, type ResolvedTrainConfig } from '../../../src-shared/entities/train-config';
 import { planFor, sampleShape, type ModelChoice } from '../../../src-shared/model/resolve';
-import type { ModelPlan, SampleShape } from '../../../src-shared/model/shapes';
+import type { ModelPlan } from '../../../src-shared/model/shapes';
+import { summariseModel } from '../../../src-shared/model/summary';
 import { loadTable } from '../../datasets';
 import type { TrainJob } from '../worker-protocol';
 import { buildAugmenter } from './augment';
@@ -42,21 +43,6 @@ function must<T>(parsed: Parsed<T>): T {
 /** What of a configuration defines its model. */
 export function modelChoice(config: ResolvedTrainConfig): ModelChoice {
   return { layers: config.layers, model: config.model, hidden: config.hidden, activation: config.activation, dropout: dropoutRates(config) };
-}
-
-const dims = (shape: SampleShape): number[] => (shape.kind === 'image' ? [shape.channels, shape.height, shape.width] : [shape.size]);
-
-/** The model summary of the run page: each planned layer with its output shape, parameters and whether it is frozen. */
-export function summarise(plan: ModelPlan, input: SampleShape, frozen: readonly number[]): ModelSummary {
-  const layers = plan.layers.map((p) => ({
-    text: p.text,
-    output: dims(p.output),
-    params: p.params,
-    weight_index: p.weightIndex,
-    frozen: p.weightIndex !== null && frozen.includes(p.weightIndex),
-    added: p.added,
-  }));
-  return { input: dims(input), layers, params: plan.params, trainable_params: layers.filter((l) => !l.frozen).reduce((sum, l) => sum + l.params, 0) };
 }
 
 /** The first convolution's kernel, as the run page draws it, or null for a model without one. */
@@ -105,7 +91,7 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
         const replaced = job.initialWeights?.replaceOutput ?? false;
         if (job.initialWeights) loadCheckpoint(tf, model, job.initialWeights.manifest, replaced);
         freezeLayers(model, job.frozenLayers);
-        callbacks.onArtifact('model', summarise(plan, input, job.frozenLayers));
+        callbacks.onArtifact('model', summariseModel(plan, input, job.frozenLayers));
         const filters = firstFilters(model, plan);
         const initialFilters = filters?.values() ?? null;
         const initial = kernelHistograms(model);
