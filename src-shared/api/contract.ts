@@ -11,7 +11,7 @@ export const sortSchema = z.object({ column: z.string().min(1).max(300), directi
 const empty = z.object({}).strict();
 
 export const backendStatusSchema = z.object({
-  name: z.enum(['tensorflow-cuda', 'tensorflow', 'wasm', 'cpu']),
+  name: z.enum(['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu']),
   /** Whether the backend's package is installed (wasm and cpu always are). */
   installed: z.boolean(),
   /** Whether it loaded in a probe; null when not probed (only `runboard doctor` loads native backends). */

@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TINY, assertCliIsBuilt, killAll, makeTempDir, removeTempDirs, runCli, sha256 } from './helpers';
 
-const BACKENDS = ['tensorflow-cuda', 'tensorflow', 'wasm', 'cpu'] as const;
+const BACKENDS = ['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 const NATIVE = { 'tensorflow-cuda': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
 
 function installed(pkg: string): boolean {
