@@ -2,12 +2,17 @@
  * Whole runs on the webgpu backend (a training process of its own, on SwiftShader): they finish, record the adapter,
  * and reach the losses the `cpu` backend reaches from the same seed, epoch by epoch, within float32 tolerance.
  */
+import { fork } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src-main/core';
+import { DatasetCatalogue } from '../../src-main/datasets';
+import { workerEntry } from '../../src-main/paths';
+import type { TrainJob } from '../../src-main/training/worker-protocol';
+import type { WorkerToHost } from '../../src-main/training/worker-protocol';
 import { fromMetricValue } from '../../src-shared/entities/run';
 import { trainConfigSchema, type TrainConfigInput } from '../../src-shared/entities/train-config';
 import { requireBuiltWorker, useCore } from '../helpers/core';
-import { useSwiftShader, webgpuRuns, webgpuSuiteTitle } from '../helpers/webgpu';
+import { swiftShaderEnv, useSwiftShader, webgpuRuns, webgpuSuiteTitle } from '../helpers/webgpu';
 
 requireBuiltWorker();
 const newCore = useCore();
@@ -53,5 +58,41 @@ describe.skipIf(!webgpuRuns)(webgpuSuiteTitle('training runs on the webgpu backe
     expect(gpu.status, gpu.error ?? '').toBe('finished');
     expectClose(cpu.perEpoch.train_loss, gpu.perEpoch.train_loss, 1e-3, 'train_loss');
     expectClose(cpu.perEpoch.val_loss, gpu.perEpoch.val_loss, 1e-3, 'val_loss');
+  });
+
+  it('keeps a warm worker for the next run (a sweep trial) only with every tensor freed, on the same device, and ends it cleanly', async () => {
+    const catalogue = new DatasetCatalogue({ userDir: null });
+    const job = (seed: number): TrainJob => ({
+      config: { ...trainConfigSchema.parse({ dataset: 'iris', hidden: [8], epochs: 2, batch_size: 32, lr: 0.05, backend: 'webgpu' }), seed },
+      dataset: catalogue.source('iris'),
+      checkpointDir: null,
+      initialWeights: null,
+      frozenLayers: [],
+    });
+    const child = fork(workerEntry(), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'advanced', env: { ...swiftShaderEnv(), RUNBOARD_WORKER: '1' } });
+    const said: WorkerToHost[] = [];
+    let wake: () => void = () => {};
+    child.on('message', (message) => {
+      said.push(message as WorkerToHost);
+      wake();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const ended = async (count: number) => {
+      while (said.filter((m) => m.type === 'ended').length < count) await new Promise<void>((resolve) => (wake = resolve));
+      return said.filter((m): m is Extract<WorkerToHost, { type: 'ended' }> => m.type === 'ended')[count - 1];
+    };
+    try {
+      child.send({ type: 'start', runId: 1, job: job(1), reuse: true });
+      expect(await ended(1)).toMatchObject({ status: 'finished', reusable: true });
+      child.send({ type: 'start', runId: 2, job: job(2), reuse: false });
+      expect(await ended(2)).toMatchObject({ status: 'finished', reusable: false });
+      const devices = said.flatMap((m) => (m.type === 'started' ? [m.device] : []));
+      expect(devices).toHaveLength(2);
+      expect(devices[1]).toBe(devices[0]);
+      // The second run was not to be reused: the worker releases Dawn's device and exits by itself.
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
