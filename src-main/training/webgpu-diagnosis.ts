@@ -16,6 +16,8 @@ export interface VulkanSetup {
   drivers: string[];
   /** A software driver Runboard adds by itself (Chromium's or Electron's SwiftShader), or null. */
   softwareDriver: string | null;
+  /** The variable that replaced the loader's own search for drivers (`VK_ICD_FILENAMES`, `VK_DRIVER_FILES`), or null. */
+  driversNamedBy: 'VK_ICD_FILENAMES' | 'VK_DRIVER_FILES' | null;
 }
 
 /** File-system access, injectable for tests. */
@@ -76,7 +78,7 @@ export function findVulkanSetup(
   files: FileProbe = diskProbe,
   execPath: string = process.execPath,
 ): VulkanSetup {
-  if (platform !== 'linux') return { platform, loader: null, drivers: [], softwareDriver: null };
+  if (platform !== 'linux') return { platform, loader: null, drivers: [], softwareDriver: null, driversNamedBy: null };
   const loader = libraryFolders(env, arch).map((folder) => join(folder, 'libvulkan.so.1')).find((path) => files.exists(path)) ?? null;
   // VK_ICD_FILENAMES and VK_DRIVER_FILES replace the loader's search; VK_ADD_DRIVER_FILES adds to it.
   const replaced = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
@@ -85,7 +87,8 @@ export function findVulkanSetup(
     ? listed(replaced)
     : [...driverFolders(env).flatMap((folder) => files.list(folder).filter((name) => name.endsWith('.json')).map((name) => join(folder, name))), ...listed(env.VK_ADD_DRIVER_FILES)];
   const softwareDriver = replaced ? null : (swiftShaderCandidates(execPath).find((path) => files.exists(path)) ?? null);
-  return { platform, loader, drivers: [...new Set(drivers)], softwareDriver };
+  const driversNamedBy = env.VK_DRIVER_FILES ? 'VK_DRIVER_FILES' : env.VK_ICD_FILENAMES ? 'VK_ICD_FILENAMES' : null;
+  return { platform, loader, drivers: [...new Set(drivers)], softwareDriver, driversNamedBy };
 }
 
 /**
@@ -133,15 +136,16 @@ export function explainNoAdapter(setup: VulkanSetup, dawnLines: readonly string[
   if (!setup.loader || loaderFailed) {
     return { missing: 'vulkan-loader', message: `no Vulkan loader (libvulkan.so.1) was found: Dawn drives the GPU through Vulkan; ${GET_LOADER}.${dawn}` };
   }
+  const named = setup.driversNamedBy ? ` (${setup.driversNamedBy} limits the loader to ${setup.drivers.length > 0 ? setup.drivers.join(', ') : 'files that do not exist'}; unset it to use every installed driver)` : '';
   const noDrivers = dawnLines.some((line) => /Found no drivers/i.test(line));
   if (noDrivers || (setup.drivers.length === 0 && !setup.softwareDriver)) {
-    return { missing: 'vulkan-driver', message: `the Vulkan loader (${setup.loader}) found no Vulkan driver: ${GET_DRIVER}.${dawn}` };
+    return { missing: 'vulkan-driver', message: `the Vulkan loader (${setup.loader}) found no Vulkan driver${named}: ${GET_DRIVER}.${dawn}` };
   }
   const drivers = [...setup.drivers, ...(setup.softwareDriver ? [setup.softwareDriver] : [])].map((path) => path.split('/').at(-1)).join(', ');
   const why = dawnLines.length > 0 ? dawn : " Dawn prints its reason on the training process's stderr; `runboard doctor` shows it.";
   return {
     missing: 'driver-too-old',
-    message: `no Vulkan driver offered a device Dawn can use (drivers found: ${drivers}): a driver finds nothing without its GPU, and Dawn refuses one too old for this WebGPU (Debian 12's Mesa 22 lavapipe is). ${capitalised(GET_DRIVER)}.${why}`,
+    message: `no Vulkan driver offered a device Dawn can use (drivers found: ${drivers}${named}): a driver finds nothing without its GPU, and Dawn refuses one too old for this WebGPU (Debian 12's Mesa 22 lavapipe is). ${capitalised(GET_DRIVER)}.${why}`,
   };
 }
 

@@ -120,7 +120,7 @@ describe.skipIf(!webgpuRuns)(webgpuSuiteTitle('runboard doctor on WebGPU'), () =
     const result = await runCli(['doctor', '--json', '--db', db], { env: { ...process.env, VK_ICD_FILENAMES: `${SWIFTSHADER_ICD}.absent` } });
     const json = JSON.parse(result.stdout) as DoctorJson;
     expect(json.webgpu.adapters).toEqual([]);
-    expect(json.webgpu.noHardware).toMatch(/found no Vulkan driver: install your GPU's Vulkan driver/);
+    expect(json.webgpu.noHardware).toMatch(/found no Vulkan driver \(VK_ICD_FILENAMES limits the loader to files that do not exist; unset it.*\): install your GPU's Vulkan driver/);
     expect(json.webgpu.dawn_said.join('\n')).toMatch(/Found no drivers/);
     expect(json.backends.find((b) => b.backend === 'webgpu')?.error).toMatch(/found no Vulkan driver/);
   });

@@ -21,13 +21,14 @@ const ENV = { HOME: '/home/user' };
 describe('the Vulkan setup Dawn needs (Linux)', () => {
   it('finds the loader and the drivers where the loader looks, and Chromium\'s SwiftShader', () => {
     const setup = findVulkanSetup(ENV, 'linux', 'x64', disk([LOADER, LAVAPIPE, SWIFTSHADER]), '/usr/bin/node');
-    expect(setup).toEqual({ platform: 'linux', loader: LOADER, drivers: [LAVAPIPE], softwareDriver: SWIFTSHADER });
+    expect(setup).toEqual({ platform: 'linux', loader: LOADER, drivers: [LAVAPIPE], softwareDriver: SWIFTSHADER, driversNamedBy: null });
   });
 
   it('takes the drivers the user named instead (VK_ICD_FILENAMES), and adds no SwiftShader of its own then', () => {
     const setup = findVulkanSetup({ ...ENV, VK_ICD_FILENAMES: SWIFTSHADER }, 'linux', 'x64', disk([LOADER, LAVAPIPE, SWIFTSHADER]), '/usr/bin/node');
     expect(setup.drivers).toEqual([SWIFTSHADER]);
     expect(setup.softwareDriver).toBeNull();
+    expect(setup.driversNamedBy).toBe('VK_ICD_FILENAMES');
   });
 
   it("finds Electron's own SwiftShader next to its executable", () => {
@@ -73,6 +74,11 @@ describe('why there is no WebGPU adapter', () => {
     const reason = explainNoAdapter(setup, dawnReasons('Warning: Vulkan shaderUniform*ArrayDynamicIndexing required.\n - While initializing adapter (backend=BackendType::Vulkan)\n'));
     expect(reason.missing).toBe('driver-too-old');
     expect(reason.message).toMatch(/drivers found: lvp_icd\.x86_64\.json.*too old.*Dawn said: "Vulkan shaderUniform\*ArrayDynamicIndexing required\."/);
+  });
+
+  it('says when the user\'s VK_ICD_FILENAMES is what hides the drivers', () => {
+    const setup = findVulkanSetup({ ...ENV, VK_ICD_FILENAMES: '/nowhere.json' }, 'linux', 'x64', disk([LOADER, LAVAPIPE]), '/usr/bin/node');
+    expect(explainNoAdapter(setup).message).toMatch(/found no Vulkan driver \(VK_ICD_FILENAMES limits the loader to files that do not exist; unset it to use every installed driver\)/);
   });
 
   it('explains a missing GPU adapter on a machine that has only SwiftShader, leaving SwiftShader out', () => {

@@ -159,13 +159,9 @@ export function webGpuDeviceOpen(): boolean {
 export function releaseWebGpu(tf: Tf): void {
   if (!active || active.released) return;
   active.released = true;
-  if (tf.findBackend('webgpu')) {
-    if (tf.getBackend() === 'webgpu') {
-      // Leave TensorFlow.js on a backend that needs no device.
-      void tf.setBackend('cpu');
-    }
-    tf.removeBackend('webgpu');
-  }
+  // Removing the backend frees its buffers (and, were it current, leaves TensorFlow.js without one until the next
+  // setBackend). Asked of the factory, not `findBackend`, which would initialise a backend never used.
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   active.device.destroy();
   active = null;
 }
