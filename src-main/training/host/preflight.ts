@@ -9,7 +9,7 @@ import { describeShape, sameInputShape, type ModelPlan, type SampleShape } from 
 import type { DatasetCatalogue } from '../../datasets/catalogue';
 import { checkpointDirectory } from '../../paths';
 import type { RunStore } from '../../store/run-store';
-import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason } from '../backend-diagnosis';
+import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason, webGpuNotInstalledReason } from '../backend-diagnosis';
 import { checkpointFiles, readManifest } from '../checkpoint';
 import { checkSplit } from '../data';
 
@@ -51,6 +51,8 @@ export function checkTrainable(config: TrainConfig, datasets: DatasetCatalogue):
       refuse('backend', `backend ${config.backend} is not available: ${notInstalledReason(config.backend)}`, 'BACKEND_UNAVAILABLE');
     }
   }
+  const webgpuMissing = config.backend === 'webgpu' ? webGpuNotInstalledReason() : null;
+  if (webgpuMissing) refuse('backend', `backend webgpu is not available: ${webgpuMissing}`, 'BACKEND_UNAVAILABLE');
   const augment = must('augment', parseAugment(config.augment));
   if (isGeometric(augment) && info.image_shape === null) {
     refuse('augment', `rotate, shift, scale, flip and crop apply to images; ${config.dataset} is a table, so only noise applies`);

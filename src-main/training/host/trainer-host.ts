@@ -7,6 +7,7 @@ import { checkpointDirectory, workerEntry } from '../../paths';
 import type { RunStore } from '../../store/run-store';
 import { planRun } from './preflight';
 import { randomSeed } from '../../../src-shared/prng';
+import { DeviceProbes } from './device-probes';
 import type { WorkerLauncher } from './worker-launcher';
 import { WorkerPool, type PooledWorker } from './worker-pool';
 import type { EpochMessage, HostToWorker, RungDecision, TrainJob, WorkerToHost } from '../worker-protocol';
@@ -89,9 +90,12 @@ export class TrainerHost {
   private readonly active = new Map<number, ActiveRun>();
   private readonly pool: WorkerPool;
   private disposed = false;
+  /** Which backend and device a run would get (the New run form), probed in throwaway training processes. */
+  readonly devices: DeviceProbes;
 
   constructor(private readonly options: TrainerHostOptions) {
     this.pool = new WorkerPool(options.launcher);
+    this.devices = new DeviceProbes(options.launcher);
   }
 
   /**
