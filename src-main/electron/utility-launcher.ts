@@ -1,5 +1,5 @@
 import type { ForkOptions, UtilityProcess } from 'electron';
-import type { WorkerExit, WorkerHandle, WorkerLauncher } from '../training/worker-launcher';
+import type { WorkerExit, WorkerHandle, WorkerLauncher } from '../training/host/worker-launcher';
 import type { HostToWorker, WorkerToHost } from '../training/worker-protocol';
 
 /** `utilityProcess.fork`, passed in so this module never imports `electron` at run time and is tested with a fake. */

@@ -6,7 +6,7 @@ import { ashaRungs, type SweepDetail, type SweepRequest, type SweepStatus } from
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import type { SqliteStore } from '../store/sqlite-store';
 import { DONE_TRIAL_STATUSES } from '../store/sweep-store';
-import type { RungJudge, TrainerHost } from '../training/trainer-host';
+import type { RungJudge, TrainerHost } from '../training/host/trainer-host';
 import { Rungs } from './asha';
 import type { ParamValue } from '../../src-shared/search/space';
 import { describeSpace, planSweep, trialConfig } from './sweep-planner';

@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatasetCatalogue } from '../../src-main/datasets';
 import { workerEntry } from '../../src-main/paths';
-import type { TrainJob } from '../../src-main/training/run-training';
+import type { TrainJob } from '../../src-main/training/worker/run-training';
 import type { EpochMessage, HostToWorker, WorkerToHost } from '../../src-main/training/worker-protocol';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { requireBuiltWorker } from '../helpers/core';

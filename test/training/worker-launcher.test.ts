@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeWorkerLauncher, type WorkerExit, type WorkerHandle } from '../../src-main/training/worker-launcher';
+import { NodeWorkerLauncher, type WorkerExit, type WorkerHandle } from '../../src-main/training/host/worker-launcher';
 import type { WorkerToHost } from '../../src-main/training/worker-protocol';
 import { useTempDir } from '../helpers/temp';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../src-main/core';
-import { NodeWorkerLauncher, type WorkerExit, type WorkerHandle, type WorkerLauncher } from '../../src-main/training/worker-launcher';
-import { WorkerPool } from '../../src-main/training/worker-pool';
+import { NodeWorkerLauncher, type WorkerExit, type WorkerHandle, type WorkerLauncher } from '../../src-main/training/host/worker-launcher';
+import { WorkerPool } from '../../src-main/training/host/worker-pool';
 import type { HostToWorker, WorkerToHost } from '../../src-main/training/worker-protocol';
 import { sweepRequestSchema } from '../../src-shared/entities/sweep';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
@@ -70,9 +70,9 @@ describe('worker pool', () => {
     const worker = pool.acquire('k', 'w.js');
     const seen: string[] = [];
     worker.own({ onMessage: (m) => seen.push(`run 1: ${m.type}`), onExit: () => seen.push('run 1: exit') });
-    launched[0]?.say({ type: 'probed', backend: 'wasm', ok: true, device: null, error: null });
+    launched[0]?.say({ type: 'probed', backend: 'wasm', chosen: 'wasm', ok: true, device: null, error: null, skipped: [], adapters: null });
     pool.release('k', worker);
-    launched[0]?.say({ type: 'probed', backend: 'wasm', ok: true, device: null, error: null });
+    launched[0]?.say({ type: 'probed', backend: 'wasm', chosen: 'wasm', ok: true, device: null, error: null, skipped: [], adapters: null });
     expect(seen).toEqual(['run 1: probed']);
     launched[0]?.exit({ code: 1, signal: null });
     expect(pool.idleCount).toBe(0);
