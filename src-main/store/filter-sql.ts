@@ -163,13 +163,21 @@ function compileNode(node: FilterNode): CompiledFilter {
   }
 }
 
+export interface CompileOptions {
+  /**
+   * A param, metric or tag name no run logged: refused (the default, so a typo is an error rather than an empty
+   * table), or compiled as it is, matching nothing (MLflow's search does so).
+   */
+  unknownNames?: 'refuse' | 'match-nothing';
+}
+
 /**
  * Parses and compiles a filter for `runs r`. Param, metric and tag names must be known (logged by some run), so a
  * typo is an error rather than an empty table; `known` may be a cached list, which `refresh` renews when a name is
  * missing from it. Every name and value travels as a parameter.
  * @throws AppError(BAD_INPUT) with the column of the problem.
  */
-export function compileFilter(text: string, known: KnownColumns, refresh?: () => KnownColumns): CompiledFilter | null {
+export function compileFilter(text: string, known: KnownColumns, refresh?: () => KnownColumns, options: CompileOptions = {}): CompiledFilter | null {
   let tree: FilterNode | null;
   try {
     tree = parseFilter(text);
@@ -186,7 +194,7 @@ export function compileFilter(text: string, known: KnownColumns, refresh?: () =>
     // A name missing from a cached list may be new: look again before refusing it.
     if (refresh && columns === known && namesOf(field, columns)?.has(field.key) === false) columns = refresh();
     const names = namesOf(field, columns);
-    if (names && !names.has(field.key)) {
+    if (names && !names.has(field.key) && options.unknownNames !== 'match-nothing') {
       const what = field.group === 'params' ? 'param' : field.group === 'tags' ? 'tag' : 'metric';
       refuse(`unknown ${what} "${field.key}"${names.size > 0 ? `; known: ${[...names].sort().slice(0, 20).join(', ')}` : ''}`, field.column);
     }
