@@ -109,8 +109,9 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--port <n>', 'port (default 7321; 0 picks a free one)')
     .option('--host <address>', 'interface to listen on (default 127.0.0.1)')
     .option('--allow-remote', 'allow listening on an interface other machines can reach')
+    .option('--silent-run-minutes <n>', 'a run logged through the MLflow API whose script is silent this long becomes interrupted (default 30; $RUNBOARD_SILENT_RUN_MINUTES)')
     .option('--db <path>', DB_HELP)
-    .action(async (flags: { port?: string; host?: string; db?: string; allowRemote?: boolean }) => {
+    .action(async (flags: { port?: string; host?: string; db?: string; allowRemote?: boolean; silentRunMinutes?: string }) => {
       result.code = await serveCommand(flags, io);
     });
 

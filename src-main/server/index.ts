@@ -5,6 +5,7 @@ import type { ApiHost } from '../../src-shared/api/host';
 import { ApiRoutes } from './api-routes';
 import { assertUsableToken, generateToken, TokenCheck } from './auth';
 import { EventsSocket } from './events-socket';
+import type { ExtraRoutes } from './extra-routes';
 import { Gateway } from './gateway';
 import { logWarning } from './log';
 import { formatUrlHost, HostPolicy, isLoopbackHost, isWildcardHost } from './security';
@@ -28,6 +29,8 @@ export interface ServeOptions {
   allowRemote?: boolean;
   /** Interval between WebSocket heartbeat pings in milliseconds (default 30 000); a silent client is dropped after one. */
   heartbeatMs?: number;
+  /** Other APIs served on the same port behind the same checks (the MLflow tracking API), made once listening. */
+  extraRoutes?: (hosts: HostPolicy) => readonly ExtraRoutes[];
 }
 
 export interface RunningServer {
@@ -78,7 +81,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const hosts = new HostPolicy({ port: address.port, boundHosts: [host, address.address], allowRemote });
   const tokens = new TokenCheck(token, address.port);
   const events = new EventsSocket(options.api, options.heartbeatMs);
-  const gateway = new Gateway({ hosts, tokens, api: new ApiRoutes(options.api, hosts), files: new StaticFiles(rootReal), events });
+  const gateway = new Gateway({ hosts, tokens, api: new ApiRoutes(options.api, hosts), files: new StaticFiles(rootReal), events, extra: options.extraRoutes?.(hosts) ?? [] });
   server.on('request', gateway.onRequest);
   server.on('checkContinue', gateway.onRequest);
   server.on('upgrade', gateway.onUpgrade);
