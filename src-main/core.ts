@@ -3,7 +3,7 @@ import { AppError } from '../src-shared/api/errors';
 import type { ApiHost } from '../src-shared/api/host';
 import { ApiService } from './api/api-service';
 import { EventBus } from './api/event-bus';
-import { createHandlers } from './api/handlers';
+import { createHandlers, type TrackingServerControl } from './api/handlers';
 import { DatasetCatalogue } from './datasets/catalogue';
 import { checkpointDirectory, userDatasetsDir, type DbLocation } from './paths';
 import { SqliteStore } from './store/sqlite-store';
@@ -54,6 +54,8 @@ export interface CoreOptions {
   datasetsMirror?: string | undefined;
   /** How long an external run may stay silent before it is `interrupted` (default `DEFAULT_SILENT_RUN_MS`). */
   silentRunMs?: number;
+  /** The switch of the tracking API other trackers' clients log through, made once the store is open. */
+  trackingServer?: (core: Pick<Core, 'store' | 'events'>) => TrackingServerControl;
 }
 
 function withoutConfig(run: RunDetail): RunSummary {
@@ -97,7 +99,20 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
   });
   const sweeps = new SweepRunner({ store, trainer, datasets, emit: (event) => events.emit(event), subscribe: (listener) => events.subscribe(listener) });
-  const service = new ApiService(createHandlers({ store, trainer, sweeps, datasets, host: options.host, datasetsMirror: options.datasetsMirror ?? process.env.RUNBOARD_DATASETS_MIRROR, emit: (event) => events.emit(event) }), events);
+  const trackingServer = options.trackingServer?.({ store, events });
+  const service = new ApiService(
+    createHandlers({
+      store,
+      trainer,
+      sweeps,
+      datasets,
+      host: options.host,
+      datasetsMirror: options.datasetsMirror ?? process.env.RUNBOARD_DATASETS_MIRROR,
+      trackingServer,
+      emit: (event) => events.emit(event),
+    }),
+    events,
+  );
   let disposed = false;
   let lastVersion = store.dataVersion();
   const watcher = options.watchExternalChanges
@@ -137,6 +152,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       disposed = true;
       if (watcher) clearInterval(watcher);
       if (silenceWatch) clearInterval(silenceWatch);
+      await trackingServer?.dispose?.();
       await sweeps.dispose();
       await trainer.dispose();
       store.close();

@@ -1,5 +1,5 @@
 import { AppError } from '../../src-shared/api/errors';
-import type { Method, MethodOutput, MethodParsedInput } from '../../src-shared/api/contract';
+import type { Method, MethodOutput, MethodParsedInput, TrackingServerStatus } from '../../src-shared/api/contract';
 import type { Evaluation, WeightHistograms } from '../../src-shared/entities/evaluation';
 import type { AnyEvent } from '../../src-shared/api/events';
 import { isTerminal } from '../../src-shared/entities/run';
@@ -15,6 +15,16 @@ import type { TrainerHost } from '../training/host/trainer-host';
 
 export type Handlers = { [M in Method]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> };
 
+/** Switches the tracking API that other trackers' clients log through (see `tracking/status`). */
+export interface TrackingServerControl {
+  status(): Promise<TrackingServerStatus>;
+  setEnabled(enabled: boolean): Promise<TrackingServerStatus>;
+  /** Stops serving (the host is closing). */
+  dispose?(): Promise<void>;
+}
+
+const NO_TRACKING_SERVER: TrackingServerStatus = { available: false, switchable: false, enabled: false, url: null, lines: [], error: null };
+
 export interface HandlerDeps {
   store: SqliteStore;
   trainer: TrainerHost;
@@ -23,11 +33,13 @@ export interface HandlerDeps {
   host: 'desktop' | 'serve' | 'cli';
   /** Where dataset downloads come from instead of the official addresses. */
   datasetsMirror?: string | undefined;
+  /** The tracking API's switch, where this host has one. */
+  trackingServer?: TrackingServerControl | undefined;
   emit(event: AnyEvent): void;
 }
 
 /** The contract's handlers over the store and the trainer host. Input is already validated. */
-export function createHandlers({ store, trainer, sweeps, datasets, host, datasetsMirror, emit }: HandlerDeps): Handlers {
+export function createHandlers({ store, trainer, sweeps, datasets, host, datasetsMirror, trackingServer, emit }: HandlerDeps): Handlers {
   const requireSweep = (sweepId: number) => {
     const sweep = store.sweeps.get(sweepId);
     if (!sweep) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
@@ -134,6 +146,11 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
       return { stopping: sweeps.stop(input.sweep_id) };
     },
     'sweeps/resume': async (input) => ({ sweep_id: (await sweeps.resume(input.sweep_id)).sweep_id }),
+    'tracking/status': async () => (trackingServer ? trackingServer.status() : NO_TRACKING_SERVER),
+    'tracking/enable': async (input) => {
+      if (!trackingServer) throw new AppError('BAD_INPUT', 'This Runboard cannot serve the tracking API: run `runboard serve` or the desktop app.');
+      return trackingServer.setEnabled(input.enabled);
+    },
     'runs/export': async (input) =>
       exportRuns(store, input.format, {
         experiment: input.experiment,

@@ -1,6 +1,7 @@
 import { AppError } from '../../src-shared/api/errors';
 import { openCore, silentRunTimeoutMs } from '../core';
 import { mlflowRoutes, trackingLines } from '../interop/mlflow';
+import { ServeTracking } from '../interop/mlflow/tracking-server';
 import { rendererDir, resolveDbLocation } from '../paths';
 import { startServer } from '../server';
 import { EXIT, type CliIo } from './io';
@@ -23,7 +24,8 @@ export async function serveCommand(flags: ServeFlags, io: CliIo): Promise<number
     throw new AppError('BAD_INPUT', `--port: must be a whole number from 0 to 65535 (0 picks a free port), not "${flags.port}".`);
   }
   const silentRunMs = silentRunTimeoutMs(flags.silentRunMinutes ?? io.env.RUNBOARD_SILENT_RUN_MINUTES);
-  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'serve', watchExternalChanges: true, silentRunMs });
+  const tracking = new ServeTracking();
+  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'serve', watchExternalChanges: true, silentRunMs, trackingServer: () => tracking });
   let server;
   try {
     server = await startServer({
@@ -38,6 +40,7 @@ export async function serveCommand(flags: ServeFlags, io: CliIo): Promise<number
     await core.dispose();
     throw error;
   }
+  tracking.listening(new URL(server.url).origin, server.token);
   io.stdout.write(`${server.url}\n`);
   io.stderr.write(`Runboard is serving ${core.dbPath}. Open the URL above in a browser; press Ctrl+C to stop.\n`);
   io.stderr.write(`MLflow clients log here with:\n  ${trackingLines(new URL(server.url).origin, server.token).join('\n  ')}\n`);

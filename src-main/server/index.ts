@@ -104,7 +104,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+/** Listens, turning the usual failures (port taken, not allowed, not an address here) into errors that say what to do. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
@@ -134,8 +135,9 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string): 
   }
 }
 
-async function shutdown(server: Server, sockets: Set<Socket>, events: EventsSocket): Promise<void> {
-  events.close();
+/** Closes the listener and every connection (upgraded ones included), resolving once each one is really closed. */
+export async function shutdown(server: Server, sockets: Set<Socket>, events?: EventsSocket): Promise<void> {
+  events?.close();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Upgraded (WebSocket) and half-sent connections included: resolve only once every one is really closed.
   const socketsClosed = [...sockets].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))));

@@ -70,6 +70,10 @@ describe('API contract, against the real service', () => {
     expect(await call('runs/archive', { run_ids: [run_id], archived: false })).toEqual({ changed: 1 });
     expect(await call('runs/delete', { run_ids: [run_id] })).toEqual({ deleted: [run_id] });
     expect(await call('runs/restore', { run_ids: [run_id] })).toEqual({ restored: 1 });
+    // The CLI's core serves no tracking API: it says so, and cannot be switched on.
+    expect(await call('tracking/status', {})).toEqual({ available: false, switchable: false, enabled: false, url: null, lines: [], error: null });
+    expect(await core.api.call('tracking/enable', { enabled: true })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringMatching(/runboard serve/) } });
+    covered.add('tracking/enable');
     const { sweep_id } = await call('sweeps/start', { strategy: 'grid', params: ['lr=[0.1]'], fixed: { dataset: 'iris', hidden: [4], epochs: 1, backend: 'wasm' }, parallel: 1 });
     await core.sweeps.wait(sweep_id);
     expect((await call('sweeps/list', {}))[0]).toMatchObject({ sweep_id, status: 'finished' });
