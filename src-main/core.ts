@@ -109,6 +109,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       host: options.host,
       datasetsMirror: options.datasetsMirror ?? process.env.RUNBOARD_DATASETS_MIRROR,
       trackingServer,
+      sqliteBinding: options.nativeBinding,
       emit: (event) => events.emit(event),
     }),
     events,

@@ -7,6 +7,7 @@ import { groupRuns } from '../../src-shared/group-runs';
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import type { ConvFilters, ModelSummary } from '../../src-shared/entities/model-summary';
 import { exportRuns } from '../export';
+import { importRuns } from '../interop/import';
 import { appVersion } from '../paths';
 import type { SweepRunner } from '../search/sweep-runner';
 import type { SqliteStore } from '../store/sqlite-store';
@@ -35,11 +36,13 @@ export interface HandlerDeps {
   datasetsMirror?: string | undefined;
   /** The tracking API's switch, where this host has one. */
   trackingServer?: TrackingServerControl | undefined;
+  /** better-sqlite3 binary for this runtime (Electron), for imports that read another SQLite database. */
+  sqliteBinding?: string | undefined;
   emit(event: AnyEvent): void;
 }
 
 /** The contract's handlers over the store and the trainer host. Input is already validated. */
-export function createHandlers({ store, trainer, sweeps, datasets, host, datasetsMirror, trackingServer, emit }: HandlerDeps): Handlers {
+export function createHandlers({ store, trainer, sweeps, datasets, host, datasetsMirror, trackingServer, sqliteBinding, emit }: HandlerDeps): Handlers {
   const requireSweep = (sweepId: number) => {
     const sweep = store.sweeps.get(sweepId);
     if (!sweep) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
@@ -146,6 +149,13 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
       return { stopping: sweeps.stop(input.sweep_id) };
     },
     'sweeps/resume': async (input) => ({ sweep_id: (await sweeps.resume(input.sweep_id)).sweep_id }),
+    'runs/import': async (input) =>
+      importRuns(store, input.path, {
+        experiment: input.experiment,
+        sqliteBinding,
+        onProgress: (progress) => emit({ event: 'import/progressed', payload: { path: input.path, ...progress } }),
+        onRunCreated: (run) => emit({ event: 'run/created', payload: { run } }),
+      }),
     'tracking/status': async () => (trackingServer ? trackingServer.status() : NO_TRACKING_SERVER),
     'tracking/enable': async (input) => {
       if (!trackingServer) throw new AppError('BAD_INPUT', 'This Runboard cannot serve the tracking API: run `runboard serve` or the desktop app.');

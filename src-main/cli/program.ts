@@ -9,6 +9,7 @@ import { registerDatasetsCommand } from './datasets-command';
 import { registerDevCommand } from './dev-command';
 import { doctorCommand } from './doctor-command';
 import { exportCommand, type ExportFlags } from './export-command';
+import { importCommand, type ImportFlags } from './import-command';
 import { EXIT, type CliIo } from './io';
 import { runsCommand, type RunsFlags } from './runs-command';
 import { serveCommand } from './serve-command';
@@ -101,6 +102,17 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--db <path>', DB_HELP)
     .action(async (flags: ExportFlags) => {
       result.code = await exportCommand(flags, io);
+    });
+
+  program
+    .command('import')
+    .argument('<path>', 'an MLflow file store (mlruns/), an MLflow database (mlflow.db), or a TensorBoard log folder')
+    .description("import another tracker's runs, with their params, metrics, tags and times; importing again adds nothing")
+    .option('--experiment <name>', 'put every run in this experiment (default: MLflow runs keep theirs; TensorBoard runs go to one named after the folder)')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print the summary as JSON')
+    .action(async (path: string, flags: ImportFlags) => {
+      result.code = await importCommand(path, flags, io);
     });
 
   program
