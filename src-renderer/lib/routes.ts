@@ -21,6 +21,10 @@ export type Route =
   | { name: 'sweeps' }
   | { name: 'sweep-new'; fromRunId: number | null }
   | { name: 'sweep'; sweepId: number }
+  /** Runs from other trackers (MLflow, TensorBoard). */
+  | { name: 'import' }
+  /** The MLflow tracking API switch and the lines to paste. */
+  | { name: 'settings' }
   | { name: 'not-found'; hash: string };
 
 function parseRunId(text: string | undefined | null): number | null {
@@ -55,6 +59,8 @@ export function parseRoute(hash: string): Route {
   if (segments.length === 1 && segments[0] === 'new') return { name: 'new', fromRunId: parseRunId(params.get('from')), mode: parseMode(params.get('mode')) };
   if (segments.length === 1 && segments[0] === 'compare') return { name: 'compare', runIds: parseRunIds(params.get('ids')) };
   if (segments.length === 1 && segments[0] === 'sweeps') return { name: 'sweeps' };
+  if (segments.length === 1 && segments[0] === 'import') return { name: 'import' };
+  if (segments.length === 1 && segments[0] === 'settings') return { name: 'settings' };
   if (segments.length === 2 && segments[0] === 'sweeps' && segments[1] === 'new') return { name: 'sweep-new', fromRunId: parseRunId(params.get('from')) };
   if (segments.length === 2 && segments[0] === 'sweeps') {
     const sweepId = parseRunId(segments[1]);
@@ -86,5 +92,9 @@ export function routeHref(route: Exclude<Route, { name: 'not-found' }>): string 
       return route.fromRunId === null ? '#/sweeps/new' : `#/sweeps/new?from=${route.fromRunId}`;
     case 'sweep':
       return `#/sweeps/${route.sweepId}`;
+    case 'import':
+      return '#/import';
+    case 'settings':
+      return '#/settings';
   }
 }
