@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion]
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion,mlflow,import]
  * [-- --fashion-epochs N]`: the speed targets, each measured
  * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
  * both sides alike. Prints one JSON object with --json.
@@ -11,6 +11,7 @@ import { benchRunsTable } from './runs-table';
 import { benchAshaVsRandom, benchSweepBookkeeping, benchSweepParallelism } from './sweeps';
 import { benchCnnOverhead, benchFashionAccuracy, benchPytorchCnn } from './cnn-training';
 import { benchTrainingOverhead } from './training-overhead';
+import { benchImport, benchMlflowServers } from './mlflow';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -50,6 +51,14 @@ if (wanted('cnn')) {
   say('cnn: Runboard run of the cnn preset vs bare model.fit (Fashion-MNIST 6,000 images, wasm), and PyTorch on one thread...');
   Object.assign(results, await benchCnnOverhead(Math.max(3, Math.min(rounds, 5))));
   Object.assign(results, await benchPytorchCnn());
+}
+if (wanted('mlflow')) {
+  say("mlflow: the same client script through MLflow's own tracking server and through runboard serve (per-point log_metric takes MLflow minutes)...");
+  Object.assign(results, await benchMlflowServers(rounds));
+}
+if (wanted('import')) {
+  say('import: a TensorBoard folder of 100 runs, points per second, beside logBatch...');
+  Object.assign(results, await benchImport(Math.max(3, Math.min(rounds, 5))));
 }
 if (wanted('fashion')) {
   const epochsArg = args.indexOf('--fashion-epochs');

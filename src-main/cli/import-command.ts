@@ -48,7 +48,7 @@ export async function importCommand(path: string, flags: ImportFlags, io: CliIo)
   try {
     const summary = await importRuns(core.store, path, {
       experiment: flags.experiment,
-      ...(live ? { onProgress: (progress: ImportProgress) => io.stderr.write(`\r${progressLine(progress, io.stderr.columns ?? 80)}\x1b[K`) } : {}),
+      ...(live ? { onProgress: (progress: ImportProgress) => io.stderr.write(`\r${progressLine(progress, io.stderr.columns || 80)}\x1b[K`) } : {}),
     });
     if (live) io.stderr.write('\r\x1b[K');
     io.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : summaryText(summary));

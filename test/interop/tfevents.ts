@@ -9,7 +9,9 @@ const root = protobuf.Root.fromJSON({
   nested: {
     Event: { fields: { wall_time: { type: 'double', id: 1 }, step: { type: 'int64', id: 2 }, file_version: { type: 'string', id: 3 }, summary: { type: 'Summary', id: 5 } } },
     Summary: { fields: { value: { rule: 'repeated', type: 'Value', id: 1 } } },
+    // As in summary.proto, the value is a oneof: a simple_value of 0 is written, not left out as a default.
     Value: {
+      oneofs: { value: { oneof: ['simple_value', 'tensor'] } },
       fields: { tag: { type: 'string', id: 1 }, simple_value: { type: 'float', id: 2 }, tensor: { type: 'Tensor', id: 8 }, metadata: { type: 'Metadata', id: 9 } },
     },
     Metadata: { fields: { plugin_data: { type: 'PluginData', id: 1 } } },

@@ -13,7 +13,9 @@ const descriptor: protobuf.INamespace = {
     Summary: {
       fields: { value: { rule: 'repeated', type: 'SummaryValue', id: 1 } },
     },
+    // The value is a oneof, as in summary.proto: a simple_value of 0 is present, not a default to leave out.
     SummaryValue: {
+      oneofs: { value: { oneof: ['simple_value', 'tensor'] } },
       fields: {
         tag: { type: 'string', id: 1 },
         simple_value: { type: 'float', id: 2 },
