@@ -66,6 +66,12 @@ export function parseRoute(hash: string): Route {
     const sweepId = parseRunId(segments[1]);
     if (sweepId !== null) return { name: 'sweep', sweepId };
   }
+  // The links MLflow's client prints for a run it logged here (`View run ... at #/experiments/0/runs/12`).
+  if (segments[0] === 'experiments') {
+    const runId = segments.length === 4 && segments[2] === 'runs' ? parseRunId(segments[3]) : null;
+    if (runId !== null) return { name: 'run', runId };
+    if (segments.length === 2) return { name: 'runs', query: null };
+  }
   if (segments.length === 2 && segments[0] === 'runs') {
     const runId = parseRunId(segments[1]);
     if (runId !== null) return { name: 'run', runId };

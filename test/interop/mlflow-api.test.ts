@@ -199,6 +199,10 @@ describe('MLflow tracking API: bad input is refused in MLflow\'s shape, writes n
     expect(await s.get('metrics/get-history', { run_id: id })).toMatchObject({ status: 400, body: { message: "Missing value for required parameter 'metric_key'." } });
     expect(await s.get('runs/log-metric')).toMatchObject({ status: 400, body: { error_code: 'BAD_REQUEST' } });
     expect(await s.post('runs/log-metric', '{}', { 'Content-Type': 'text/plain' })).toMatchObject({ status: 400, body: { error_code: 'BAD_REQUEST' } });
+    // Artifacts are not kept: the client's upload is refused by name, not written anywhere.
+    const artifact = await fetch(`http://127.0.0.1:${server!.port}/api/2.0/mlflow-artifacts/artifacts/0/${id}/artifacts/model.pkl`, { method: 'PUT', headers: { Authorization: `Bearer ${server!.token}` }, body: 'bytes' });
+    expect(artifact.status).toBe(404);
+    expect(await artifact.json()).toEqual({ error_code: 'ENDPOINT_NOT_FOUND', message: 'Runboard keeps no artifacts: log_artifact and log_model are not stored here (params, metrics and tags are).' });
     expect({ metrics: s.rows('metrics'), params: s.rows('params'), tags: s.rows('tags'), runs: s.rows('runs'), experiments: s.rows('experiments') }).toEqual(before);
     // Still serving.
     expect((await s.post('runs/log-metric', { run_id: id, key: 'loss', value: 1, timestamp: 1 })).status).toBe(200);

@@ -91,7 +91,8 @@ export function runInfoJson(run: RunSummary, experimentId: number): Record<strin
     status: statusToMlflow(run.status),
     start_time: run.started_at ?? run.created_at,
     ...(run.ended_at !== null ? { end_time: run.ended_at } : {}),
-    artifact_uri: '',
+    // Runboard keeps no artifacts; a client that logs one is sent to this server's artifact route, which says so.
+    artifact_uri: `mlflow-artifacts:/${experimentIdOf(experimentId)}/${run.run_id}/artifacts`,
     lifecycle_stage: run.deleted ? 'deleted' : 'active',
   };
 }

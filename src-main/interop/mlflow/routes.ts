@@ -11,6 +11,8 @@ import type { MlflowService } from './service';
 
 /** Where MLflow's client sends its tracking calls. */
 export const MLFLOW_PREFIX = '/api/2.0/mlflow/';
+/** Where it sends artifacts (runs' `artifact_uri` is `mlflow-artifacts:/...`, which it resolves against this server). */
+export const ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts/';
 
 /** How long a connection closed after an oversized body may linger so the answer reaches the client, in ms. */
 const CLOSE_LINGER_MS = 2_000;
@@ -22,7 +24,8 @@ const CLOSE_LINGER_MS = 2_000;
  * refused, as on the contract's routes.
  */
 export class MlflowRoutes implements ExtraRoutes {
-  readonly prefix = MLFLOW_PREFIX;
+  /** Both prefixes: the tracking calls, and the artifact calls it refuses by name. */
+  readonly prefix = '/api/2.0/mlflow';
 
   constructor(
     private readonly service: MlflowService,
@@ -35,6 +38,14 @@ export class MlflowRoutes implements ExtraRoutes {
 
   async handle(request: IncomingMessage, response: ServerResponse, path: string, query: URLSearchParams, host: string): Promise<void> {
     const refusal: Record<string, string> = hasBody(request) ? { Connection: 'close' } : {};
+    if (path.startsWith(ARTIFACTS_PREFIX)) {
+      sendError(response, new MlflowError('ENDPOINT_NOT_FOUND', 'Runboard keeps no artifacts: log_artifact and log_model are not stored here (params, metrics and tags are).'), refusal);
+      return;
+    }
+    if (!path.startsWith(MLFLOW_PREFIX)) {
+      sendError(response, new MlflowError('ENDPOINT_NOT_FOUND', `Runboard does not answer ${path.slice(0, 200)}.`), refusal);
+      return;
+    }
     const name = path.slice(MLFLOW_PREFIX.length);
     if (!isEndpoint(name)) {
       sendError(response, new MlflowError('ENDPOINT_NOT_FOUND', `Runboard does not answer ${path.slice(0, 200)}: it serves the MLflow tracking calls a training script makes (experiments, runs, params, metrics, tags, search).`), refusal);
