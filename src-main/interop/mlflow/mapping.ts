@@ -124,7 +124,7 @@ export const LIMITS = {
   searchDefaultResults: 1000,
 } as const;
 
-const NAME_CHARACTERS = /^[/\w.\- :]*$/;
+const NAME_CHARACTERS = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
 
 /** POSIX `normpath`, enough to tell a name that would resolve to another one as a file path. */
 function normalisePath(name: string): string {
@@ -140,7 +140,7 @@ function normalisePath(name: string): string {
 }
 
 /**
- * A metric, param or tag name as MLflow allows it: alphanumerics, `_ - . / :` and spaces, at most 250 characters,
+ * A metric, param or tag name as MLflow allows it: letters and digits of any script (as Python's \w), `_ - . / :` and spaces, at most 250 characters,
  * and not a path that resolves to another name (`a/../b`, a leading `/`, `..`).
  * @throws MlflowError INVALID_PARAMETER_VALUE naming the field.
  */
