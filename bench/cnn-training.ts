@@ -15,7 +15,7 @@ const run = promisify(execFile);
 export const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
 /** A core over a fresh database with Fashion-MNIST imported from Debian's package; null when the package is missing. */
-async function fashionCore(): Promise<{ core: Core; dir: string } | null> {
+export async function fashionCore(): Promise<{ core: Core; dir: string } | null> {
   if (!existsSync(FASHION_MNIST)) return null;
   const dir = mkdtempSync(join(tmpdir(), 'runboard-bench-cnn-'));
   const core = await openCore({ db: { path: join(dir, 'bench.db'), explicit: true }, host: 'cli' });
@@ -24,7 +24,7 @@ async function fashionCore(): Promise<{ core: Core; dir: string } | null> {
 }
 
 /** Trains one run to its end; its per-epoch metrics and the seconds each epoch took (training and validation). */
-async function trained(core: Core, input: TrainConfigInput): Promise<{ epochs: Record<string, number>[]; epochSeconds: number[]; metrics: Record<string, number>; seconds: number }> {
+export async function trained(core: Core, input: TrainConfigInput): Promise<{ epochs: Record<string, number>[]; epochSeconds: number[]; metrics: Record<string, number>; seconds: number; trainSize: number }> {
   const started = await core.trainer.start(trainConfigSchema.parse(input));
   const status = await core.trainer.wait(started.run_id);
   const stored = await core.store.getRun(started.run_id);
@@ -35,7 +35,7 @@ async function trained(core: Core, input: TrainConfigInput): Promise<{ epochs: R
   for (const s of series) for (const p of s.points) (epochs[p.step - 1] as Record<string, number>)[s.key] = fromMetricValue(p.value);
   const ends = (series.find((s) => s.key === 'val_loss')?.points ?? []).map((p) => p.time);
   const metrics = Object.fromEntries(Object.entries(stored.metrics).map(([k, v]) => [k, fromMetricValue(v)]));
-  return { epochs, epochSeconds: epochSeconds(stored.started_at, ends), metrics, seconds: (stored.ended_at - stored.started_at) / 1000 };
+  return { epochs, epochSeconds: epochSeconds(stored.started_at, ends), metrics, seconds: (stored.ended_at - stored.started_at) / 1000, trainSize: stored.outcome?.train_size ?? 0 };
 }
 
 const CNN_SETUP = { dataset: 'fashion-mnist:n=6000', model: 'cnn', epochs: 2, batch_size: 64, optimizer: 'adam', lr: 0.001, backend: 'wasm', seed: 1 } as const;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion,mlflow,import]
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion,webgpu,mlflow,import]
  * [-- --fashion-epochs N]`: the speed targets, each measured
  * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
  * both sides alike. Prints one JSON object with --json.
@@ -12,6 +12,7 @@ import { benchAshaVsRandom, benchSweepBookkeeping, benchSweepParallelism } from 
 import { benchCnnOverhead, benchFashionAccuracy, benchPytorchCnn } from './cnn-training';
 import { benchTrainingOverhead } from './training-overhead';
 import { benchImport, benchMlflowServers } from './mlflow';
+import { benchWebGpu } from './webgpu';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -51,6 +52,10 @@ if (wanted('cnn')) {
   say('cnn: Runboard run of the cnn preset vs bare model.fit (Fashion-MNIST 6,000 images, wasm), and PyTorch on one thread...');
   Object.assign(results, await benchCnnOverhead(Math.max(3, Math.min(rounds, 5))));
   Object.assign(results, await benchPytorchCnn());
+}
+if (wanted('webgpu')) {
+  say('webgpu: agreement with cpu (digits MLP); on a hardware adapter, samples per second vs wasm and tfjs-node (digits MLP, cnn preset on Fashion-MNIST)...');
+  Object.assign(results, await benchWebGpu());
 }
 if (wanted('mlflow')) {
   say("mlflow: the same client script through MLflow's own tracking server and through runboard serve (per-point log_metric takes MLflow minutes)...");

@@ -71,6 +71,10 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
       backends: backendStatuses(),
       host,
     }),
+    'system/device': async (input) => {
+      const probed = await trainer.devices.deviceFor(input.backend);
+      return { backend: input.backend, chosen: probed.chosen, device: probed.device, error: probed.error, passed_over: probed.skipped };
+    },
     'datasets/list': async () => datasets.list(),
     'datasets/import': async (input) => datasets.import(input),
     'datasets/import-images': async (input) => datasets.importImages(input),

@@ -145,7 +145,8 @@ export class DatasetCatalogue {
     const { rows, labels, classes, testRows } =
       resolved.origin === 'synthetic' ? { rows: Int32Array.from({ length: info.rows }, (_, i) => i), labels: this.labels(dataset), classes: info.classes, testRows: 0 } : this.selection(resolved, this.describe(resolved));
     const training = rows.length - testRows;
-    const picked = new Prng(seed).permutation(training).subarray(0, Math.min(count, training));
+    // Forked: the first draws of a small seed (0, the form's first preview) are not mixed well enough.
+    const picked = new Prng(seed).fork(1).permutation(training).subarray(0, Math.min(count, training));
     const width = info.features;
     let read: (row: number) => number[];
     let valueMax: number;

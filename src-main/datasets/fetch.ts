@@ -50,7 +50,7 @@ async function download(url: string, target: string, signal: AbortSignal | undef
   } catch (error) {
     if (signal?.aborted) throw error;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new AppError('IO_ERROR', `Cannot download ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}. Check the network, or give a mirror with --mirror URL.`);
+    throw new AppError('IO_ERROR', `Cannot download ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}. Check the network, or download from a mirror (runboard datasets fetch --mirror URL, or RUNBOARD_DATASETS_MIRROR=URL for the app and serve).`);
   }
   if (!response.ok || !response.body) throw new AppError('IO_ERROR', `Cannot download ${url}: the server answered ${response.status} ${response.statusText}.`);
   const hash = createHash('sha256');

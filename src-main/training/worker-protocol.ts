@@ -1,5 +1,6 @@
 import type { RunOutcome } from '../../src-shared/entities/run';
-import type { BackendName } from '../../src-shared/entities/train-config';
+import type { BackendChoice, BackendName } from '../../src-shared/entities/train-config';
+import type { WebGpuAdapter } from './webgpu-adapters';
 import type { ResolvedTrainConfig } from '../../src-shared/entities/train-config';
 import type { DatasetSource } from '../datasets';
 
@@ -42,8 +43,34 @@ export type HostToWorker =
    * waiting at `epoch`.
    */
   | { type: 'decision'; runId: number; epoch: number; decision: RungDecision }
-  /** Load a backend and report whether it works, then exit (`runboard doctor`). */
-  | { type: 'probe'; backend: BackendName };
+  /**
+   * Load a backend (or let `auto` choose one) and report whether it works and on which device, then exit
+   * (`runboard doctor`, the New run form). With `listAdapters`, also every WebGPU adapter Dawn offers.
+   */
+  | { type: 'probe'; backend: BackendChoice; listAdapters: boolean };
+
+/** The WebGPU adapters Dawn offers on this machine, or why there are none. */
+export interface AdapterList {
+  /** Dawn's preferred adapter first (the one a run takes). */
+  adapters: WebGpuAdapter[];
+  /** Why Dawn offers no hardware adapter (no Vulkan loader, no driver, a driver too old), or null when it does. */
+  noHardware: string | null;
+}
+
+/** What a probe found: the backend it settled on (for `auto`, the one `auto` takes) and why others were passed over. */
+export interface ProbedMessage {
+  type: 'probed';
+  /** The backend asked for (`auto` included). */
+  backend: BackendChoice;
+  /** The backend that loaded, or null when none did. */
+  chosen: BackendName | null;
+  ok: boolean;
+  device: string | null;
+  error: string | null;
+  /** Backends passed over before `chosen`, and why. */
+  skipped: { backend: BackendName; reason: string }[];
+  adapters: AdapterList | null;
+}
 
 /** What the host answers at a rung epoch of a successive-halving trial. */
 export type RungDecision = 'continue' | 'prune';
@@ -71,6 +98,6 @@ export type WorkerToHost =
   | { type: 'metrics'; step: number; time: number; metrics: Record<string, number> }
   | { type: 'artifact'; name: string; data: unknown }
   | { type: 'progress'; epoch: number; epochs: number; batch: number; batches: number; loss: number; etaMs: number | null }
-  | { type: 'probed'; backend: BackendName; ok: boolean; device: string | null; error: string | null }
+  | ProbedMessage
   /** `reusable`: the worker stays for another run (asked for with `reuse`, and the run freed every tensor it made). */
   | { type: 'ended'; status: 'finished' | 'stopped' | 'diverged' | 'failed'; time: number; error: string | null; outcome: RunOutcome | null; reusable: boolean };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { trainConfigSchema } from '../entities/train-config';
+import { BACKENDS, trainConfigSchema } from '../entities/train-config';
 import { metricSeriesSchema, runSummarySchema } from '../entities/run';
 import { DATASET_NAME, MAX_IMPORT_BYTES, datasetInfoSchema } from '../entities/dataset';
 import { evaluationSchema, weightHistogramsSchema } from '../entities/evaluation';
@@ -11,7 +11,7 @@ export const sortSchema = z.object({ column: z.string().min(1).max(300), directi
 const empty = z.object({}).strict();
 
 export const backendStatusSchema = z.object({
-  name: z.enum(['tensorflow-cuda', 'tensorflow', 'wasm', 'cpu']),
+  name: z.enum(['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu']),
   /** Whether the backend's package is installed (wasm and cpu always are). */
   installed: z.boolean(),
   /** Whether it loaded in a probe; null when not probed (only `runboard doctor` loads native backends). */
@@ -85,6 +85,24 @@ export const contract = {
       backends: z.array(backendStatusSchema),
       /** Which host serves the UI: the desktop app or `serve` in a browser. */
       host: z.enum(['desktop', 'serve', 'cli']),
+    }),
+  },
+  /**
+   * The backend and device a run with this backend choice would train on (for `auto`, which it takes and why it passed
+   * over the faster ones), found by loading it in a throwaway training process; remembered for a minute.
+   */
+  'system/device': {
+    input: z.object({ backend: z.enum(BACKENDS, { error: `backend must be one of ${BACKENDS.join(', ')}` }) }).strict(),
+    output: z.object({
+      backend: z.enum(BACKENDS),
+      /** The backend that loaded, or null when none did. */
+      chosen: z.enum(BACKENDS).exclude(['auto']).nullable(),
+      /** What the run would record as its device (for WebGPU: the adapter, hardware or software). */
+      device: z.string().nullable(),
+      /** Why the backend cannot be used, and what to do, when it cannot. */
+      error: z.string().nullable(),
+      /** Backends `auto` passed over, and why. */
+      passed_over: z.array(z.object({ backend: z.enum(BACKENDS).exclude(['auto']), reason: z.string() })),
     }),
   },
   'datasets/list': { input: empty, output: z.array(datasetInfoSchema) },

@@ -145,9 +145,12 @@ export const metricSeriesSchema = z.object({
 });
 export type MetricSeries = z.infer<typeof metricSeriesSchema>;
 
-/** Which way is better for a metric: accuracies (and precision, recall, F1) up, everything else down. */
+/**
+ * Which way is better for a metric: accuracies (and precision, recall, F1) and rates such as `samples_per_second`
+ * up, everything else (losses, `epoch_seconds`) down.
+ */
 export function metricDirection(key: string): 'max' | 'min' {
-  return /acc|precision|recall|f1|auc/i.test(key) ? 'max' : 'min';
+  return /acc|precision|recall|f1|auc|per_second/i.test(key) ? 'max' : 'min';
 }
 
 /**

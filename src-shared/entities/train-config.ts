@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MODEL_NAMES, parseLayers } from '../model/layers';
 import { parseAugment, parseEarlyStopping, parseFreeze, parseInit, parseLrSchedule, type Parsed } from './specs';
 
-export const BACKENDS = ['auto', 'tensorflow-cuda', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 /** A backend a run actually trained on (never `auto`). */
 export type BackendName = Exclude<BackendChoice, 'auto'>;

@@ -115,6 +115,16 @@ export function planModel(layers: readonly (LayerSpec | ParsedLayer)[], input: S
   return { ok: true, value: { layers: planned, params, text } };
 }
 
+/**
+ * Whether a model trained on `a` takes samples of `b`: images must match in every dimension; a flat input (an MLP's)
+ * only in size (digits was a table of 64 features in Runboard 0.1, and is a 1x8x8 image since).
+ */
+export function sameInputShape(a: SampleShape, b: SampleShape): boolean {
+  const size = (s: SampleShape) => (s.kind === 'flat' ? s.size : s.channels * s.height * s.width);
+  if (a.kind === 'image' && b.kind === 'image') return a.channels === b.channels && a.height === b.height && a.width === b.width;
+  return size(a) === size(b);
+}
+
 /** The number of layers with weights, the output layer included: indices 0..n-1 for `--freeze`. */
 export function weightLayerCount(plan: ModelPlan): number {
   return plan.layers.filter((p) => p.weightIndex !== null).length;

@@ -34,6 +34,9 @@ describe('API contract, against the real service', () => {
     const info = await call('system/info', {});
     expect(info.host).toBe('cli');
     expect(info.backends.map((b) => b.name)).toContain('wasm');
+    const device = await call('system/device', { backend: 'wasm' });
+    expect(device).toMatchObject({ backend: 'wasm', chosen: 'wasm', error: null, passed_over: [] });
+    expect(device.device).toMatch(/WebAssembly/);
     expect((await call('datasets/list', {})).map((d) => d.name)).toEqual(['digits', 'iris', 'spirals', 'moons', 'blobs']);
     const imported = await call('datasets/import', { name: 'tiny', csv: 'a,b,label\n1,2,x\n2,1,y\n1,1,x\n2,2,y\n3,1,x\n1,3,y\n', filename: 'tiny.csv' });
     expect(imported).toMatchObject({ name: 'tiny', origin: 'imported', rows: 6, features: 2, classes: ['x', 'y'] });

@@ -48,6 +48,7 @@ describe('transfer between tasks', () => {
     expect(child.status).toBe('finished');
     expect(child.parent_run_id).toBe(parent.run_id);
     expect(child.params.layers).toBe(parent.params.layers);
+    expect(child.params.model, "the parent's named model is recorded, so Compare lines it up with a cnn from scratch").toBe('cnn');
     expect(child.params.dataset).toBe('digits:classes=5-9');
     // Five classes each, but other ones: the output layer is new.
     expect(child.outcome.output_layer_replaced).toBe(true);

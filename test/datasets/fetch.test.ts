@@ -91,7 +91,7 @@ describe('runboard datasets fetch', () => {
     await new Promise((resolve) => closed.server.close(resolve));
     const result = await runCli(['datasets', 'fetch', 'mnist', '--mirror', closed.url, '--db', join(makeTempDir(), 'runs.db')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`Cannot download ${closed.url}train-images-idx3-ubyte.gz: ECONNREFUSED. Check the network, or give a mirror with --mirror URL.`);
+    expect(result.stderr).toContain(`Cannot download ${closed.url}train-images-idx3-ubyte.gz: ECONNREFUSED. Check the network, or download from a mirror (runboard datasets fetch --mirror URL, or RUNBOARD_DATASETS_MIRROR=URL for the app and serve).`);
   });
 });
 

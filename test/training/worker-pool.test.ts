@@ -70,9 +70,9 @@ describe('worker pool', () => {
     const worker = pool.acquire('k', 'w.js');
     const seen: string[] = [];
     worker.own({ onMessage: (m) => seen.push(`run 1: ${m.type}`), onExit: () => seen.push('run 1: exit') });
-    launched[0]?.say({ type: 'probed', backend: 'wasm', ok: true, device: null, error: null });
+    launched[0]?.say({ type: 'probed', backend: 'wasm', chosen: 'wasm', ok: true, device: null, error: null, skipped: [], adapters: null });
     pool.release('k', worker);
-    launched[0]?.say({ type: 'probed', backend: 'wasm', ok: true, device: null, error: null });
+    launched[0]?.say({ type: 'probed', backend: 'wasm', chosen: 'wasm', ok: true, device: null, error: null, skipped: [], adapters: null });
     expect(seen).toEqual(['run 1: probed']);
     launched[0]?.exit({ code: 1, signal: null });
     expect(pool.idleCount).toBe(0);

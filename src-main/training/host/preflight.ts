@@ -5,11 +5,11 @@ import type { RunKind } from '../../../src-shared/entities/run';
 import { isGeometric, parseAugment, parseFreeze, type Parsed } from '../../../src-shared/entities/specs';
 import { dropoutRates, type TrainConfig } from '../../../src-shared/entities/train-config';
 import { frozenWeightLayers, modelField, planFor, sampleShape } from '../../../src-shared/model/resolve';
-import { describeShape, type ModelPlan, type SampleShape } from '../../../src-shared/model/shapes';
+import { describeShape, sameInputShape, type ModelPlan, type SampleShape } from '../../../src-shared/model/shapes';
 import type { DatasetCatalogue } from '../../datasets/catalogue';
 import { checkpointDirectory } from '../../paths';
 import type { RunStore } from '../../store/run-store';
-import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason } from '../backend-diagnosis';
+import { NATIVE_PACKAGES, isPackageInstalled, notInstalledReason, webGpuNotInstalledReason } from '../backend-diagnosis';
 import { checkpointFiles, readManifest } from '../checkpoint';
 import { checkSplit } from '../data';
 
@@ -51,6 +51,8 @@ export function checkTrainable(config: TrainConfig, datasets: DatasetCatalogue):
       refuse('backend', `backend ${config.backend} is not available: ${notInstalledReason(config.backend)}`, 'BACKEND_UNAVAILABLE');
     }
   }
+  const webgpuMissing = config.backend === 'webgpu' ? webGpuNotInstalledReason() : null;
+  if (webgpuMissing) refuse('backend', `backend webgpu is not available: ${webgpuMissing}`, 'BACKEND_UNAVAILABLE');
   const augment = must('augment', parseAugment(config.augment));
   if (isGeometric(augment) && info.image_shape === null) {
     refuse('augment', `rotate, shift, scale, flip and crop apply to images; ${config.dataset} is a table, so only noise applies`);
@@ -75,13 +77,8 @@ export interface RunPlan {
   splitSeed: number | null;
   /** The model: every layer with its output shape and parameter count. */
   model: ModelPlan;
-}
-
-/** Images must match in every dimension; a flat input (an MLP's) only in size (digits was a table in Runboard 0.1). */
-function sameShape(a: SampleShape, b: SampleShape): boolean {
-  const size = (s: SampleShape) => (s.kind === 'flat' ? s.size : s.channels * s.height * s.width);
-  if (a.kind === 'image' && b.kind === 'image') return a.channels === b.channels && a.height === b.height && a.width === b.width;
-  return size(a) === size(b);
+  /** The named model it is (`cnn`...), also for a fine-tuned run whose parent was one; null for a layer list or an MLP. */
+  modelName: string | null;
 }
 
 /**
@@ -95,7 +92,8 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
   const kind: RunKind = config.overfit_batch !== undefined ? 'sanity' : 'train';
   const freeze = must('freeze', parseFreeze(config.freeze));
   if (config.from_run === undefined) {
-    return { config, kind, parentRunId: null, frozenLayers: must('freeze', frozenWeightLayers(freeze, own)), initialWeights: null, splitSeed: null, model: own };
+    const modelName = config.layers === undefined && config.model !== undefined && config.model !== 'mlp' ? config.model : null;
+    return { config, kind, parentRunId: null, frozenLayers: must('freeze', frozenWeightLayers(freeze, own)), initialWeights: null, splitSeed: null, model: own, modelName };
   }
   const parent = await store.getRun(config.from_run);
   if (!parent) refuse('from_run', `run ${config.from_run} does not exist`, 'NOT_FOUND');
@@ -106,7 +104,7 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
   const manifest = readManifest(manifestFile);
   const info = datasets.info(config.dataset);
   const input = inputOf(info);
-  if (!sameShape(manifest.input_shape, input)) {
+  if (!sameInputShape(manifest.input_shape, input)) {
     refuse('from_run', `run ${parent.run_id} takes inputs of ${describeShape(manifest.input_shape)} but ${info.name} has ${describeShape(input)}: the input shapes differ`);
   }
   const replaceOutput = manifest.classes.length !== info.classes.length || manifest.classes.some((name, i) => name !== info.classes[i]);
@@ -128,5 +126,7 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
     initialWeights: { manifest: manifestFile, replaceOutput },
     splitSeed: parent.params.dataset === config.dataset && parent.seed !== null ? parent.seed : null,
     model: plan,
+    // The parent's named model is the child's too: Compare then lines up a fine-tuned cnn with a cnn from scratch.
+    modelName: typeof parent.params.model === 'string' ? parent.params.model : null,
   };
 }

@@ -7,6 +7,7 @@ import { checkpointDirectory, workerEntry } from '../../paths';
 import type { RunStore } from '../../store/run-store';
 import { planRun } from './preflight';
 import { randomSeed } from '../../../src-shared/prng';
+import { DeviceProbes } from './device-probes';
 import type { WorkerLauncher } from './worker-launcher';
 import { WorkerPool, type PooledWorker } from './worker-pool';
 import type { EpochMessage, HostToWorker, RungDecision, TrainJob, WorkerToHost } from '../worker-protocol';
@@ -89,9 +90,12 @@ export class TrainerHost {
   private readonly active = new Map<number, ActiveRun>();
   private readonly pool: WorkerPool;
   private disposed = false;
+  /** Which backend and device a run would get (the New run form), probed in throwaway training processes. */
+  readonly devices: DeviceProbes;
 
   constructor(private readonly options: TrainerHostOptions) {
     this.pool = new WorkerPool(options.launcher);
+    this.devices = new DeviceProbes(options.launcher);
   }
 
   /**
@@ -111,7 +115,7 @@ export class TrainerHost {
       dataset: config.dataset,
       config: hyperparameters,
       // The layer list is recorded as built (a preset or the MLP shorthand expanded, the flatten it needed added).
-      params: { ...flattenParams(config, plan.initialWeights), layers: plan.model.text },
+      params: { ...flattenParams(config, plan.initialWeights), layers: plan.model.text, ...(plan.modelName ? { model: plan.modelName } : {}) },
       seed: config.seed,
       backend: config.backend,
       parentRunId: plan.parentRunId,

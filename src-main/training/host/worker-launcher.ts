@@ -34,17 +34,30 @@ export interface WorkerLauncher {
 /** `child_process.fork`, injectable for tests. */
 export type NodeFork = (modulePath: string, args: string[], options: ForkOptions) => ChildProcess;
 
+export interface NodeLaunchOptions {
+  /**
+   * Receives the workers' stderr instead of the host's terminal: what native libraries print there (Dawn says there
+   * why it found no GPU adapter), for `runboard doctor` to read.
+   */
+  onStderr?: (text: string) => void;
+}
+
 export class NodeWorkerLauncher implements WorkerLauncher {
-  constructor(private readonly forkProcess: NodeFork = fork) {}
+  constructor(
+    private readonly forkProcess: NodeFork = fork,
+    private readonly options: NodeLaunchOptions = {},
+  ) {}
 
   launch(entry: string): WorkerHandle {
+    const { onStderr } = this.options;
     const child = this.forkProcess(entry, [], {
       // A worker's stdout goes to the host's stderr: the CLI's stdout carries only its own output (`--json`).
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      stdio: ['ignore', 'pipe', onStderr ? 'pipe' : 'inherit', 'ipc'],
       serialization: 'advanced',
       env: { ...process.env, RUNBOARD_WORKER: '1' },
     });
     child.stdout?.pipe(process.stderr);
+    if (onStderr) child.stderr?.on('data', (chunk: Buffer) => onStderr(chunk.toString('utf8')));
 
     let exitInfo: WorkerExit | null = null;
     const exitListeners: Array<(exit: WorkerExit) => void> = [];

@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 import util from 'node:util';
 import { AppError } from '../../../src-shared/api/errors';
 import type { BackendChoice, BackendName } from '../../../src-shared/entities/train-config';
-import { AUTO_ORDER, NATIVE_PACKAGES, diagnoseLoadError, hasNvidiaDevice, installTfjsNodeUtilShim, isPackageInstalled, notInstalledReason } from '../backend-diagnosis';
+import { chooseBackend } from '../backend-choice';
+import { NATIVE_PACKAGES, diagnoseLoadError, hasNvidiaDevice, installTfjsNodeUtilShim, isPackageInstalled, notInstalledReason } from '../backend-diagnosis';
 import type { Tf } from './model';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
+import { activateWebGpu, checkWebGpu, explainWebGpuFailure, releaseWebGpu } from './webgpu-backend';
 
 const requireModule = createRequire(import.meta.url);
 
@@ -19,10 +21,17 @@ registerWasmTrainingKernels(tf);
 export interface LoadedBackend {
   tf: Tf;
   backend: BackendName;
-  /** What the run trained on, e.g. `CPU (WebAssembly SIMD, 1 thread)`. */
+  /**
+   * What the run trained on, e.g. `CPU (WebAssembly SIMD, 1 thread)`, or for WebGPU the adapter: hardware or
+   * software, description, vendor and architecture.
+   */
   device: string;
   /** Why faster backends were passed over, for `auto`. */
   skipped: { backend: BackendName; reason: string }[];
+  /** Throws, with a message a user can act on, when the device can no longer compute (a GPU out of memory or lost). */
+  checkDevice(): void;
+  /** The message a run that failed with `thrown` ends with (GPU failures explained). */
+  explainFailure(thrown: string): string;
 }
 
 function gpuName(): string | null {
@@ -34,7 +43,8 @@ function gpuName(): string | null {
 }
 
 /** Loads one backend in this process and makes it current; throws with a diagnosis when it cannot. */
-async function activate(backend: BackendName): Promise<string> {
+async function activate(backend: BackendName, mode: 'auto' | 'named'): Promise<string> {
+  if (backend === 'webgpu') return activateWebGpu(tf, mode);
   if (backend === 'tensorflow-cuda' || backend === 'tensorflow') {
     const pkg = NATIVE_PACKAGES[backend];
     if (!isPackageInstalled(pkg)) throw new Error(notInstalledReason(backend));
@@ -55,21 +65,22 @@ async function activate(backend: BackendName): Promise<string> {
 }
 
 /**
- * Selects the backend for this process (a training worker: one run, one backend). `auto` tries the fastest first
- * and records why the others were passed over; a named backend that cannot load is an error that says why.
+ * Selects the backend for this process (a training worker: one run at a time, one backend), as `chooseBackend`
+ * decides: `auto` tries the fastest first and records why the others were passed over; a named backend that cannot
+ * load is an error that says why.
  */
 export async function loadBackend(choice: BackendChoice): Promise<LoadedBackend> {
-  const candidates = choice === 'auto' ? AUTO_ORDER.filter((b) => b !== 'tensorflow-cuda' || hasNvidiaDevice()) : [choice];
-  const skipped: LoadedBackend['skipped'] = [];
-  for (const backend of candidates) {
-    try {
-      const device = await activate(backend);
-      tf.enableProdMode();
-      return { tf, backend, device, skipped };
-    } catch (error) {
-      skipped.push({ backend, reason: (error as Error).message });
-    }
+  try {
+    const { backend, device, skipped } = await chooseBackend(choice, activate, hasNvidiaDevice());
+    tf.enableProdMode();
+    const webgpu = backend === 'webgpu';
+    return { tf, backend, device, skipped, checkDevice: webgpu ? checkWebGpu : () => {}, explainFailure: webgpu ? explainWebGpuFailure : (thrown) => thrown };
+  } catch (error) {
+    throw new AppError('BACKEND_UNAVAILABLE', (error as Error).message);
   }
-  const reasons = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-  throw new AppError('BACKEND_UNAVAILABLE', `No usable backend for "${choice}": ${reasons}`);
+}
+
+/** Releases what a backend holds outside TensorFlow.js's tensors (Dawn's GPU device), when the process ends. */
+export function releaseBackends(): void {
+  releaseWebGpu(tf);
 }

@@ -6,19 +6,21 @@ import { checkpointFiles, readManifest, type CheckpointManifest, type Checkpoint
 import { weightLayers } from './model';
 
 /** Writes every weight of the model's layers with weights (whole or not at all: temporary files, then renames). */
-export function saveCheckpoint(directory: string, name: CheckpointName, model: tfType.Sequential, meta: Omit<CheckpointManifest, 'format' | 'weights'>): void {
+export async function saveCheckpoint(directory: string, name: CheckpointName, model: tfType.Sequential, meta: Omit<CheckpointManifest, 'format' | 'weights'>): Promise<void> {
   const arrays: Float32Array[] = [];
   let offset = 0;
-  const weights = weightLayers(model).map((layer, index) => ({
-    layer: index,
-    tensors: layer.getWeights().map((t) => {
-      const data = t.dataSync() as Float32Array;
+  const weights: CheckpointManifest['weights'] = [];
+  // Read asynchronously: a GPU backend (WebGPU) in Node cannot read its memory synchronously.
+  for (const [index, layer] of weightLayers(model).entries()) {
+    const tensors: CheckpointManifest['weights'][number]['tensors'] = [];
+    for (const t of layer.getWeights()) {
+      const data = (await t.data()) as Float32Array;
       arrays.push(data);
-      const entry = { shape: t.shape.slice(), offset };
+      tensors.push({ shape: t.shape.slice(), offset });
       offset += data.length;
-      return entry;
-    }),
-  }));
+    }
+    weights.push({ layer: index, tensors });
+  }
   const buffer = new Float32Array(offset);
   let at = 0;
   for (const array of arrays) {

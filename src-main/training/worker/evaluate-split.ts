@@ -14,16 +14,17 @@ export interface SplitRows {
 
 /**
  * Error analysis of one split: confusion matrix, per-class precision, recall and F1, and the misclassified samples,
- * most confident first, with their raw features.
+ * most confident first, with their raw features. Reads results asynchronously: a GPU backend (WebGPU) in Node cannot
+ * read its memory synchronously.
  */
-export function evaluateSplit(
+export async function evaluateSplit(
   tf: Tf,
   model: tfType.Sequential,
   data: Pick<TrainingData, 'inputs' | 'sampleSize'>,
   split: SplitRows,
   table: { features: Float32Array | Uint8Array; width: number; featureNames: string[]; classes: string[] },
   imageShape: ImageShape | null,
-): Evaluation {
+): Promise<Evaluation> {
   const n = split.labels.length;
   const predicted = new Int32Array(n);
   const confidence = new Float32Array(n);
@@ -34,9 +35,12 @@ export function evaluateSplit(
       const probs = tf.softmax(logitsOf(model, data.inputs(split.rows.subarray(start, start + size)), false));
       return [tf.argMax(probs, 1), tf.max(probs, 1)];
     });
-    predicted.set(classes.dataSync() as Int32Array, start);
-    confidence.set(probabilities.dataSync() as Float32Array, start);
-    tf.dispose([classes, probabilities]);
+    try {
+      predicted.set((await classes.data()) as Int32Array, start);
+      confidence.set((await probabilities.data()) as Float32Array, start);
+    } finally {
+      tf.dispose([classes, probabilities]);
+    }
   }
   const width = table.width;
   const mistakes: number[] = [];
@@ -63,6 +67,8 @@ export function evaluateSplit(
 }
 
 /** Histogram of each weight layer's first weight (a kernel; a batch normalisation's scale), input side first. */
-export function kernelHistograms(model: tfType.Sequential): Histogram[] {
-  return weightLayers(model).map((layer) => histogramOf((layer.getWeights()[0] as tfType.Tensor).dataSync()));
+export async function kernelHistograms(model: tfType.Sequential): Promise<Histogram[]> {
+  const histograms: Histogram[] = [];
+  for (const layer of weightLayers(model)) histograms.push(histogramOf((await (layer.getWeights()[0] as tfType.Tensor).data()) as Float32Array));
+  return histograms;
 }

@@ -1,11 +1,12 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { WeightHistograms } from '../../../src-shared/entities/evaluation';
-import type { ConvFilters, ModelSummary } from '../../../src-shared/entities/model-summary';
+import type { ConvFilters } from '../../../src-shared/entities/model-summary';
 import type { RunOutcome } from '../../../src-shared/entities/run';
 import { parseAugment, parseEarlyStopping, parseInit, parseLrSchedule, type Parsed } from '../../../src-shared/entities/specs';
 import { dropoutRates, type ResolvedTrainConfig } from '../../../src-shared/entities/train-config';
 import { planFor, sampleShape, type ModelChoice } from '../../../src-shared/model/resolve';
-import type { ModelPlan, SampleShape } from '../../../src-shared/model/shapes';
+import type { ModelPlan } from '../../../src-shared/model/shapes';
+import { summariseModel } from '../../../src-shared/model/summary';
 import { loadTable } from '../../datasets';
 import type { TrainJob } from '../worker-protocol';
 import { buildAugmenter } from './augment';
@@ -44,28 +45,13 @@ export function modelChoice(config: ResolvedTrainConfig): ModelChoice {
   return { layers: config.layers, model: config.model, hidden: config.hidden, activation: config.activation, dropout: dropoutRates(config) };
 }
 
-const dims = (shape: SampleShape): number[] => (shape.kind === 'image' ? [shape.channels, shape.height, shape.width] : [shape.size]);
-
-/** The model summary of the run page: each planned layer with its output shape, parameters and whether it is frozen. */
-export function summarise(plan: ModelPlan, input: SampleShape, frozen: readonly number[]): ModelSummary {
-  const layers = plan.layers.map((p) => ({
-    text: p.text,
-    output: dims(p.output),
-    params: p.params,
-    weight_index: p.weightIndex,
-    frozen: p.weightIndex !== null && frozen.includes(p.weightIndex),
-    added: p.added,
-  }));
-  return { input: dims(input), layers, params: plan.params, trainable_params: layers.filter((l) => !l.frozen).reduce((sum, l) => sum + l.params, 0) };
-}
-
 /** The first convolution's kernel, as the run page draws it, or null for a model without one. */
-function firstFilters(model: tfType.Sequential, plan: ModelPlan): Omit<ConvFilters, 'initial' | 'final'> & { values(): number[] } | null {
+function firstFilters(model: tfType.Sequential, plan: ModelPlan): Omit<ConvFilters, 'initial' | 'final'> & { values(): Promise<number[]> } | null {
   const layer = convLayers(model)[0];
   if (!layer) return null;
   const text = plan.layers.find((p) => p.layer.kind === 'conv2d')?.text ?? 'conv2d';
   const kernel = () => layer.getWeights()[0] as tfType.Tensor;
-  return { layer: text, shape: kernel().shape as ConvFilters['shape'], values: () => Array.from(kernel().dataSync()) };
+  return { layer: text, shape: kernel().shape as ConvFilters['shape'], values: async () => Array.from(await kernel().data()) };
 }
 
 /**
@@ -105,13 +91,13 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
         const replaced = job.initialWeights?.replaceOutput ?? false;
         if (job.initialWeights) loadCheckpoint(tf, model, job.initialWeights.manifest, replaced);
         freezeLayers(model, job.frozenLayers);
-        callbacks.onArtifact('model', summarise(plan, input, job.frozenLayers));
+        callbacks.onArtifact('model', summariseModel(plan, input, job.frozenLayers));
         const filters = firstFilters(model, plan);
-        const initialFilters = filters?.values() ?? null;
-        const initial = kernelHistograms(model);
+        const initialFilters = (await filters?.values()) ?? null;
+        const initial = await kernelHistograms(model);
         const layers = weightLayers(model);
         const weighted = plan.layers.filter((p) => p.weightIndex !== null);
-        const histogramsWith = (final: ReturnType<typeof kernelHistograms> | null): WeightHistograms => ({
+        const histogramsWith = (final: Awaited<ReturnType<typeof kernelHistograms>> | null): WeightHistograms => ({
           layers: initial.map((histogram, index) => ({
             layer: index,
             name: weighted[index]?.added === 'output' ? 'output' : (weighted[index]?.text ?? `layer ${index}`),
@@ -147,7 +133,7 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
         const meta = (epoch: number) => ({ layers: plan.text, mlp, input_shape: input, classes: table.classes, feature_names: table.featureNames, epoch });
         const checkpoint = { final: false, best: false };
         if (loop.outcome === 'finished' && job.checkpointDir) {
-          saveCheckpoint(job.checkpointDir, 'final', model, meta(loop.lastEpoch));
+          await saveCheckpoint(job.checkpointDir, 'final', model, meta(loop.lastEpoch));
           checkpoint.final = true;
         }
         if (loop.bestWeights) {
@@ -155,21 +141,21 @@ export function prepareRun(tf: Tf, job: TrainJob): PreparedRun {
           tf.dispose(loop.bestWeights);
         }
         if (loop.outcome === 'finished' && earlyStopping && job.checkpointDir && loop.bestEpoch !== null) {
-          saveCheckpoint(job.checkpointDir, 'best', model, meta(loop.bestEpoch));
+          await saveCheckpoint(job.checkpointDir, 'best', model, meta(loop.bestEpoch));
           checkpoint.best = true;
         }
         if (loop.outcome !== 'diverged') {
-          callbacks.onArtifact('histograms', histogramsWith(kernelHistograms(model)));
-          if (filters && initialFilters) callbacks.onArtifact('filters', { layer: filters.layer, shape: filters.shape, initial: initialFilters, final: filters.values() } satisfies ConvFilters);
+          callbacks.onArtifact('histograms', histogramsWith(await kernelHistograms(model)));
+          if (filters && initialFilters) callbacks.onArtifact('filters', { layer: filters.layer, shape: filters.shape, initial: initialFilters, final: await filters.values() } satisfies ConvFilters);
         }
         if (loop.outcome === 'finished') {
           const evaluateRows = (name: 'val' | 'test', rows: Int32Array) =>
             evaluateSplit(tf, model, data, { split: name, rows, labels: gatherLabels(table.labels, rows) }, table, image);
-          callbacks.onArtifact('evaluation-val', evaluateRows('val', split.val));
+          callbacks.onArtifact('evaluation-val', await evaluateRows('val', split.val));
           if (split.test.length > 0) {
-            const test = evaluate(tf, model, data, split.test);
+            const test = await evaluate(tf, model, data, split.test);
             callbacks.onMetrics(loop.lastEpoch, { test_loss: test.loss, test_accuracy: test.accuracy });
-            callbacks.onArtifact('evaluation-test', evaluateRows('test', split.test));
+            callbacks.onArtifact('evaluation-test', await evaluateRows('test', split.test));
           }
         }
         const outcome: RunOutcome = {

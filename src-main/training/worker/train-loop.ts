@@ -51,6 +51,11 @@ export interface LoopCallbacks {
   onProgress?(progress: LoopProgress): void;
   /** Checked before every batch: true stops the run, discarding the partial epoch. */
   shouldStop(): boolean;
+  /**
+   * Checked after every batch: throws, ending the run `failed` with a message a user can act on, when the device
+   * can no longer compute (a GPU out of memory or lost; WebGPU reports both after the batch that met them).
+   */
+  checkDevice?(): void;
 }
 
 export interface LoopResult {
@@ -105,7 +110,8 @@ export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: Optimiz
         await yieldToEventLoop();
         if (callbacks.shouldStop()) return result('stopped', 'stopped', epoch - 1);
         const rows = Int32Array.from(order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize)), (i) => data.trainRows[i] as number);
-        const [batchLoss, batchCorrect] = trainStep(tf, model, setup, data, rows, lr, options);
+        const [batchLoss, batchCorrect] = await trainStep(tf, model, setup, data, rows, lr, options);
+        callbacks.checkDevice?.();
         lossSum += batchLoss * rows.length;
         correct += batchCorrect;
         seen += rows.length;
@@ -115,7 +121,7 @@ export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: Optimiz
         }
         callbacks.onProgress?.({ epoch, epochs: options.epochs, batch: b + 1, batches, loss: lossSum / seen });
       }
-      const val = evaluate(tf, model, data, data.valRows);
+      const val = await evaluate(tf, model, data, data.valRows);
       await callbacks.onEpoch(epoch, { train_loss: lossSum / seen, train_accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy, lr });
       if (!Number.isFinite(val.loss)) return result('diverged', 'diverged', epoch);
       const stopping = options.earlyStopping;
@@ -143,7 +149,7 @@ export async function trainLoop(tf: Tf, model: tfType.Sequential, setup: Optimiz
  * Weight decay: coupled (PyTorch's `weight_decay`: the gradient gains `wd * w`) or decoupled (AdamW: each weight
  * shrinks by `lr * wd * w` before the step). Only `variables` (unfrozen layers) change.
  */
-function trainStep(tf: Tf, model: tfType.Sequential, setup: OptimizerSetup, data: TrainingData, rows: Int32Array, lr: number, options: LoopOptions): [number, number] {
+async function trainStep(tf: Tf, model: tfType.Sequential, setup: OptimizerSetup, data: TrainingData, rows: Int32Array, lr: number, options: LoopOptions): Promise<[number, number]> {
   let correctTensor: tfType.Tensor | undefined;
   const loss = tf.tidy(() => {
     const raw = data.inputs(rows);
@@ -167,9 +173,14 @@ function trainStep(tf: Tf, model: tfType.Sequential, setup: OptimizerSetup, data
     return value;
   });
   const both = tf.tidy(() => tf.stack([loss, (correctTensor as tfType.Tensor).toFloat()]));
-  const values = both.dataSync();
-  tf.dispose([loss, both, correctTensor as tfType.Tensor]);
-  return [values[0] as number, values[1] as number];
+  tf.dispose([loss, correctTensor as tfType.Tensor]);
+  try {
+    // Read asynchronously: a GPU backend (WebGPU) in Node cannot read its memory synchronously.
+    const values = await both.data();
+    return [values[0] as number, values[1] as number];
+  } finally {
+    both.dispose();
+  }
 }
 
 function countCorrect(tf: Tf, logits: tfType.Tensor, oneHot: tfType.Tensor): tfType.Tensor {
@@ -182,7 +193,7 @@ export function evaluationChunk(sampleSize: number): number {
 }
 
 /** Mean loss and accuracy over `rows` in evaluation mode (dropout off), in chunks to bound memory. */
-export function evaluate(tf: Tf, model: tfType.Sequential, data: Pick<TrainingData, 'inputs' | 'targets' | 'sampleSize'>, rows: Int32Array): { loss: number; accuracy: number } {
+export async function evaluate(tf: Tf, model: tfType.Sequential, data: Pick<TrainingData, 'inputs' | 'targets' | 'sampleSize'>, rows: Int32Array): Promise<{ loss: number; accuracy: number }> {
   const n = rows.length;
   const chunk = evaluationChunk(data.sampleSize);
   let lossSum = 0;
@@ -196,10 +207,15 @@ export function evaluate(tf: Tf, model: tfType.Sequential, data: Pick<TrainingDa
       const logits = logitsOf(model, xs, false);
       return tf.stack([tf.losses.softmaxCrossEntropy(ys, logits), countCorrect(tf, logits, ys).toFloat()]);
     });
-    const [loss, hits] = result.dataSync();
-    result.dispose();
-    lossSum += (loss as number) * size;
-    correct += hits as number;
+    let loss: number;
+    let hits: number;
+    try {
+      [loss, hits] = (await result.data()) as unknown as [number, number];
+    } finally {
+      result.dispose();
+    }
+    lossSum += loss * size;
+    correct += hits;
   }
   return { loss: lossSum / n, accuracy: correct / n };
 }

@@ -6,9 +6,11 @@
  * down. At a rung epoch of a successive-halving trial (`TrainJob.rungEpochs`) it waits for the host's decision
  * before the next epoch, so a pruned trial has exactly its rung's epochs.
  */
-import { loadBackend } from './backends';
+import { loadBackend, releaseBackends, type LoadedBackend } from './backends';
+import { listAdapters } from './webgpu-backend';
 import { prepareRun, seedMathRandom } from './run-training';
-import type { HostToWorker, RungDecision, WorkerToHost } from '../worker-protocol';
+import type { HostToWorker, ProbedMessage, RungDecision, WorkerToHost } from '../worker-protocol';
+import { HostChannel, type ChildProcessLike } from './host-channel';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -22,14 +24,17 @@ let current: number | null = null;
 /** The rung epoch the current run waits at for the host's decision, and how to let it go on; null when not waiting. */
 let waiting: { runId: number; epoch: number; answer(decision: RungDecision): void } | null = null;
 
+const channel = new HostChannel(process as unknown as ChildProcessLike, parentPort);
+
 function post(message: WorkerToHost): void {
-  if (parentPort) parentPort.postMessage(message);
-  else if (process.send && process.connected) process.send(message);
+  channel.post(message);
 }
 
+/** Ends the process once its last messages are on their way to the host. */
 function finish(code = 0): void {
-  // Let the IPC channel flush the last message before the process ends.
-  setTimeout(() => process.exit(code), 20);
+  // Dawn's device goes with the process anyway; destroying it first frees the GPU's memory at once.
+  releaseBackends();
+  channel.exit(code);
 }
 
 const PROGRESS_INTERVAL_MS = 200;
@@ -57,9 +62,11 @@ async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): P
   const { job } = message;
   let tensorsBefore: number | null = null;
   let tensorsNow: () => number = () => Number.NaN;
+  let loaded: LoadedBackend | null = null;
   try {
     seedMathRandom(job.config.seed);
-    const { tf, backend, device } = await loadBackend(job.config.backend);
+    loaded = await loadBackend(job.config.backend);
+    const { tf, backend, device } = loaded;
     tensorsNow = () => tf.memory().numTensors;
     tensorsBefore = tensorsNow();
     const run = prepareRun(tf, job);
@@ -69,6 +76,7 @@ async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): P
     let batchesDone = 0;
     const { status, outcome } = await run.train({
       shouldStop: () => stopRequested,
+      checkDevice: loaded.checkDevice,
       onEpoch: (epoch, metrics) => {
         const awaitsDecision = job.rungEpochs?.includes(epoch) ?? false;
         post({ type: 'epoch', epoch, time: Date.now(), metrics, awaitsDecision });
@@ -95,17 +103,26 @@ async function runTraining(message: Extract<HostToWorker, { type: 'start' }>): P
       stopRequested = false;
     } else finish(0);
   } catch (error) {
-    post({ type: 'ended', status: 'failed', time: Date.now(), error: (error as Error).message || String(error), outcome: null, reusable: false });
+    const thrown = (error as Error).message || String(error);
+    post({ type: 'ended', status: 'failed', time: Date.now(), error: loaded ? loaded.explainFailure(thrown) : thrown, outcome: null, reusable: false });
     finish(1);
   }
 }
 
 async function probe(message: Extract<HostToWorker, { type: 'probe' }>): Promise<void> {
+  let adapters: ProbedMessage['adapters'] = null;
+  if (message.listAdapters) {
+    try {
+      adapters = await listAdapters();
+    } catch (error) {
+      adapters = { adapters: [], noHardware: (error as Error).message };
+    }
+  }
   try {
-    const { device } = await loadBackend(message.backend);
-    post({ type: 'probed', backend: message.backend, ok: true, device, error: null });
+    const { backend, device, skipped } = await loadBackend(message.backend);
+    post({ type: 'probed', backend: message.backend, chosen: backend, ok: true, device, error: null, skipped, adapters });
   } catch (error) {
-    post({ type: 'probed', backend: message.backend, ok: false, device: null, error: (error as Error).message });
+    post({ type: 'probed', backend: message.backend, chosen: null, ok: false, device: null, error: (error as Error).message, skipped: [], adapters });
   }
   finish(0);
 }
@@ -151,6 +168,8 @@ if (parentPort) {
 // stops its runs, which end `stopped` after their batch with their epochs committed, or it quits, which closes this
 // channel): dying here at once would race the host's own handling and leave it writing to a closed channel.
 process.on('SIGINT', () => {});
+// However the process ends (a host that went away included), Dawn's device is destroyed first.
+process.on('exit', () => releaseBackends());
 process.on('uncaughtException', (error) => {
   post({ type: 'ended', status: 'failed', time: Date.now(), error: error.message, outcome: null, reusable: false });
   finish(1);
