@@ -115,6 +115,19 @@ describe('MLflow tracking API: what a training script calls', () => {
     expect(s.rows('metrics')).toBe(3);
   });
 
+  it('reads a JSON number too large for a double (1e400) as protobuf does: an infinity', async () => {
+    const s = await serveWithMlflow();
+    const id = await createRun(s);
+    expect(await s.post('runs/log-metric', `{"run_id": "${id}", "key": "huge", "value": 1e400, "timestamp": 5, "step": 0}`)).toEqual({ status: 200, body: {} });
+    expect(await s.post('runs/log-metric', `{"run_id": "${id}", "key": "huge", "value": -1e400, "timestamp": 6, "step": 1}`)).toEqual({ status: 200, body: {} });
+    expect((await s.get('metrics/get-history', { run_id: id, metric_key: 'huge' })).body).toEqual({
+      metrics: [
+        { key: 'huge', value: 'Infinity', timestamp: 5, step: 0 },
+        { key: 'huge', value: '-Infinity', timestamp: 6, step: 1 },
+      ],
+    });
+  });
+
   it('searches runs with MLflow filters and order, Runboard\'s own runs included, page by page with tokens', async () => {
     const s = await serveWithMlflow();
     const ids: string[] = [];
@@ -156,6 +169,9 @@ describe('MLflow tracking API: bad input is refused in MLflow\'s shape, writes n
       ['runs/log-metric', { run_id: id, value: 1, timestamp: 1 }, 400, 'INVALID_PARAMETER_VALUE', /'key'/],
       ['runs/log-metric', { run_id: id, key: 'loss', value: 1, timestamp: 'soon' }, 400, 'INVALID_PARAMETER_VALUE', /'timestamp'/],
       ['runs/log-metric', { run_id: id, key: 'loss', value: 1, timestamp: 1, step: 1.5 }, 400, 'INVALID_PARAMETER_VALUE', /'step'/],
+      // Past what a double holds exactly: it would be stored rounded (a timestamp as text, as GET calls send it).
+      ['runs/log-metric', { run_id: id, key: 'loss', value: 1, timestamp: '99999999999999999999999' }, 400, 'INVALID_PARAMETER_VALUE', /'timestamp' supplied: expected a whole number \(64-bit integer\)/],
+      ['runs/log-metric', { run_id: id, key: 'loss', value: 1, timestamp: 1, step: 1e20 }, 400, 'INVALID_PARAMETER_VALUE', /'step' supplied: expected a whole number \(64-bit integer\)/],
       ['runs/log-metric', { run_id: id, key: '../loss', value: 1, timestamp: 1 }, 400, 'INVALID_PARAMETER_VALUE', /must not resolve to other names/],
       ['runs/log-metric', { run_id: id, key: '/loss', value: 1, timestamp: 1 }, 400, 'INVALID_PARAMETER_VALUE', /must not resolve to other names/],
       ['runs/log-metric', { run_id: id, key: 'a/../b', value: 1, timestamp: 1 }, 400, 'INVALID_PARAMETER_VALUE', /would resolve to 'b'/],

@@ -9,10 +9,19 @@ import { invalid, missing } from './errors';
  */
 
 const text = z.string({ error: 'a string' });
-const int64 = z.union([z.number().int(), z.string().regex(/^-?\d+$/, { error: 'a whole number' }).transform(Number)], { error: 'a whole number (64-bit integer)' });
+/**
+ * A 64-bit integer as protobuf's JSON carries it: a number, or a numeric string (GET calls, and clients that write
+ * int64 as text). Only whole numbers JavaScript holds exactly are taken (to ±2^53, over 285,000 years of milliseconds):
+ * a larger one would be stored rounded, so it is refused by name instead.
+ */
+const INT64_ERROR = 'a whole number (64-bit integer) from -9007199254740991 to 9007199254740991';
+const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)], { error: INT64_ERROR }).refine((n) => Number.isSafeInteger(n), { error: INT64_ERROR });
+/** A JSON number too large for a double (`1e400`) is what protobuf reads it as: an infinity. */
+const overflowed = z.custom<number>((value) => value === Infinity || value === -Infinity);
 const double = z.union(
   [
     z.number(),
+    overflowed,
     z.enum(['NaN', 'Infinity', '-Infinity']).transform((name) => (name === 'NaN' ? NaN : name === 'Infinity' ? Infinity : -Infinity)),
     z.string().regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/).transform(Number),
   ],
