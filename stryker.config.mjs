@@ -1,0 +1,88 @@
+// @ts-check
+/**
+ * Mutation testing (StrykerJS, `npm run mutate`): Stryker breaks the code one small change at a time (a `<` made
+ * `<=`, a string emptied, a branch dropped) and runs the tests that cover that spot; a change no test notices is a
+ * "survived" mutant, a gap in the suite. Not part of CI: a full run takes tens of minutes on two cores.
+ *
+ * The modules mutated and the tests run against each are listed in MODULES. `npm run mutate` covers the default set;
+ * `MUTATE_MODULES=export npm run mutate` (a comma-separated list of names) scopes a run to some of them, and Stryker's
+ * own `--mutate 'src-main/export/csv.ts'` narrows further. Each selection keeps its own incremental file, so a rerun
+ * only tests mutants whose code or tests changed (`--force` retests everything).
+ */
+
+/**
+ * Each module: the files mutated and the test files that exercise them in-process. Tests that reach the code only
+ * through a child process (the CLI, the browser tests) cannot kill a mutant, so they are left out, which keeps a run
+ * scoped. A run offers the tests of every default module (plus those of the modules it selects) and vitest's
+ * `related` mode keeps, for each mutated file, only the tests that import it: the export tests, which use the store,
+ * also count for store mutants, and the score of a module is the same whether it runs alone or with the others.
+ * @type {Record<string, { mutate: string[]; tests: string[] }>}
+ */
+const MODULES = {
+  store: {
+    mutate: ['src-main/store/**/*.ts'],
+    tests: ['test/store/**/*.test.ts', 'test/filter/**/*.test.ts', 'test/core/purge.test.ts'],
+  },
+  export: {
+    mutate: ['src-main/export/**/*.ts'],
+    tests: ['test/export/**/*.test.ts'],
+  },
+  server: {
+    mutate: ['src-main/server/**/*.ts'],
+    tests: ['test/server/**/*.test.ts'],
+  },
+  asha: {
+    mutate: ['src-main/search/asha.ts'],
+    tests: ['test/search/asha*.test.ts'],
+  },
+  // Not in the default set while training/ is being rewritten: `MUTATE_MODULES=training npm run mutate`.
+  training: {
+    mutate: ['src-main/training/**/*.ts'],
+    tests: ['test/training/**/*.test.ts'],
+  },
+};
+
+const DEFAULT_MODULES = ['store', 'export', 'server', 'asha'];
+
+const names = (process.env.MUTATE_MODULES ?? DEFAULT_MODULES.join(','))
+  .split(',')
+  .map((name) => name.trim())
+  .filter((name) => name !== '');
+const unknown = names.filter((name) => !(name in MODULES));
+if (names.length === 0 || unknown.length > 0) {
+  throw new Error(`MUTATE_MODULES: unknown module ${unknown.join(', ') || '(none given)'}; one or more of ${Object.keys(MODULES).join(', ')}, comma-separated.`);
+}
+const mutate = names.flatMap((name) => MODULES[name].mutate);
+/**
+ * The test files a run offers (read by vitest.mutate.config.mjs). They are chosen through vitest's `include`, not
+ * Stryker's `testFiles`: with `testFiles`, Stryker 9.6 activates a mutant in module-level code (a constant, a
+ * lookup table) only after the module has loaded, so every such mutant survives whatever the tests say
+ * (stryker-js issue #6144).
+ */
+export const mutationTests = [...new Set([...DEFAULT_MODULES, ...names].flatMap((name) => MODULES[name].tests))];
+/** Reports and the incremental file are per selection, so a scoped run never overwrites the full run's. */
+const report = `reports/mutation/${names.join('-')}`;
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutate.config.mjs', related: true },
+  mutate,
+  // Only the tests that reach a mutant run against it.
+  coverageAnalysis: 'perTest',
+  // Two cores, shared with other work: never more than two test processes.
+  concurrency: 2,
+  incremental: true,
+  incrementalFile: `${report}.incremental.json`,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `${report}.html` },
+  jsonReporter: { fileName: `${report}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, skipFull: false },
+  // The sandbox needs the sources and tests, not the build output or the datasets.
+  ignorePatterns: ['out', 'dist', 'reports', 'coverage', 'bench', 'docs'],
+  // A loaded machine runs tests slower than the dry run did: give each mutant room before calling it a timeout.
+  timeoutMS: 10_000,
+  thresholds: { high: 90, low: 80, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
