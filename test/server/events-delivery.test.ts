@@ -3,10 +3,13 @@
  * takes in full, a client that stops reading dropped once its backlog passes 16 MiB, and every subscription ended
  * the moment the server closes.
  */
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { EventsSocket } from '../../src-main/server/events-socket';
 import type { AnyEvent } from '../../src-shared/api/events';
-import { bearer, eventually, openEvents, startTestServer, type TestServer } from './helpers';
+import { bearer, closed, eventually, FakeApiHost, openEvents, startTestServer, type TestServer } from './helpers';
 
 /** A run/epoch-logged event whose metrics weigh about `bytes`. */
 function heavyEvent(index: number, bytes: number): AnyEvent {
@@ -81,5 +84,36 @@ describe('event delivery', () => {
     expect(running.api.listenerCount).toBe(0);
     await closing;
     for (const { socket } of clients) socket?.terminate();
+  });
+});
+
+describe('EventsSocket on its own', () => {
+  it('counts its clients, each with one subscription, and drops them all on close', async () => {
+    const api = new FakeApiHost();
+    const events = new EventsSocket(api, 60_000);
+    const http = createServer();
+    http.on('upgrade', (request, socket, head) => events.accept(request, socket, head));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+    const port = (http.address() as { port: number }).port;
+    try {
+      const clients = await Promise.all(
+        [1, 2].map(
+          () =>
+            new Promise<WebSocket>((resolve, reject) => {
+              const client = new WebSocket(`ws://127.0.0.1:${port}/`);
+              client.once('open', () => resolve(client));
+              client.once('error', reject);
+            }),
+        ),
+      );
+      await eventually(() => events.clientCount === 2, 5_000, 'two clients');
+      expect(api.listenerCount).toBe(2);
+      events.close();
+      expect([events.clientCount, api.listenerCount]).toEqual([0, 0]);
+      for (const client of clients) await closed(client);
+    } finally {
+      events.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
   });
 });
