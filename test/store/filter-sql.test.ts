@@ -94,6 +94,16 @@ describe('text search', () => {
     expect(await select('notes ~ "a_b"')).toEqual(['num-one']);
   });
 
+  it('ignores case beyond ASCII, and finds accented text written as it is', async () => {
+    const accented = await store.createRun({ experiment: 'default', name: 'École-Ünïcode', config: {}, params: {}, seed: 1, backend: 'wasm' });
+    try {
+      for (const text of ['École', 'école', 'ÉCOLE', 'ünï', 'ÜNÏCODE']) expect(await select(`name ~ "${text}"`), text).toEqual(['École-Ünïcode']);
+      expect(await select('name !~ "éCOLE"')).not.toContain('École-Ünïcode');
+    } finally {
+      store.connection.prepare('DELETE FROM runs WHERE id = ?').run(accented.run_id);
+    }
+  });
+
   it('searches tags, and "!~" keeps runs without the text, those without a value included', async () => {
     expect(await select('tags.stage ~ "FIN"')).toEqual(['num-one']);
     expect(await select('notes !~ "DONE"')).toEqual(['num-one', 'none', 'plain']);
