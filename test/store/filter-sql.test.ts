@@ -20,7 +20,7 @@ let store: SqliteStore;
  * | num-one    | x = 1, flag = 1, opt = "sgd"        | 0.5, 0.9, 0.7         | 0.8, 0.2, 0.4     | stage = final | a_b        |
  * | text-one   | x = "1", flag = true, opt = "adam"  | 0.6, 0.65             | 0.5, 0.45         |              | 50% done   |
  * | none       | flag = false                        | 0.3                   | 1.5               | stage = draft | back\slash |
- * | plain      | x = 2                               |                       |                   |              |            |
+ * | plain      | x = 2, backend = "WASM"             |                       |                   |              |            |
  */
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'runboard-filter-sql-'));
@@ -34,7 +34,7 @@ beforeAll(async () => {
   await add('num-one', { x: 1, flag: 1, opt: 'sgd' }, [0.5, 0.9, 0.7], [0.8, 0.2, 0.4], { stage: 'final' }, 'a_b');
   await add('text-one', { x: '1', flag: true, opt: 'adam' }, [0.6, 0.65], [0.5, 0.45], {}, '50% done');
   await add('none', { flag: false }, [0.3], [1.5], { stage: 'draft' }, 'back\\slash');
-  await add('plain', { x: 2 }, [], [], {}, null);
+  await add('plain', { x: 2, backend: 'WASM' }, [], [], {}, null);
 });
 
 afterAll(() => {
@@ -64,6 +64,12 @@ describe('params compare with the value of their own type', () => {
     expect(await select('params.flag = 1')).toEqual(['num-one']);
   });
 
+  it('compares text params exactly, even one named like a caseless attribute', async () => {
+    expect(await select('params.backend = "WASM"')).toEqual(['plain']);
+    expect(await select('params.backend = "wasm"')).toEqual([]);
+    expect(await select('params.opt = "SGD"')).toEqual([]);
+  });
+
   it('searches text params ignoring case', async () => {
     expect(await select('params.opt ~ "AD"')).toEqual(['text-one']);
     expect(await select('params.opt !~ "AD"')).toEqual(['num-one']);
@@ -76,6 +82,11 @@ describe('each metric group reads its own summary', () => {
     expect(await select('metrics.val_accuracy > 0.68')).toEqual(['num-one']);
     expect(await select('max.val_accuracy > 0.8')).toEqual(['num-one']);
     expect(await select('min.val_accuracy < 0.55')).toEqual(['num-one', 'none']);
+  });
+
+  it('metrics.* is not the highest value, and max.* is not the best of a loss', async () => {
+    expect(await select('metrics.val_accuracy > 0.8')).toEqual([]);
+    expect(await select('max.val_loss > 0.7')).toEqual(['num-one', 'none']);
   });
 
   it('best.* is the highest accuracy and the lowest loss', async () => {
@@ -125,6 +136,26 @@ describe('refusals say what is wrong and where', () => {
     expect((await refusal('archived = "yes"')).message).toBe('Filter: archived is true or false (at column 1).');
   });
 
+  it('refuses a value of the wrong type for every attribute', async () => {
+    for (const attribute of ['run_id', 'sweep', 'trial', 'parent', 'seed', 'epochs', 'duration']) {
+      expect((await refusal(`${attribute} = "a"`)).message, attribute).toBe(`Filter: ${attribute} is a number: compare it with a number, not "a" (at column 1).`);
+    }
+    for (const attribute of ['name', 'experiment', 'status', 'kind', 'backend', 'device', 'notes']) {
+      expect((await refusal(`${attribute} = 1`)).message, attribute).toBe(`Filter: ${attribute} is text: compare it with a quoted string (at column 1).`);
+    }
+    expect((await refusal('archived = "a"')).message).toBe('Filter: archived is true or false (at column 1).');
+    expect((await refusal('created = "a"')).message).toBe('Filter: created compares with a date like "2026-11-28" or "2026-11-28T10:00" (at column 1).');
+  });
+
+  it('compares created with a number of milliseconds as well as a date', async () => {
+    expect(await select('created > 0')).toEqual(['num-one', 'text-one', 'none', 'plain']);
+    expect(await select('created < 0')).toEqual([]);
+  });
+
+  it('refuses a kind that does not exist with = and != alike', async () => {
+    expect((await refusal('kind != "eval"')).message).toBe('Filter: there is no kind "eval"; one of train, sanity (at column 1).');
+  });
+
   it('refuses a kind that does not exist, naming the kinds, and a substring search on a date', async () => {
     expect((await refusal('kind = "killed"')).message).toBe('Filter: there is no kind "killed"; one of train, sanity (at column 1).');
     expect((await refusal('created ~ "2026"')).message).toBe('Filter: "~" searches text; created is a number (at column 1).');
@@ -142,8 +173,14 @@ describe('refusals say what is wrong and where', () => {
     expect(error.fields).toEqual([{ field: 'filter', message: error.message.replace(/^Filter: /, '').replace(/\.$/, '') }]);
   });
 
+  it('writes the column of a syntax error once, whatever its number of digits', async () => {
+    const message = (await refusal('params.x >> 1')).message;
+    expect(message).toMatch(/^Filter: .* \(at column 11\)\.$/);
+    expect(message.match(/at column/g)).toHaveLength(1);
+  });
+
   it('lists the known names, sorted, with an unknown param, metric or tag; at most twenty', async () => {
-    expect((await refusal('params.y = 1')).message).toBe('Filter: unknown param "y"; known: flag, opt, x (at column 1).');
+    expect((await refusal('params.y = 1')).message).toBe('Filter: unknown param "y"; known: backend, flag, opt, x (at column 1).');
     expect((await refusal('tags.owner = "a"')).message).toBe('Filter: unknown tag "owner"; known: stage (at column 1).');
     expect((await refusal('max.f1 > 0')).message).toBe('Filter: unknown metric "f1"; known: val_accuracy, val_loss (at column 1).');
     const many: KnownColumns = { params: new Set(Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`)), metrics: new Set(), tags: new Set() };
@@ -173,6 +210,10 @@ describe('known names', () => {
     expect(compileFilter('params.lr > 0 and params.dropout < 1 and metrics.loss < 1', none, refresh)?.args).toEqual(['lr', 0, 'dropout', 1, 'loss', 1]);
     expect(refreshed).toBe(1);
     expect(() => compileFilter('params.nope > 0', none, refresh)).toThrow(/unknown param "nope"; known: dropout, lr/);
+    expect(refreshed).toBe(2);
+    // A name missing from the fresh list too is refused without asking a third time.
+    expect(() => compileFilter('params.lr > 0 and params.gone > 0', none, refresh)).toThrow(/unknown param "gone"/);
+    expect(refreshed).toBe(3);
   });
 
   it('does not ask again when the cached list has the names, nor for attributes', () => {

@@ -85,6 +85,20 @@ describe('openDatabase refusals, with the file left as it was', () => {
     expect([error.code, error.message]).toEqual(['DB_NOT_SQLITE', `Cannot open database ${path}: it is a folder. Give the path of a database file with --db.`]);
   });
 
+  it('refuses a path in a folder that does not exist as DB_DIR_MISSING', () => {
+    const folder = join(tempDir(), 'no-such-folder');
+    const path = join(folder, 'runs.db');
+    const error = thrown(() => openDatabase({ path, explicit: true }));
+    expect([error.code, error.message]).toEqual(['DB_DIR_MISSING', `Cannot open database ${path}: the folder ${folder} does not exist. Create it first, or choose another path with --db.`]);
+  });
+
+  it('refuses a file that is not SQLite by its header, before SQLite reads it', () => {
+    const path = join(tempDir(), 'notes.db');
+    writeFileSync(path, 'my notes, not a database\n'.repeat(40));
+    const error = thrown(() => openDatabase({ path, explicit: true }));
+    expect([error.code, error.message]).toEqual(['DB_NOT_SQLITE', `${path} is not a Runboard database (it is not an SQLite file). It was left unchanged; choose another path with --db.`]);
+  });
+
   it('refuses a file shorter than the SQLite header', () => {
     const path = join(tempDir(), 'short.db');
     writeFileSync(path, 'SQLite');
@@ -98,7 +112,8 @@ describe('openDatabase refusals, with the file left as it was', () => {
     db.pragma('application_id = 1234');
     db.close();
     const before = sha(path);
-    expect(thrown(() => openDatabase({ path, explicit: true })).message).toMatch(/is an SQLite database, but not a Runboard one/);
+    const error = thrown(() => openDatabase({ path, explicit: true }));
+    expect([error.code, error.message]).toEqual(['DB_NOT_SQLITE', `${path} is an SQLite database, but not a Runboard one. It was left unchanged; choose another path with --db.`]);
     expect(sha(path)).toBe(before);
   });
 

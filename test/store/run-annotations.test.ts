@@ -24,7 +24,15 @@ describe('tags and notes', () => {
     store.annotations.setTags(id, { stage: 'final', owner: null, reviewed: '' });
     expect((await store.getRun(id))?.tags).toEqual({ stage: 'final', reviewed: '' });
     store.connection.exec("CREATE TEMP TRIGGER no_boom BEFORE INSERT ON tags WHEN NEW.key = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
-    expect(() => store.annotations.setTags(id, { good: 'yes', stage: null, boom: 'x' })).toThrow(/boom refused/);
+    const error = (() => {
+      try {
+        store.annotations.setTags(id, { good: 'yes', stage: null, boom: 'x' });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    // SQLite's failure, told as the store's error.
+    expect(error).toMatchObject({ name: 'AppError', code: 'INTERNAL', message: `Database error on ${store.path}: boom refused` });
     expect((await store.getRun(id))?.tags).toEqual({ stage: 'final', reviewed: '' });
     store.close();
   });
@@ -45,7 +53,7 @@ describe('tags and notes', () => {
     const id = await finishedRun(store);
     store.annotations.delete([id]);
     for (const runId of [id, 999]) {
-      expect(() => store.annotations.setTags(runId, { a: 'b' })).toThrow(`Run ${runId} does not exist.`);
+      expect(() => store.annotations.setTags(runId, { a: 'b' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND', message: `Run ${runId} does not exist.` }));
       expect(() => store.annotations.setNotes(runId, 'x')).toThrow(`Run ${runId} does not exist.`);
     }
     store.close();

@@ -114,6 +114,19 @@ describe('sorting', () => {
     expect(await sorted('max.val_loss')).toEqual([3, 1, 2, 4]);
   });
 
+  it('sorts by the final value of a setting logged as a metric (lr), which has no best', async () => {
+    const other = SqliteStore.open({ path: join(dir, 'lr.db'), explicit: true });
+    try {
+      for (const lr of [0.1, 0.001, 0.01]) {
+        const run = await other.createRun({ experiment: 'default', config: {}, params: {}, seed: 1, backend: 'wasm' });
+        await other.logEpoch(run.run_id, { step: 1, time: 1, metrics: { lr } });
+      }
+      expect((await other.queryRuns({ sort: { column: 'metrics.lr', direction: 'asc' }, offset: 0, limit: 10 })).runs.map((r) => r.run_id)).toEqual([2, 3, 1]);
+    } finally {
+      other.close();
+    }
+  });
+
   it('breaks ties newest first, and with no sort shows the newest runs first', async () => {
     expect(await sorted('kind', 'desc')).toEqual([4, 3, 1, 2]);
     expect(await ids({})).toEqual([4, 3, 2, 1]);

@@ -96,6 +96,14 @@ describe('ending a run', () => {
     store.close();
   });
 
+  it('gives a run stopped before it started no duration', async () => {
+    const store = openStore();
+    const { run_id } = await newRun(store);
+    await store.endRun(run_id, { status: 'stopped', time: 5_000 });
+    expect(await store.getRun(run_id)).toMatchObject({ status: 'stopped', started_at: null, ended_at: 5_000, duration_s: null });
+    store.close();
+  });
+
   it('measures a running run up to now, and never a negative duration', async () => {
     const store = openStore();
     const { run_id } = await newRun(store);
@@ -158,6 +166,15 @@ describe('reading runs', () => {
     const run = await store.getRun(run_id);
     expect(run).toMatchObject({ metrics: { val_accuracy: 0.7, val_loss: 'NaN', lr: 0.05 }, best: { val_accuracy: 0.8, val_loss: 0.5 }, epochs: 3 });
     expect(run?.best).not.toHaveProperty('lr');
+    store.close();
+  });
+
+  it('counts as epochs the last step of the metric logged longest, whichever its name', async () => {
+    const store = openStore();
+    const { run_id } = await newRun(store);
+    for (const step of [1, 2, 3]) await store.logEpoch(run_id, { step, time: step, metrics: { a_loss: 1 / step } });
+    await store.logEpoch(run_id, { step: 1, time: 4, metrics: { z_once: 1 } });
+    expect((await store.getRun(run_id))?.epochs).toBe(3);
     store.close();
   });
 
@@ -242,6 +259,27 @@ describe('logging points', () => {
     store.close();
   });
 
+  it('takes as last value the point of the highest step, the later one when a batch logs a step twice', async () => {
+    const store = openStore();
+    const { run_id } = await newRun(store);
+    await store.logBatch(run_id, [{ key: 'loss', step: 2, value: 0.3, time: 1 }, { key: 'loss', step: 1, value: 0.9, time: 2 }]);
+    await store.logBatch(run_id, [{ key: 'acc', step: 1, value: 0.5, time: 1 }, { key: 'acc', step: 1, value: 0.6, time: 2 }]);
+    expect(store.connection.prepare("SELECT key, last_step, last_value FROM metric_summaries ORDER BY key").all()).toEqual([
+      { key: 'acc', last_step: 1, last_value: 0.6 },
+      { key: 'loss', last_step: 2, last_value: 0.3 },
+    ]);
+    expect((await store.getMetrics([run_id], ['acc'], null))[0]?.points.map((p) => p.value)).toEqual([0.6]);
+    store.close();
+  });
+
+  it('keeps the highest value below zero when the first point is not finite', async () => {
+    const store = openStore();
+    const { run_id } = await newRun(store);
+    await store.logBatch(run_id, [{ key: 'delta', step: 1, value: NaN, time: 1 }, { key: 'delta', step: 2, value: -0.5, time: 2 }, { key: 'delta', step: 3, value: -0.7, time: 3 }]);
+    expect(store.connection.prepare("SELECT min_value, max_value FROM metric_summaries WHERE key = 'delta'").get()).toEqual({ min_value: -0.7, max_value: -0.5 });
+    store.close();
+  });
+
   it('keeps the last value of a batch whose first point is not finite', async () => {
     const store = openStore();
     const { run_id } = await newRun(store);
@@ -288,13 +326,18 @@ describe('the store itself', () => {
     store.close();
   });
 
-  it('marks its own orphaned runs as interrupted on request, and returns their ids', async () => {
+  it('marks orphaned runs as interrupted on request, and returns their ids, leaving other machines\' runs alone', async () => {
     const store = openStore();
     const orphan = await newRun(store);
     const mine = await newRun(store);
+    const elsewhere = await newRun(store);
     await store.markRunning(orphan.run_id, { backend: 'wasm', device: 'cpu', time: 50 });
-    store.connection.prepare('UPDATE runs SET owner_pid = NULL WHERE id = ?').run(orphan.run_id);
+    // No owner at all: whatever machine it names, nothing can still be running it.
+    store.connection.prepare("UPDATE runs SET owner_pid = NULL, owner_host = 'another-machine' WHERE id = ?").run(orphan.run_id);
+    // A pid that is not alive here says nothing about a process on another machine.
+    store.connection.prepare("UPDATE runs SET owner_pid = 4194305, owner_host = 'another-machine' WHERE id = ?").run(elsewhere.run_id);
     expect(await store.recoverInterruptedRuns()).toEqual([orphan.run_id]);
+    expect((await store.getRun(elsewhere.run_id))?.status).toBe('queued');
     expect(await store.getRun(orphan.run_id)).toMatchObject({ status: 'interrupted', ended_at: 50, error: 'The process that ran it (pid ?) ended before the run did.' });
     expect((await store.getRun(mine.run_id))?.status).toBe('queued');
     expect(await store.recoverInterruptedRuns()).toEqual([]);

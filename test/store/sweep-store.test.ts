@@ -148,6 +148,16 @@ describe('trials and the sweep summary', () => {
     store.close();
   });
 
+  it('keeps the first of two trials tied for the lowest value, and passes over a first trial without one', async () => {
+    const store = openStore();
+    const id = store.sweeps.create(input({ objective: { metric: 'val_loss', direction: 'min' }, trials: [{ lr: 1 }, { lr: 2 }, { lr: 3 }] }));
+    await trialRun(store, id, 1, 'failed', [{ train_loss: 1 }]);
+    const first = await trialRun(store, id, 2, 'finished', [{ val_loss: 0.4 }]);
+    await trialRun(store, id, 3, 'finished', [{ val_loss: 0.4 }]);
+    expect(store.sweeps.get(id)).toMatchObject({ best_run_id: first, best_value: 0.4 });
+    store.close();
+  });
+
   it('has no best trial and no epochs before any trial has run', () => {
     const store = openStore();
     const id = store.sweeps.create(input());
