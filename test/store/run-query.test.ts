@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunQuery } from '../../src-main/store/run-query';
 import { SqliteStore } from '../../src-main/store/sqlite-store';
 import { AppError } from '../../src-shared/api/errors';
@@ -31,7 +31,7 @@ let sweepId: number;
  * | 2   | 0.9, 0.1, 0.3   | 0.95, 0.6, 0.7   | 0.95 each      |
  * | 3   | 0.05, 0.4       | 0.5, 0.75        | 0.99 each      |
  */
-beforeAll(async () => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'runboard-run-query-'));
   store = SqliteStore.open({ path: join(dir, 'q.db'), explicit: true });
   sweepId = store.sweeps.create({ name: 's', experiment: 'zeta', strategy: 'grid', space: [], fixed: {}, objective: { metric: 'val_loss', direction: 'min' }, trials: [{}, {}], seed: 1, parallel: 1, asha: null });
@@ -65,7 +65,7 @@ beforeAll(async () => {
   store.connection.prepare('UPDATE runs SET parent_run_id = ? WHERE id = ?').run(1, 3);
 });
 
-afterAll(() => {
+afterEach(() => {
   store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -167,15 +167,9 @@ describe('pages and scopes', () => {
 
   it("shows only a sweep trial's latest run, and archived runs only when asked", async () => {
     const again = await store.createRun({ experiment: 'zeta', config: {}, params: {}, seed: 1, backend: 'wasm', sweep: { sweepId, trial: 1 } });
-    try {
-      expect(await ids({ sweepId })).toEqual([again.run_id, 1]);
-      store.annotations.setArchived([1], true);
-      expect(await ids({ sweepId })).toEqual([again.run_id]);
-      expect(await ids({ sweepId, includeArchived: true })).toEqual([again.run_id, 1]);
-    } finally {
-      store.annotations.setArchived([1], false);
-      store.connection.prepare('UPDATE sweep_trials SET run_id = 2 WHERE sweep_id = ? AND trial = 1').run(sweepId);
-      store.connection.prepare('DELETE FROM runs WHERE id = ?').run(again.run_id);
-    }
+    expect(await ids({ sweepId })).toEqual([again.run_id, 1]);
+    store.annotations.setArchived([1], true);
+    expect(await ids({ sweepId })).toEqual([again.run_id]);
+    expect(await ids({ sweepId, includeArchived: true })).toEqual([again.run_id, 1]);
   });
 });
