@@ -35,7 +35,8 @@ const MODULES = {
     mutate: ['src-main/search/asha.ts'],
     tests: ['test/search/asha*.test.ts'],
   },
-  // Not in the default set while training/ is being rewritten: `MUTATE_MODULES=training npm run mutate`.
+  // Not in the default set while training/ is being rewritten: `MUTATE_MODULES=training npm run mutate`, after a
+  // build. Only code the tests run in their own process can be killed: what runs in a training worker cannot.
   training: {
     mutate: ['src-main/training/**/*.ts'],
     tests: ['test/training/**/*.test.ts'],
@@ -78,8 +79,9 @@ export default {
   htmlReporter: { fileName: `${report}.html` },
   jsonReporter: { fileName: `${report}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, skipFull: false },
-  // The sandbox needs the sources and tests, not the build output or the datasets.
-  ignorePatterns: ['out', 'dist', 'reports', 'coverage', 'bench', 'docs'],
+  // The sandbox needs the sources, tests and datasets; the build output only for the training tests, whose workers
+  // run the built worker (`npx electron-vite build` first).
+  ignorePatterns: ['dist', 'reports', 'coverage', 'bench', 'docs', ...(names.includes('training') ? [] : ['out'])],
   // A loaded machine runs tests slower than the dry run did: give each mutant room before calling it a timeout.
   timeoutMS: 10_000,
   thresholds: { high: 90, low: 80, break: null },
