@@ -16,7 +16,7 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src-main/electron/main.ts'),
           cli: resolve(import.meta.dirname, 'src-main/cli/main.ts'),
-          'training-worker': resolve(import.meta.dirname, 'src-main/training/training-worker.ts'),
+          'training-worker': resolve(import.meta.dirname, 'src-main/training/worker/training-worker.ts'),
         },
       },
     },

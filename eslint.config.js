@@ -1,5 +1,6 @@
 // Lint, including the layer rules of docs/architecture.md: src-shared imports only zod and itself;
-// src-renderer never reaches Node, Electron or src-main; only src-main/electron imports electron.
+// src-renderer never reaches Node, Electron or src-main; only src-main/electron imports electron; a training worker
+// (src-main/training/worker) never touches the store or the host's side: the host is the only writer.
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -48,6 +49,36 @@ export default tseslint.config(
     ignores: ['src-main/electron/**'],
     languageOptions: { globals: { ...globals.node } },
     rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, noRenderer] }] },
+  },
+  {
+    // The training process: it reads datasets and writes checkpoints, and reports everything else to its host.
+    files: ['src-main/training/worker/**'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noElectron,
+            noRenderer,
+            {
+              group: ['../../store', '../../store/**', '../../api/**', '../../server/**', '../../cli/**', '../../search/**', '../../core', '../host/**', 'better-sqlite3'],
+              message: 'A training worker never opens the database nor reaches the host: it sends messages (worker-protocol.ts), and the host writes.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The host side imports the worker's code only for types (what a job holds), never to run it in the host process.
+    files: ['src-main/training/host/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noElectron, noRenderer, { group: ['**/worker/**'], allowTypeImports: true, message: 'Training runs in a worker process, never in the host: import its types only.' }] },
+      ],
+    },
   },
   {
     files: ['src-main/electron/**'],

@@ -3,10 +3,10 @@
  * Runboard run, in its own process like a Runboard worker. Prints one JSON line: training samples per second.
  */
 import { DatasetCatalogue, loadTable } from '../src-main/datasets';
-import { loadBackend } from '../src-main/training/backends';
+import { loadBackend } from '../src-main/training/worker/backends';
 import { gatherLabels, preprocessRows, stratifiedSplit } from '../src-main/training/data';
 import { Prng } from '../src-shared/prng';
-import { seedMathRandom } from '../src-main/training/run-training';
+import { seedMathRandom } from '../src-main/training/worker/run-training';
 
 const [dataset = 'digits', epochsText = '5', batchText = '32', hiddenText = '256,256', dropoutText = '0.2', backend = 'wasm'] = process.argv.slice(2);
 const epochs = Number(epochsText);

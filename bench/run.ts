@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps]`: the speed targets, each measured
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion,webgpu]
+ * [-- --fashion-epochs N]`: the speed targets, each measured
  * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
  * both sides alike. Prints one JSON object with --json.
  */
@@ -8,7 +9,9 @@ import { benchLogging } from './logging';
 import { benchRunsAtScale } from './runs-at-scale';
 import { benchRunsTable } from './runs-table';
 import { benchAshaVsRandom, benchSweepBookkeeping, benchSweepParallelism } from './sweeps';
+import { benchCnnOverhead, benchFashionAccuracy, benchPytorchCnn } from './cnn-training';
 import { benchTrainingOverhead } from './training-overhead';
+import { benchWebGpu } from './webgpu';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -43,6 +46,21 @@ if (wanted('sweeps')) {
   Object.assign(results, await benchSweepParallelism(Math.max(3, Math.min(rounds, 5))));
   Object.assign(results, await benchSweepBookkeeping(Math.max(3, Math.min(rounds, 5))));
   Object.assign(results, await benchAshaVsRandom([1, 2, 3]));
+}
+if (wanted('cnn')) {
+  say('cnn: Runboard run of the cnn preset vs bare model.fit (Fashion-MNIST 6,000 images, wasm), and PyTorch on one thread...');
+  Object.assign(results, await benchCnnOverhead(Math.max(3, Math.min(rounds, 5))));
+  Object.assign(results, await benchPytorchCnn());
+}
+if (wanted('webgpu')) {
+  say('webgpu: agreement with cpu (digits MLP); on a hardware adapter, samples per second vs wasm and tfjs-node (digits MLP, cnn preset on Fashion-MNIST)...');
+  Object.assign(results, await benchWebGpu());
+}
+if (wanted('fashion')) {
+  const epochsArg = args.indexOf('--fashion-epochs');
+  const epochs = epochsArg >= 0 ? Number(args[epochsArg + 1]) : 8;
+  say(`fashion: the cnn preset on all 60,000 Fashion-MNIST training images for ${epochs} epochs, test accuracy on the 10,000 test images (about 15 minutes)...`);
+  Object.assign(results, await benchFashionAccuracy(epochs));
 }
 if (json) process.stdout.write(JSON.stringify(results) + '\n');
 else for (const [key, value] of Object.entries(results)) process.stdout.write(`${key.padEnd(34)} ${value}\n`);

@@ -9,7 +9,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'node20',
     rollupOptions: {
-      input: { run: resolve(import.meta.dirname, 'run.ts'), 'bare-fit': resolve(import.meta.dirname, 'bare-fit.ts') },
+      input: { run: resolve(import.meta.dirname, 'run.ts'), 'bare-fit': resolve(import.meta.dirname, 'bare-fit.ts'), 'bare-cnn-fit': resolve(import.meta.dirname, 'bare-cnn-fit.ts') },
       output: { format: 'es', entryFileNames: '[name].js' },
     },
   },

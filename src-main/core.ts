@@ -7,8 +7,8 @@ import { DatasetCatalogue } from './datasets/catalogue';
 import { checkpointDirectory, userDatasetsDir, type DbLocation } from './paths';
 import { SqliteStore } from './store/sqlite-store';
 import { SweepRunner } from './search/sweep-runner';
-import { TrainerHost } from './training/trainer-host';
-import { NodeWorkerLauncher, type WorkerLauncher } from './training/worker-launcher';
+import { TrainerHost } from './training/host/trainer-host';
+import { NodeWorkerLauncher, type WorkerLauncher } from './training/host/worker-launcher';
 
 /** How often a UI host checks whether another process wrote to the database. */
 const EXTERNAL_CHANGE_POLL_MS = 1000;
@@ -29,6 +29,8 @@ export interface CoreOptions {
   watchExternalChanges?: boolean;
   /** For tests: the worker script to fork. */
   workerEntry?: string;
+  /** Where `datasets/fetch` downloads from instead of the official addresses (`RUNBOARD_DATASETS_MIRROR`). */
+  datasetsMirror?: string | undefined;
 }
 
 /** Runboard's core, the same under the desktop app, `serve` and the CLI. */
@@ -61,7 +63,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
   });
   const sweeps = new SweepRunner({ store, trainer, datasets, emit: (event) => events.emit(event), subscribe: (listener) => events.subscribe(listener) });
-  const service = new ApiService(createHandlers({ store, trainer, sweeps, datasets, host: options.host, emit: (event) => events.emit(event) }), events);
+  const service = new ApiService(createHandlers({ store, trainer, sweeps, datasets, host: options.host, datasetsMirror: options.datasetsMirror ?? process.env.RUNBOARD_DATASETS_MIRROR, emit: (event) => events.emit(event) }), events);
   let disposed = false;
   let lastVersion = store.dataVersion();
   const watcher = options.watchExternalChanges

@@ -8,6 +8,7 @@ import { Catalog } from './lib/state/catalog.svelte';
 import { Clock } from './lib/state/clock.svelte';
 import { CompareSettings } from './lib/state/compare-settings.svelte';
 import { ConnectionStatus } from './lib/state/connection-status.svelte';
+import { DatasetDownloads } from './lib/state/dataset-downloads.svelte';
 import { KnownColumns } from './lib/state/known-columns.svelte';
 import { MetricsCache } from './lib/state/metrics-cache';
 import { Router } from './lib/state/router.svelte';
@@ -21,11 +22,13 @@ import './app.css';
 
 const transport = connectTransport();
 const client = createApiClient(transport);
+const catalog = new Catalog(client);
 const context: AppContext = {
   client,
   transport,
   connection: new ConnectionStatus(transport),
-  catalog: new Catalog(client),
+  catalog,
+  downloads: new DatasetDownloads(client, catalog),
   runs: new RunsStore(client),
   pager: new RunsPager(client),
   columns: new KnownColumns(client),

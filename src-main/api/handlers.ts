@@ -5,12 +5,13 @@ import type { AnyEvent } from '../../src-shared/api/events';
 import { isTerminal } from '../../src-shared/entities/run';
 import { groupRuns } from '../../src-shared/group-runs';
 import type { DatasetCatalogue } from '../datasets/catalogue';
+import type { ConvFilters, ModelSummary } from '../../src-shared/entities/model-summary';
 import { exportRuns } from '../export';
 import { appVersion } from '../paths';
 import type { SweepRunner } from '../search/sweep-runner';
 import type { SqliteStore } from '../store/sqlite-store';
-import { backendStatuses } from '../training/backend-status';
-import type { TrainerHost } from '../training/trainer-host';
+import { backendStatuses } from '../training/host/backend-status';
+import type { TrainerHost } from '../training/host/trainer-host';
 
 export type Handlers = { [M in Method]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> };
 
@@ -20,11 +21,13 @@ export interface HandlerDeps {
   sweeps: SweepRunner;
   datasets: DatasetCatalogue;
   host: 'desktop' | 'serve' | 'cli';
+  /** Where dataset downloads come from instead of the official addresses. */
+  datasetsMirror?: string | undefined;
   emit(event: AnyEvent): void;
 }
 
 /** The contract's handlers over the store and the trainer host. Input is already validated. */
-export function createHandlers({ store, trainer, sweeps, datasets, host, emit }: HandlerDeps): Handlers {
+export function createHandlers({ store, trainer, sweeps, datasets, host, datasetsMirror, emit }: HandlerDeps): Handlers {
   const requireSweep = (sweepId: number) => {
     const sweep = store.sweeps.get(sweepId);
     if (!sweep) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
@@ -53,8 +56,19 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, emit }:
       backends: backendStatuses(),
       host,
     }),
+    'system/device': async (input) => {
+      const probed = await trainer.devices.deviceFor(input.backend);
+      return { backend: input.backend, chosen: probed.chosen, device: probed.device, error: probed.error, passed_over: probed.skipped };
+    },
     'datasets/list': async () => datasets.list(),
     'datasets/import': async (input) => datasets.import(input),
+    'datasets/import-images': async (input) => datasets.importImages(input),
+    'datasets/fetch': async (input) =>
+      datasets.fetch(input.dataset, {
+        mirror: datasetsMirror,
+        onProgress: ({ bytes, total }) => emit({ event: 'dataset/fetch-progressed', payload: { dataset: input.dataset, bytes, total } }),
+      }),
+    'datasets/samples': async (input) => datasets.samples(input.dataset, input.count, input.seed ?? 0),
     'datasets/delete': async (input) => ({ deleted: datasets.delete(input.name) }),
     'experiments/list': async () => store.listExperiments(),
     'runs/list': async (input) => (await store.listRuns({ experiment: input.experiment })).map(withProgress),
@@ -110,6 +124,11 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, emit }:
     'runs/histograms': async (input) => {
       await requireRun(input.run_id);
       return (await store.getArtifact(input.run_id, 'histograms')) as WeightHistograms | null;
+    },
+    'runs/model': async (input) => {
+      await requireRun(input.run_id);
+      const [summary, filters] = await Promise.all([store.getArtifact(input.run_id, 'model'), store.getArtifact(input.run_id, 'filters')]);
+      return { summary: summary as ModelSummary | null, filters: filters as ConvFilters | null };
     },
     'sweeps/list': async () => store.sweeps.list(),
     'sweeps/get': async (input) => requireSweep(input.sweep_id),

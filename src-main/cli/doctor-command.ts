@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { BackendName } from '../../src-shared/entities/train-config';
 import { appVersion, resolveDbLocation } from '../paths';
 import { inspectDatabase } from '../store/inspect-database';
-import { AUTO_ORDER, NATIVE_PACKAGES, hasNvidiaDevice, isPackageInstalled, notInstalledReason } from '../training/backend-diagnosis';
-import { probeBackend, type ProbeResult } from '../training/probe-backend';
-import { NodeWorkerLauncher } from '../training/worker-launcher';
+import { AUTO_ORDER, NATIVE_PACKAGES, hasNvidiaDevice, isPackageInstalled, notInstalledReason, webGpuNotInstalledReason } from '../training/backend-diagnosis';
+import { dawnReasons, explainNoHardwareAdapter, findVulkanSetup } from '../training/webgpu-diagnosis';
+import type { AdapterList } from '../training/worker-protocol';
+import { probeBackend, type ProbeResult } from '../training/host/probe-backend';
+import { NodeWorkerLauncher } from '../training/host/worker-launcher';
 import { EXIT, type CliIo } from './io';
 import { nodeRequirements } from './node-requirements';
 
@@ -41,19 +42,50 @@ export function electronStatus(): ElectronStatus {
   };
 }
 
-async function probeAll(): Promise<ProbeResult[]> {
-  const launcher = new NodeWorkerLauncher();
-  const results: ProbeResult[] = [];
+/** The WebGPU part of the report: the adapters Dawn offers, and why no hardware one, in Dawn's words too. */
+export interface WebGpuReport extends AdapterList {
+  /** What Dawn printed about refused drivers or a missing loader (its stderr), deduplicated. */
+  dawn_said: string[];
+}
+
+/**
+ * Loads every backend in a throwaway training process of its own, fastest first (the WebGPU one also lists Dawn's
+ * adapters, its stderr captured for Dawn's reasons), then lets `auto` choose as a run would.
+ */
+async function probeAll(): Promise<{ backends: ProbeResult[]; webgpu: WebGpuReport; auto: ProbeResult }> {
+  // Dawn writes its warnings to stderr: read for the WebGPU probe, kept off the report for the others.
+  const launcher = new NodeWorkerLauncher(undefined, { onStderr: () => {} });
+  const backends: ProbeResult[] = [];
+  const notInstalled = (backend: ProbeResult['backend'], error: string): ProbeResult => ({ backend, chosen: null, ok: false, device: null, error, skipped: [], adapters: null });
+  let webgpu: WebGpuReport = { adapters: [], noHardware: null, dawn_said: [] };
   for (const backend of AUTO_ORDER) {
     if (backend === 'tensorflow-cuda' || backend === 'tensorflow') {
       if (!isPackageInstalled(NATIVE_PACKAGES[backend])) {
-        results.push({ backend, ok: false, device: null, error: notInstalledReason(backend) });
+        backends.push(notInstalled(backend, notInstalledReason(backend)));
         continue;
       }
     }
-    results.push(await probeBackend(backend, launcher));
+    if (backend === 'webgpu') {
+      const missing = webGpuNotInstalledReason();
+      if (missing) {
+        backends.push(notInstalled(backend, missing));
+        webgpu = { adapters: [], noHardware: missing, dawn_said: [] };
+        continue;
+      }
+      let stderr = '';
+      const result = await probeBackend('webgpu', new NodeWorkerLauncher(undefined, { onStderr: (text) => (stderr += text) }), { listAdapters: true });
+      const dawnSaid = dawnReasons(stderr);
+      const adapters = result.adapters ?? { adapters: [], noHardware: result.error };
+      // Dawn's own words sharpen the diagnosis made from the files on disk (which driver it refused, and why).
+      const noHardware = adapters.adapters.some((a) => !a.software) ? null : result.adapters ? explainNoHardwareAdapter(findVulkanSetup(), dawnSaid).message : adapters.noHardware;
+      webgpu = { adapters: adapters.adapters, noHardware, dawn_said: dawnSaid };
+      backends.push(result);
+      continue;
+    }
+    backends.push(await probeBackend(backend, launcher));
   }
-  return results;
+  const auto = await probeBackend('auto', launcher);
+  return { backends, webgpu, auto };
 }
 
 /** Text as lines of at most 110 characters, indented under the report's labels. */
@@ -77,8 +109,7 @@ export async function doctorCommand(flags: { db?: string; json?: boolean }, io: 
   const electron = electronStatus();
   const nodeReport = nodeRequirements();
   const gpu = hasNvidiaDevice();
-  const backends = await probeAll();
-  const auto: BackendName | null = backends.find((b) => b.ok && (b.backend !== 'tensorflow-cuda' || gpu))?.backend ?? null;
+  const { backends, webgpu, auto } = await probeAll();
   const database = inspectDatabase(resolveDbLocation(flags.db, io.env).path);
   const report = {
     runboard: appVersion(),
@@ -88,8 +119,12 @@ export async function doctorCommand(flags: { db?: string; json?: boolean }, io: 
     platform: `${process.platform} ${process.arch}`,
     electron,
     nvidia_gpu: gpu,
-    backends,
-    auto_backend: auto,
+    backends: backends.map(({ backend, ok, device, error }) => ({ backend, ok, device, error })),
+    webgpu,
+    auto_backend: auto.chosen,
+    auto_device: auto.device,
+    /** Why `auto` passed over the faster backends. */
+    auto_passed_over: auto.skipped,
     database,
   };
   if (flags.json) {
@@ -107,9 +142,15 @@ export async function doctorCommand(flags: { db?: string; json?: boolean }, io: 
       : wrap(`Electron's tools ask ${nodeReport.electron_tooling.requires}: ${nodeReport.electron_tooling.ok === false ? nodeReport.electron_tooling.note : 'ok'}`)),
     `Electron   ${electron.version ?? '-'}: ${electron.note}`,
     `GPU        ${gpu ? 'NVIDIA driver found' : 'no NVIDIA GPU or driver found'}`,
-    'Backends (fastest first; --backend auto takes the first that loads):',
+    'Backends (fastest first; --backend auto takes the first that loads, WebGPU only on a hardware adapter):',
     ...backends.map((b) => `  ${b.backend.padEnd(16)} ${b.ok ? `ok    ${b.device ?? ''}` : `no    ${b.error ?? ''}`}`),
-    `  auto picks: ${auto ?? 'none'}`,
+    `  auto picks: ${auto.chosen ? `${auto.chosen} (${auto.device ?? ''})` : `none: ${auto.error ?? ''}`}`,
+    ...auto.skipped.flatMap((s) => wrap(`passed over ${s.backend}: ${s.reason}`, '    ')),
+    'WebGPU adapters (Dawn; a software one runs on the CPU and only --backend webgpu takes it):',
+    ...(webgpu.adapters.length === 0
+      ? ['  none']
+      : webgpu.adapters.map((a) => `  ${(a.software ? 'software' : 'hardware').padEnd(9)} ${a.description} (vendor ${a.vendor}, architecture ${a.architecture})`)),
+    ...(webgpu.noHardware ? wrap(`no hardware adapter: ${webgpu.noHardware}`, '  ') : []),
     'CUDA       tfjs-node-gpu 4.22 needs CUDA 11.2 and cuDNN 8.1 exactly; newer GPUs (Ada, Hopper) run only through slow PTX JIT.',
     `Database   ${database.path}`,
     `           ${

@@ -1,5 +1,6 @@
 import type { MetricValue, RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
+import { describeShape, type ModelPlan } from '../../src-shared/model/shapes';
 
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '-';
@@ -41,4 +42,14 @@ export function runsAsText(runs: readonly RunSummary[]): string {
     formatDuration(r.duration_s === null ? null : r.duration_s * 1000),
   ]);
   return textTable(header, rows);
+}
+
+/** The model as Keras's `summary()` prints it: each layer, its output shape, its parameters; the total. */
+export function modelAsText(plan: ModelPlan): string {
+  const rows = plan.layers.map((p) => [
+    p.added === 'output' ? `${p.text} (output)` : p.added === 'flatten' ? `${p.text} (added)` : p.text,
+    describeShape(p.output),
+    p.params.toLocaleString('en-US'),
+  ]);
+  return `Model, ${plan.params.toLocaleString('en-US')} parameters:\n` + textTable(['layer', 'output', 'params'], rows);
 }

@@ -1,3 +1,4 @@
+import { MODEL_NAMES } from '../../src-shared/model/layers';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError } from '../../src-shared/api/errors';
 import { BACKENDS, OPTIMIZERS, ACTIVATIONS } from '../../src-shared/entities/train-config';
@@ -27,6 +28,8 @@ export function addTrainingOptions(command: Command): Command {
     .option('--nesterov', 'Nesterov momentum (sgd)')
     .option('--weight-decay <x>', "weight decay: PyTorch's meaning (the gradient gains x*w); decoupled with adamw (default 0)")
     .option('--lr-schedule <spec>', 'constant | step:EVERY,GAMMA | cosine; each epoch logs its rate as metric lr (default constant)')
+    .option('--model <name>', `a named model: ${MODEL_NAMES.join(' | ')} (default mlp, built from --hidden, --activation, --dropout)`)
+    .option('--layers <list>', 'the model as layers, PyTorch names: "conv2d(32,3),relu,maxpool2d(2),flatten,linear(128),relu,dropout(0.5)" (the output layer is added)')
     .option('--hidden <sizes>', 'hidden layer sizes, comma separated (default 256,256)')
     .option('--activation <name>', `${ACTIVATIONS.join(' | ')} (default relu)`)
     .option('--init <spec>', `weight initialiser: ${INITIALISERS.join(', ')}; uniform:LOW,HIGH, normal:MEAN,STD (default glorot-uniform)`)
@@ -35,11 +38,11 @@ export function addTrainingOptions(command: Command): Command {
     .option('--val-split <x>', 'fraction held out for validation, stratified (default 0.2)')
     .option('--test-split <x>', 'fraction held out as a test set, evaluated once after training (default 0: none)')
     .option('--standardize', 'standardise features with training-split statistics')
-    .option('--augment <spec>', 'on-the-fly augmentation of training data: shift=1,rotate=10,noise=0.05 (images), noise=0.1 (tabular)')
+    .option('--augment <spec>', 'on-the-fly augmentation of training data: rotate=15,shift=2,scale=0.1,flip=h,crop=4,noise=0.05 (images), noise=0.1 (tables)')
     .option('--early-stopping <spec>', 'PATIENCE[:MIN_DELTA] on validation loss; restores the best epoch (default off)')
     .option('--overfit-batch <n>', 'sanity check: train repeatedly on one fixed batch of n training samples')
-    .option('--from-run <id>', "fine-tune: start from this run's weights (its hidden layers and activation are reused)")
-    .option('--freeze <layers>', 'layers that do not train: hidden layer indices like 0,1, or all-but-last');
+    .option('--from-run <id>', "fine-tune or transfer: start from this run's weights (its layers are reused; the output layer is replaced when the classes differ)")
+    .option('--freeze <layers>', 'layers that do not train: indices of layers with weights like 0,1, conv (the convolutional part), or all-but-last');
 }
 
 const DB_HELP = 'database file (default: $RUNBOARD_DB, else ~/.local/share/runboard/runboard.db)';

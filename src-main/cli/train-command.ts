@@ -5,10 +5,10 @@ import { trainConfigSchema, type TrainConfig, type TrainConfigInput } from '../.
 import { parseOrThrow } from '../../src-shared/api/validation';
 import { openCore } from '../core';
 import { DatasetCatalogue } from '../datasets/catalogue';
-import { checkTrainable } from '../training/preflight';
+import { checkTrainable } from '../training/host/preflight';
 import { resolveDbLocation, userDatasetsDir } from '../paths';
 import { EXIT, type CliIo } from './io';
-import { formatDuration, formatValue } from './format';
+import { formatDuration, formatValue, modelAsText } from './format';
 import { progressLine } from './progress-bar';
 
 /** The `train` flags as commander hands them over: every value is still text. */
@@ -19,6 +19,8 @@ export interface TrainFlags {
   lr?: string;
   momentum?: string;
   optimizer?: string;
+  model?: string;
+  layers?: string;
   hidden?: string;
   activation?: string;
   dropout?: string;
@@ -61,9 +63,9 @@ export function number(text: string | undefined): number | undefined {
  */
 export function parseTrainFlags(flags: TrainFlags): TrainConfig {
   if (flags.fromRun !== undefined) {
-    for (const [flag, given] of [['--hidden', flags.hidden], ['--activation', flags.activation]] as const) {
+    for (const [flag, given] of [['--hidden', flags.hidden], ['--activation', flags.activation], ['--model', flags.model], ['--layers', flags.layers]] as const) {
       if (given !== undefined) {
-        const message = "a fine-tuned run reuses its parent's layers and activation; drop this flag";
+        const message = "a fine-tuned run reuses its parent's layers; drop this flag";
         throw new AppError('BAD_INPUT', `${flag}: ${message}`, [{ field: flag, message }]);
       }
     }
@@ -81,6 +83,8 @@ export function trainingInputFromFlags(flags: TrainFlags): Record<string, unknow
     lr: number(flags.lr),
     momentum: number(flags.momentum),
     optimizer: flags.optimizer,
+    model: flags.model,
+    layers: flags.layers,
     hidden: flags.hidden === undefined ? undefined : flags.hidden.trim() === '' ? [] : flags.hidden.split(',').map((s) => number(s)),
     activation: flags.activation,
     dropout: flags.dropout === undefined ? undefined : flags.dropout.includes(',') ? flags.dropout.split(',').map((s) => number(s)) : number(flags.dropout),
@@ -131,7 +135,7 @@ export function outcomeNotes(run: RunSummary): string[] {
   if (o?.stop_reason === 'early_stopping') notes.push(`Early stopping ended the run at epoch ${run.epochs}; the best epoch was ${o.best_epoch}.`);
   if (o?.restored_best) notes.push(`Restored the weights of epoch ${o.best_epoch} (lowest val_loss).`);
   if (run.parent_run_id !== null) notes.push(`Fine-tuned from run ${run.parent_run_id}${o && o.frozen_layers.length > 0 ? `, frozen layers ${o.frozen_layers.join(',')}` : ''}.`);
-  if (o?.output_layer_replaced) notes.push('The output layer was replaced: the dataset has another number of classes than the parent run.');
+  if (o?.output_layer_replaced) notes.push('The output layer was replaced: the dataset has other classes than the parent run.');
   if (run.metrics.test_accuracy !== undefined) notes.push(`Test set: test_loss ${formatValue(run.metrics.test_loss)}, test_accuracy ${formatValue(run.metrics.test_accuracy)}.`);
   return notes;
 }
@@ -141,7 +145,7 @@ export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number
   const config = parseTrainFlags(flags);
   const db = resolveDbLocation(flags.db, io.env);
   const datasets = new DatasetCatalogue({ userDir: userDatasetsDir(db.path) });
-  withFlagNames(() => checkTrainable(config, datasets));
+  const model = withFlagNames(() => checkTrainable(config, datasets));
   const core = await openCore({ db, host: 'cli', datasets });
   const live = io.stderr.isTTY === true;
   let lastAccuracy: number | null = null;
@@ -169,7 +173,11 @@ export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number
   try {
     const started = await withFlagNames(() => core.trainer.start(config));
     runId = started.run_id;
-    if (!flags.json) io.stdout.write(`Run ${started.run_id} (${started.name}) in experiment "${started.experiment}", database ${core.dbPath}\n`);
+    if (!flags.json) {
+      io.stdout.write(`Run ${started.run_id} (${started.name}) in experiment "${started.experiment}", database ${core.dbPath}\n`);
+      // A fine-tuned run's layers are its parent's: the run page shows them, with what is frozen.
+      if (config.from_run === undefined) io.stdout.write(modelAsText(model));
+    }
     const status = await core.trainer.wait(started.run_id);
     if (live) io.stderr.write('\r\x1b[K');
     const run = await core.store.getRun(started.run_id);

@@ -1,49 +1,21 @@
+import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AppError } from '../../src-shared/api/errors';
 import { DATASET_NAME, type DatasetInfo } from '../../src-shared/entities/dataset';
-import { SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS, parseSyntheticDataset, type SyntheticSpec } from '../../src-shared/entities/specs';
+import { SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS, formatDatasetView, parseDatasetView, parseSyntheticDataset, type DatasetView, type SyntheticSpec } from '../../src-shared/entities/specs';
+import { Prng } from '../../src-shared/prng';
 import { builtinDatasetsDir } from '../paths';
 import type { LabelledTable } from './csv-dataset';
 import { convertCsv, type CsvInput, type ImportProgress } from './csv-import';
-import { ImportedDatasetFolder, conflict, type ImportedMetadata } from './imported-datasets';
-import { loadTable, type DatasetSource, type Preprocessing } from './source';
-import { describeSynthetic } from './synthetic';
+import { selectView, type ViewSelection } from './dataset-view';
+import { fetchKnownDataset, fetchable, type FetchOptions } from './fetch';
+import { findIdxFiles } from './idx';
+import { importIdx, importImageFolder, readStoredLabels, readStoredSample } from './image-dataset';
+import { ImportedDatasetFolder, conflict, type CsvMetadata, type ImageMetadata, type ImportedMetadata } from './imported-datasets';
+import { loadTable, type DatasetSource, type ImageShape } from './source';
+import { BUILTINS, describeBuiltin, describeCsvImport, describeImages, describeSyntheticDataset, type BuiltinDefinition } from './dataset-info';
 
-export type { DatasetSource, Preprocessing } from './source';
-
-interface BuiltinDefinition {
-  name: string;
-  file: string;
-  title: string;
-  description: string;
-  kind: 'image' | 'tabular';
-  imageShape: [number, number] | null;
-  preprocessing: Preprocessing;
-  source: string;
-}
-
-const BUILTINS: readonly BuiltinDefinition[] = [
-  {
-    name: 'digits',
-    file: 'digits.csv',
-    title: 'Handwritten digits (8x8)',
-    description: '1797 handwritten digits as 8x8 grey images, pixel values 0-16, ten classes.',
-    kind: 'image',
-    imageShape: [8, 8],
-    preprocessing: { kind: 'scale', divisor: 16 },
-    source: 'UCI Optical Recognition of Handwritten Digits (Alpaydin & Kaynak, 1998), as distributed with scikit-learn. CC BY 4.0.',
-  },
-  {
-    name: 'iris',
-    file: 'iris.csv',
-    title: 'Iris flowers',
-    description: '150 iris flowers, four measurements in cm, three species.',
-    kind: 'tabular',
-    imageShape: null,
-    preprocessing: { kind: 'standardize' },
-    source: 'UCI Iris (R. A. Fisher, 1936), as distributed with scikit-learn. CC BY 4.0.',
-  },
-];
+export type { DatasetSource, ImageShape, Preprocessing } from './source';
 
 /** Names an imported dataset may not take: they already mean something in `--dataset`. */
 const RESERVED = new Set<string>([...BUILTINS.map((b) => b.name), ...SYNTHETIC_DATASETS]);
@@ -53,6 +25,18 @@ export interface CatalogueOptions {
   builtinDir?: string;
   /** Imported datasets' folder, `<folder of the database>/datasets`; null (the default) for a catalogue without imports. */
   userDir?: string | null;
+}
+
+/** Images to import: IDX files or an image folder at `path`. */
+export interface ImageImportInput {
+  name: string;
+  path: string;
+  /** Image folders: the size every image is resized to (default: the first image's). */
+  size?: { width: number; height: number } | undefined;
+  /** Image folders: one grey channel (default: when every image is grey). */
+  grayscale?: boolean | undefined;
+  /** IDX files: the class names, in label order (default: a known dataset's names, else the label values). */
+  classes?: string[] | undefined;
 }
 
 /** What to import: the CSV's text or a file to stream, the dataset's name, and optionally its label column. */
@@ -74,11 +58,12 @@ export interface ImportOptions {
 }
 
 type Resolved =
-  | { origin: 'builtin'; definition: BuiltinDefinition }
+  | { origin: 'builtin'; definition: BuiltinDefinition; view: DatasetView | null }
   | { origin: 'synthetic'; spec: SyntheticSpec }
-  | { origin: 'imported'; metadata: ImportedMetadata };
+  | { origin: 'imported'; metadata: ImportedMetadata; view: DatasetView | null };
 
-const describeDate = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
+const shapeOf = (m: ImageMetadata): ImageShape => ({ channels: m.channels, height: m.height, width: m.width });
+
 
 /**
  * The datasets a run can train on: the built-ins (digits, iris), the synthetic ones (spirals, moons, blobs, each
@@ -110,38 +95,95 @@ export class DatasetCatalogue {
   /** Built-ins, then the synthetic datasets with their default options, then imported datasets by name. */
   list(): DatasetInfo[] {
     return [
-      ...BUILTINS.map((definition) => this.describe({ origin: 'builtin', definition })),
+      ...BUILTINS.map((definition) => this.describe({ origin: 'builtin', definition, view: null })),
       ...SYNTHETIC_DATASETS.map((name) => this.describe({ origin: 'synthetic', spec: { name, ...SYNTHETIC_DEFAULTS[name] } })),
-      ...(this.imported?.list().map((metadata) => this.describe({ origin: 'imported', metadata })) ?? []),
+      ...(this.imported?.list().map((metadata) => this.describe({ origin: 'imported', metadata, view: null })) ?? []),
     ];
   }
 
   /**
-   * One dataset: a name (`digits`, `my-data`) or a synthetic spec (`spirals:n=800,noise=0.1`).
-   * @throws AppError(BAD_INPUT) on field `dataset` for an unknown name (listing the available ones) or a bad spec.
+   * One dataset: a name (`digits`, `my-data`), a synthetic spec (`spirals:n=800,noise=0.1`) or a view of a stored
+   * dataset (`fashion-mnist:classes=0-4,n=12000`: its rows and classes are the view's).
+   * @throws AppError(BAD_INPUT) on field `dataset` for an unknown name (listing the available ones), a bad spec, or a
+   *   view that does not fit the dataset.
    */
   info(dataset: string): DatasetInfo {
     const resolved = this.resolve(dataset);
     const info = this.describe(resolved);
-    return resolved.origin === 'synthetic' ? { ...info, name: dataset.trim() } : info;
+    if (resolved.origin === 'synthetic') return { ...info, name: dataset.trim() };
+    if (!resolved.view) return info;
+    const labels = this.labels(dataset);
+    const selection = this.selection(resolved, info);
+    return { ...info, name: formatDatasetView(resolved.view), rows: labels.length, test_rows: selection.testRows, classes: selection.classes };
   }
 
-  /** Class index of every row, for checking splits before a run starts. */
+  /** Class index of every sample (the dataset's own test part last), for checking splits before a run starts. */
   labels(dataset: string): Int32Array {
-    return this.table(dataset).labels;
+    const resolved = this.resolve(dataset);
+    if (resolved.origin === 'synthetic') return this.table(dataset).labels;
+    return this.selection(resolved, this.describe(resolved)).labels;
+  }
+
+  /** The view's rows (dataset rows, training part first) and renumbered labels; the whole dataset's when there is no view. */
+  private selection(resolved: Exclude<Resolved, { origin: 'synthetic' }>, info: DatasetInfo): ViewSelection {
+    const whole =
+      resolved.origin === 'imported' && resolved.metadata.format === 2
+        ? readStoredLabels((this.imported as ImportedDatasetFolder).dataPath(resolved.metadata), resolved.metadata)
+        : this.table(resolved.origin === 'builtin' ? resolved.definition.name : resolved.metadata.name).labels;
+    if (!resolved.view) return { rows: Int32Array.from(whole, (_, i) => i), labels: whole, classes: info.classes, testRows: info.test_rows };
+    return selectView(info.name, whole, info.classes, info.test_rows, resolved.view);
   }
 
   /**
-   * The dataset's table, read or generated once per dataset string.
+   * `count` training samples of a dataset (or a view), drawn with `seed`, with their values as stored (image bytes,
+   * channels last): what the New run page shows and previews augmentation on. Reads only those samples' bytes.
+   * @throws AppError(BAD_INPUT) as `info`.
+   */
+  samples(dataset: string, count: number, seed: number): { image_shape: [number, number, number] | null; value_max: number; samples: { row: number; label: string; values: number[] }[] } {
+    const resolved = this.resolve(dataset);
+    const info = this.info(dataset);
+    const { rows, labels, classes, testRows } =
+      resolved.origin === 'synthetic' ? { rows: Int32Array.from({ length: info.rows }, (_, i) => i), labels: this.labels(dataset), classes: info.classes, testRows: 0 } : this.selection(resolved, this.describe(resolved));
+    const training = rows.length - testRows;
+    // Forked: the first draws of a small seed (0, the form's first preview) are not mixed well enough.
+    const picked = new Prng(seed).fork(1).permutation(training).subarray(0, Math.min(count, training));
+    const width = info.features;
+    let read: (row: number) => number[];
+    let valueMax: number;
+    if (resolved.origin === 'imported' && resolved.metadata.format === 2) {
+      const file = (this.imported as ImportedDatasetFolder).dataPath(resolved.metadata);
+      read = (row) => Array.from(readStoredSample(file, resolved.metadata as ImageMetadata, row));
+      valueMax = 255;
+    } else {
+      const base = resolved.origin === 'synthetic' ? dataset : resolved.origin === 'builtin' ? resolved.definition.name : resolved.metadata.name;
+      const table = this.table(base);
+      read = (row) => Array.from(table.features.subarray(row * width, (row + 1) * width));
+      const preprocessing = resolved.origin === 'builtin' ? resolved.definition.preprocessing : null;
+      valueMax = 1e-9;
+      if (preprocessing?.kind === 'scale') valueMax = preprocessing.divisor;
+      else for (const value of table.features) valueMax = Math.max(valueMax, Math.abs(value));
+    }
+    return {
+      image_shape: info.image_shape,
+      value_max: valueMax,
+      samples: Array.from(picked, (i) => ({ row: rows[i] as number, label: classes[labels[i] as number] as string, values: read(rows[i] as number) })),
+    };
+  }
+
+  /**
+   * A table or image dataset as stored, read once per import (a re-import is never served stale); for synthetic
+   * datasets, generated once per spec.
    * @throws AppError(BAD_INPUT) as `info`, or when a stored file does not read back as it was imported.
    */
   table(dataset: string): LabelledTable {
     const resolved = this.resolve(dataset);
-    const key = resolved.origin === 'imported' ? `${dataset}\n${resolved.metadata.imported_at}\n${resolved.metadata.sha256}` : dataset;
+    const base = resolved.origin === 'synthetic' ? dataset : resolved.origin === 'builtin' ? resolved.definition.name : resolved.metadata.name;
+    const key = resolved.origin === 'imported' ? `${base}\n${resolved.metadata.imported_at}` : base;
     let table = this.tables.get(key);
     if (!table) {
-      table = loadTable(this.sourceOf(dataset, resolved));
-      if (resolved.origin === 'imported') checkMatches(table, resolved.metadata);
+      const whole: Resolved = resolved.origin === 'synthetic' ? resolved : { ...resolved, view: null };
+      table = loadTable(this.sourceOf(base, whole));
+      if (resolved.origin === 'imported' && resolved.metadata.format === 1) checkMatches(table, resolved.metadata);
       this.tables.set(key, table);
     }
     return table;
@@ -162,16 +204,9 @@ export class DatasetCatalogue {
    *   taken), PAYLOAD_TOO_LARGE, IO_ERROR; the signal's reason when cancelled.
    */
   async import(input: ImportInput, options: ImportOptions = {}): Promise<DatasetInfo> {
-    const folder = this.imported;
-    if (!folder) throw new AppError('BAD_INPUT', 'This Runboard has no data folder for imported datasets.');
-    const name = input.name.trim();
-    checkName(name);
-    const lower = name.toLowerCase();
-    if (folder.taken(name) || this.importing.has(lower)) throw conflict(name);
-    this.importing.add(lower);
-    try {
+    const metadata = await this.holdName(input.name, (folder, name) => {
       const filename = input.filename ?? ('file' in input ? basename(input.file) : null);
-      const metadata = await folder.write(name, async (write) => {
+      return folder.write(name, 1, async (write) => {
         const converted = await convertCsv(input, write, {
           displayName: filename ?? 'the CSV',
           label: input.label,
@@ -189,7 +224,73 @@ export class DatasetCatalogue {
           bytes: converted.bytes,
         };
       });
-      return this.describe({ origin: 'imported', metadata });
+    });
+    return this.describe({ origin: 'imported', metadata, view: null });
+  }
+
+  /**
+   * Imports images: MNIST-style IDX files (a folder holding `train-images-idx3-ubyte[.gz]` and its label file, with the
+   * `t10k-` pair kept as the dataset's own test part), or an image folder with one subfolder of PNG or JPEG files per
+   * class. Stored as bytes; all or nothing, as `import`.
+   * @throws AppError BAD_INPUT (a bad name, a bad file named with its problem, a folder with no images or one class, a
+   *   class left empty), CONFLICT, PAYLOAD_TOO_LARGE, IO_ERROR; the signal's reason when cancelled.
+   */
+  async importImages(input: ImageImportInput, options: Pick<ImportOptions, 'onProgress' | 'signal'> = {}): Promise<{ info: DatasetInfo; skipped: { file: string; reason: string }[] }> {
+    return this.holdName(input.name, async (folder, name) => {
+      const idx = findIdxFiles(input.path);
+      if (idx) {
+        if (input.size || input.grayscale !== undefined) {
+          const message = 'IDX files are imported as they are: --size and --grayscale apply to image folders';
+          throw new AppError('BAD_INPUT', `Cannot import: ${message}.`, [{ field: 'size', message }]);
+        }
+        return { metadata: await importIdx(folder, name, idx, input.classes), skipped: [] };
+      }
+      if (input.classes) {
+        const message = 'an image folder takes its class names from its subfolders: --classes applies to IDX files';
+        throw new AppError('BAD_INPUT', `Cannot import: ${message}.`, [{ field: 'classes', message }]);
+      }
+      let isFolder = false;
+      try {
+        isFolder = statSync(input.path).isDirectory();
+      } catch (error) {
+        const message = `${input.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+        throw new AppError('BAD_INPUT', `Cannot import: ${message}.`, [{ field: 'path', message }]);
+      }
+      if (!isFolder) {
+        const message = `${input.path} is neither a CSV file, IDX files nor an image folder (one subfolder of PNG or JPEG images per class)`;
+        throw new AppError('BAD_INPUT', `Cannot import: ${message}.`, [{ field: 'path', message }]);
+      }
+      return importImageFolder(folder, name, input.path, { size: input.size, grayscale: input.grayscale, onProgress: options.onProgress, signal: options.signal });
+    }).then(({ metadata, skipped }) => ({ info: this.describe({ origin: 'imported', metadata, view: null }), skipped }));
+  }
+
+  /**
+   * Downloads a known dataset (`mnist`, `fashion-mnist`), checks every file's SHA-256, and imports it under its own
+   * name (or `name`). All or nothing: a failed download or checksum leaves no file and no dataset.
+   * @throws AppError BAD_INPUT (an unknown dataset, a checksum that does not match), CONFLICT (the name is taken),
+   *   IO_ERROR (network); the signal's reason when cancelled.
+   */
+  async fetch(dataset: string, options: FetchOptions & { name?: string | undefined } = {}): Promise<DatasetInfo> {
+    const known = fetchable(dataset);
+    const metadata = await this.holdName(options.name ?? known.name, async (folder, name) => {
+      mkdirSync(folder.dir, { recursive: true });
+      const from = options.mirror ? `a mirror, ${options.mirror}` : known.baseUrl;
+      return fetchKnownDataset(known, folder.dir, options, (files) => importIdx(folder, name, files, known.classes, `${known.title}, downloaded from ${from} (checksums verified): ${known.source}`));
+    });
+    return this.describe({ origin: 'imported', metadata, view: null });
+  }
+
+  /** Checks the name, holds it for the duration of `body` (two imports of one name cannot both write), and runs it. */
+  private async holdName<T>(rawName: string, body: (folder: ImportedDatasetFolder, name: string) => Promise<T>): Promise<T> {
+    const folder = this.imported;
+    if (!folder) throw new AppError('BAD_INPUT', 'This Runboard has no data folder for imported datasets.');
+    const name = rawName.trim();
+    checkName(name);
+    const lower = name.toLowerCase();
+    if (folder.taken(name) || this.importing.has(lower)) throw conflict(name);
+    this.importing.add(lower);
+    try {
+      return await body(folder, name);
     } finally {
       this.importing.delete(lower);
     }
@@ -211,15 +312,18 @@ export class DatasetCatalogue {
   }
 
   private resolve(dataset: string): Resolved {
-    const definition = BUILTINS.find((d) => d.name === dataset);
-    if (definition) return { origin: 'builtin', definition };
     const synthetic = parseSyntheticDataset(dataset);
     if (synthetic) {
       if (!synthetic.ok) throw new AppError('BAD_INPUT', `Invalid dataset "${dataset}": ${synthetic.message}.`, [{ field: 'dataset', message: synthetic.message }]);
       return { origin: 'synthetic', spec: synthetic.value };
     }
-    const metadata = this.imported?.get(dataset);
-    if (metadata) return { origin: 'imported', metadata };
+    const parsed = parseDatasetView(dataset);
+    if (!parsed.ok) throw new AppError('BAD_INPUT', `Invalid dataset "${dataset}": ${parsed.message}.`, [{ field: 'dataset', message: parsed.message }]);
+    const view = parsed.value.classes || parsed.value.n !== null ? parsed.value : null;
+    const definition = BUILTINS.find((d) => d.name === parsed.value.name);
+    if (definition) return { origin: 'builtin', definition, view };
+    const metadata = this.imported?.get(parsed.value.name);
+    if (metadata) return { origin: 'imported', metadata, view };
     const available = this.names().join(', ');
     const message = `unknown dataset "${dataset}"; available: ${available} (and spirals, moons, blobs take options, e.g. spirals:n=800,noise=0.1)`;
     throw new AppError('BAD_INPUT', `Unknown dataset "${dataset}". Available: ${available}.`, [{ field: 'dataset', message }]);
@@ -229,67 +333,29 @@ export class DatasetCatalogue {
     switch (resolved.origin) {
       case 'builtin': {
         const d = resolved.definition;
-        return { name: d.name, kind: 'csv', file: join(this.builtinDir, d.file), preprocessing: d.preprocessing, imageShape: d.imageShape };
+        const name = resolved.view ? formatDatasetView(resolved.view) : d.name;
+        return { name, kind: 'csv', file: join(this.builtinDir, d.file), preprocessing: d.preprocessing, imageShape: d.imageShape, view: resolved.view };
       }
       case 'synthetic':
         return { name: dataset.trim(), kind: 'synthetic', spec: resolved.spec, preprocessing: { kind: 'none' }, imageShape: null };
-      case 'imported':
-        return { name: resolved.metadata.name, kind: 'csv', file: (this.imported as ImportedDatasetFolder).csvPath(resolved.metadata.name), preprocessing: { kind: 'none' }, imageShape: null };
+      case 'imported': {
+        const m = resolved.metadata;
+        const name = resolved.view ? formatDatasetView(resolved.view) : m.name;
+        const file = (this.imported as ImportedDatasetFolder).dataPath(m);
+        if (m.format === 1) return { name, kind: 'csv', file, preprocessing: { kind: 'none' }, imageShape: null, view: resolved.view };
+        return { name, kind: 'images', file, metadata: m, preprocessing: { kind: 'scale', divisor: 255 }, imageShape: shapeOf(m), view: resolved.view };
+      }
     }
   }
 
   private describe(resolved: Resolved): DatasetInfo {
     switch (resolved.origin) {
-      case 'builtin': {
-        const d = resolved.definition;
-        const table = this.table(d.name);
-        return {
-          name: d.name,
-          title: d.title,
-          description: d.description,
-          kind: d.kind,
-          rows: table.rows,
-          features: table.featureNames.length,
-          classes: table.classes,
-          image_shape: d.imageShape,
-          source: d.source,
-          builtin: true,
-          origin: 'builtin',
-        };
-      }
-      case 'synthetic': {
-        const { spec } = resolved;
-        const text = describeSynthetic(spec);
-        const classes = spec.name === 'moons' ? 2 : spec.classes;
-        return {
-          name: spec.name,
-          ...text,
-          kind: 'tabular',
-          rows: spec.n,
-          features: 2,
-          classes: Array.from({ length: classes }, (_, c) => String(c)),
-          image_shape: null,
-          builtin: false,
-          origin: 'synthetic',
-        };
-      }
-      case 'imported': {
-        const m = resolved.metadata;
-        const from = m.filename ?? 'a CSV file';
-        return {
-          name: m.name,
-          title: m.name,
-          description: `${m.rows} rows, ${m.features.length} numeric features, ${m.classes.length} classes from column "${m.label}".`,
-          kind: 'tabular',
-          rows: m.rows,
-          features: m.features.length,
-          classes: m.classes,
-          image_shape: null,
-          source: `Imported from ${from} on ${describeDate(m.imported_at)} (${m.bytes} bytes, SHA-256 ${m.sha256}).`,
-          builtin: false,
-          origin: 'imported',
-        };
-      }
+      case 'builtin':
+        return describeBuiltin(resolved.definition, this.table(resolved.definition.name));
+      case 'synthetic':
+        return describeSyntheticDataset(resolved.spec);
+      case 'imported':
+        return resolved.metadata.format === 2 ? describeImages(resolved.metadata) : describeCsvImport(resolved.metadata);
     }
   }
 }
@@ -306,8 +372,9 @@ function checkName(name: string): void {
   }
 }
 
+
 /** An imported file that no longer reads back as recorded was changed on disk since the import. */
-function checkMatches(table: LabelledTable, metadata: ImportedMetadata): void {
+function checkMatches(table: LabelledTable, metadata: CsvMetadata): void {
   const same =
     table.rows === metadata.rows &&
     table.featureNames.length === metadata.features.length &&

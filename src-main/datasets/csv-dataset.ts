@@ -4,16 +4,25 @@ import { AppError } from '../../src-shared/api/errors';
 import { CsvChecker, compareClassNames, type CsvColumns } from './csv-checker';
 import { LineCounter, csvParseOptions, describeParseError } from './csv-records';
 
-/** A labelled table: numeric features in row-major order, one class index per row. */
+/**
+ * A labelled dataset in memory: `width` values per sample in row-major order, one class index per row. Tables hold
+ * float features; image datasets hold their pixels as bytes (height x width x channels per sample), converted to
+ * model inputs one batch at a time.
+ */
 export interface LabelledTable {
+  /** Column names of a table; empty for images. */
   featureNames: string[];
-  /** rows x featureNames.length, row-major. */
-  features: Float32Array;
+  /** Values per sample. */
+  width: number;
+  /** rows x width, row-major. */
+  features: Float32Array | Uint8Array;
   /** Class index of each row, into `classes`. */
   labels: Int32Array;
   /** Class names, sorted in natural order (`2` before `10`). */
   classes: string[];
   rows: number;
+  /** The last `testRows` rows are the dataset's own test part (MNIST's t10k files); 0 when it has none. */
+  testRows: number;
 }
 
 export { compareClassNames };
@@ -87,5 +96,5 @@ export function readLabelledCsv(file: string, options: { label?: string } = {}):
   const order = new Map(classes.map((name, i) => [name, i]));
   const remap = Int32Array.from(checker.classesSeen, (name) => order.get(name) as number);
   const labels = Int32Array.from(table.labels.subarray(0, table.rows), (id) => remap[id] as number);
-  return { featureNames: columns.featureNames, features: table.features.slice(0, table.rows * width), labels, classes, rows: table.rows };
+  return { featureNames: columns.featureNames, width, features: table.features.slice(0, table.rows * width), labels, classes, rows: table.rows, testRows: 0 };
 }

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { AppError } from '../../src-shared/api/errors';
 import { DATASET_NAME } from '../../src-shared/entities/dataset';
 
-/** What `<name>.json` records next to an imported dataset's `<name>.csv`. */
-export const importedMetadataSchema = z.object({
+/** What `<name>.json` records next to an imported table's `<name>.csv`. */
+export const csvMetadataSchema = z.object({
   format: z.literal(1),
   name: z.string().regex(DATASET_NAME),
   /** Feature columns, in the order of the stored CSV (the original file's order). */
@@ -25,18 +25,51 @@ export const importedMetadataSchema = z.object({
   /** Size of the original file in bytes. */
   bytes: z.number().int().nonnegative(),
 });
-export type ImportedMetadata = z.infer<typeof importedMetadataSchema>;
+export type CsvMetadata = z.infer<typeof csvMetadataSchema>;
 
 /**
- * The folder of imported datasets (`<data directory>/datasets`): `<name>.csv` in the stored form and `<name>.json`,
- * its metadata. The metadata file is written last and is what makes a dataset exist, so a crash at any moment
+ * What `<name>.json` records next to an imported image dataset's `<name>.images`: the images as bytes (count x height x
+ * width x channels, the training part first, then the dataset's own test part), then one little-endian uint16 label
+ * per image in the same order.
+ */
+export const imageMetadataSchema = z.object({
+  format: z.literal(2),
+  kind: z.literal('image'),
+  name: z.string().regex(DATASET_NAME),
+  channels: z.number().int().min(1).max(4),
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  classes: z.array(z.string()).min(2),
+  /** Images of the training part (what runs split into training and validation). */
+  train_rows: z.number().int().positive(),
+  /** Images of the dataset's own test part (MNIST's t10k files), evaluated once after training; 0 when none. */
+  test_rows: z.number().int().nonnegative(),
+  /** Where the images came from, in words: `IDX files in /data/fashion`, `image folder ~/pets (3 files skipped)`. */
+  origin: z.string(),
+  /** The source files' names and SHA-256, as read. */
+  files: z.array(z.object({ name: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() })),
+  imported_at: z.string(),
+});
+export type ImageMetadata = z.infer<typeof imageMetadataSchema>;
+
+export const importedMetadataSchema = z.union([csvMetadataSchema, imageMetadataSchema]);
+export type ImportedMetadata = z.infer<typeof importedMetadataSchema>;
+type Produced = Omit<CsvMetadata, 'format' | 'name' | 'imported_at'> | Omit<ImageMetadata, 'format' | 'kind' | 'name' | 'imported_at'>;
+
+/** The stored data file's extension: `.csv` for tables, `.images` for image datasets. */
+const extensionOf = (format: ImportedMetadata['format']) => (format === 1 ? 'csv' : 'images');
+
+/**
+ * The folder of imported datasets (`<data directory>/datasets`): the data in its stored form (`<name>.csv` for a table,
+ * `<name>.images` for images) and `<name>.json`, its metadata. The metadata file is written last and is what makes a dataset exist, so a crash at any moment
  * leaves either a whole dataset or none (at most a stray temporary file, which nothing reads).
  */
 export class ImportedDatasetFolder {
   constructor(readonly dir: string) {}
 
-  csvPath(name: string): string {
-    return join(this.dir, `${name}.csv`);
+  /** The stored data of a dataset. */
+  dataPath(metadata: Pick<ImportedMetadata, 'name' | 'format'>): string {
+    return join(this.dir, `${metadata.name}.${extensionOf(metadata.format)}`);
   }
 
   private metadataPath(name: string): string {
@@ -66,7 +99,7 @@ export class ImportedDatasetFolder {
     try {
       const parsed = importedMetadataSchema.safeParse(JSON.parse(readFileSync(this.metadataPath(name), 'utf8')));
       // On a case-insensitive file system `Foo.json` opens `foo.json`: only the exact name counts.
-      if (!parsed.success || parsed.data.name !== name || !existsSync(this.csvPath(name))) return null;
+      if (!parsed.success || parsed.data.name !== name || !existsSync(this.dataPath(parsed.data))) return null;
       return parsed.data;
     } catch {
       return null;
@@ -74,12 +107,16 @@ export class ImportedDatasetFolder {
   }
 
   /**
-   * Writes a dataset: `produce` streams the stored CSV into a temporary file and returns the metadata; then the CSV
-   * and the metadata are renamed into place, metadata last. When `produce` throws, or anything fails, the temporary
-   * files are removed and nothing of the dataset exists.
+   * Writes a dataset of the given stored form (format 1, a CSV table; format 2, images): `produce` streams the data
+   * into a temporary file and returns the metadata; then the data and the metadata are renamed into place, metadata
+   * last. When `produce` throws, or anything fails, the temporary files are removed and nothing of the dataset exists.
    * @throws AppError(CONFLICT) when a dataset of that name appeared meanwhile; whatever `produce` throws.
    */
-  async write(name: string, produce: (write: (text: string) => Promise<void>) => Promise<Omit<ImportedMetadata, 'format' | 'name' | 'imported_at'>>): Promise<ImportedMetadata> {
+  async write<F extends ImportedMetadata['format']>(
+    name: string,
+    format: F,
+    produce: (write: (chunk: string | Uint8Array) => Promise<void>) => Promise<F extends 1 ? Omit<CsvMetadata, 'format' | 'name' | 'imported_at'> : Omit<ImageMetadata, 'format' | 'kind' | 'name' | 'imported_at'>>,
+  ): Promise<Extract<ImportedMetadata, { format: F }>> {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
@@ -87,22 +124,23 @@ export class ImportedDatasetFolder {
     }
     this.removeStaleTemporaryFiles();
     const stem = join(this.dir, `.${name}.${process.pid}-${randomBytes(4).toString('hex')}`);
-    const temporaryCsv = `${stem}.csv.tmp`;
+    const dataPath = this.dataPath({ name, format });
+    const temporaryData = `${stem}.${extensionOf(format)}.tmp`;
     const temporaryMetadata = `${stem}.json.tmp`;
-    let renamedCsv = false;
+    let renamedData = false;
     try {
-      const handle = await open(temporaryCsv, 'wx');
-      let produced: Awaited<ReturnType<typeof produce>>;
+      const handle = await open(temporaryData, 'wx');
+      let produced: Produced;
       try {
-        produced = await produce(async (text) => {
-          await handle.write(text);
+        produced = await produce(async (chunk) => {
+          if (typeof chunk === 'string') await handle.write(chunk);
+          else await handle.write(chunk);
         });
         await handle.sync();
       } finally {
         await handle.close();
       }
-      const metadata: ImportedMetadata = { format: 1, name, ...produced, imported_at: new Date().toISOString() };
-      importedMetadataSchema.parse(metadata);
+      const metadata = importedMetadataSchema.parse({ format, ...(format === 2 ? { kind: 'image' } : {}), name, ...produced, imported_at: new Date().toISOString() }) as Extract<ImportedMetadata, { format: F }>;
       const json = await open(temporaryMetadata, 'wx');
       try {
         await json.write(JSON.stringify(metadata, null, 2) + '\n');
@@ -111,16 +149,16 @@ export class ImportedDatasetFolder {
         await json.close();
       }
       if (this.taken(name)) throw conflict(name);
-      renameSync(temporaryCsv, this.csvPath(name));
-      renamedCsv = true;
-      syncFolder(this.dir); // the CSV is in place on disk before the metadata that makes it a dataset
+      renameSync(temporaryData, dataPath);
+      renamedData = true;
+      syncFolder(this.dir); // the data is in place on disk before the metadata that makes it a dataset
       renameSync(temporaryMetadata, this.metadataPath(name));
       syncFolder(this.dir);
       return metadata;
     } catch (error) {
-      rmSync(temporaryCsv, { force: true });
+      rmSync(temporaryData, { force: true });
       rmSync(temporaryMetadata, { force: true });
-      if (renamedCsv) rmSync(this.csvPath(name), { force: true });
+      if (renamedData) rmSync(dataPath, { force: true });
       if (typeof (error as NodeJS.ErrnoException).syscall !== 'string') throw error;
       throw new AppError('IO_ERROR', `Cannot save dataset "${name}" in ${this.dir}: ${(error as Error).message}`);
     }
@@ -147,10 +185,11 @@ export class ImportedDatasetFolder {
 
   /** Removes `name` (metadata first, so it stops existing at once). Returns false when there was no such dataset. */
   delete(name: string): boolean {
-    if (!this.get(name)) return false;
+    const metadata = this.get(name);
+    if (!metadata) return false;
     try {
       rmSync(this.metadataPath(name));
-      rmSync(this.csvPath(name), { force: true });
+      rmSync(this.dataPath(metadata), { force: true });
     } catch (error) {
       throw new AppError('IO_ERROR', `Cannot delete dataset "${name}" in ${this.dir}: ${(error as Error).message}`);
     }

@@ -112,10 +112,12 @@ export function generateSynthetic(spec: SyntheticSpec): LabelledTable {
   GENERATORS[spec.name]({ ...spec, classes }, new SeededRandom(spec.seed), { x, y });
   return {
     featureNames: ['x0', 'x1'],
+    width: 2,
     features: x,
     labels: y,
     classes: Array.from({ length: classes }, (_, c) => String(c)),
     rows: spec.n,
+    testRows: 0,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ForkOptions, UtilityProcess } from 'electron';
-import type { WorkerExit, WorkerHandle, WorkerLauncher } from '../training/worker-launcher';
+import type { WorkerExit, WorkerHandle, WorkerLauncher } from '../training/host/worker-launcher';
 import type { HostToWorker, WorkerToHost } from '../training/worker-protocol';
 
 /** `utilityProcess.fork`, passed in so this module never imports `electron` at run time and is tested with a fake. */
@@ -59,6 +59,8 @@ export class UtilityWorkerLauncher implements WorkerLauncher {
         return child.pid;
       },
       send: (message: HostToWorker) => {
+        // As with NodeWorkerLauncher, a message to a worker that has ended is dropped, never an error: after 'exit'
+        // here, and before it in Electron itself (postMessage returns without sending once the process is gone).
         if (!exited) child.postMessage(message);
       },
       onMessage: (listener: (message: WorkerToHost) => void) => {

@@ -6,7 +6,7 @@ import { applyParams, checkSpace, formatDistribution, gridSize, gridTrials, pars
 import { parseOrThrow } from '../../src-shared/api/validation';
 import { randomSeed } from '../../src-shared/prng';
 import type { DatasetCatalogue } from '../datasets/catalogue';
-import { checkTrainable } from '../training/preflight';
+import { checkTrainable } from '../training/host/preflight';
 
 /** A sweep ready to create: every trial's params and everything the runner needs. */
 export interface SweepPlan {

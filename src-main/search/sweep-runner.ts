@@ -6,7 +6,7 @@ import { ashaRungs, type SweepDetail, type SweepRequest, type SweepStatus } from
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import type { SqliteStore } from '../store/sqlite-store';
 import { DONE_TRIAL_STATUSES } from '../store/sweep-store';
-import type { TrainerHost } from '../training/trainer-host';
+import type { RungJudge, TrainerHost } from '../training/host/trainer-host';
 import { Rungs } from './asha';
 import type { ParamValue } from '../../src-shared/search/space';
 import { describeSpace, planSweep, trialConfig } from './sweep-planner';
@@ -41,6 +41,10 @@ export interface SweepRunnerOptions {
  * through the trainer host), prunes successive-halving trials at their rungs, and records the sweep's status. A trial
  * that fails ends as `failed` and the sweep carries on. A stopped or interrupted sweep resumes with the trials that did
  * not finish; finished, pruned and failed ones are kept.
+ *
+ * Successive halving: each trial is started with the sweep's judge (`RungJudge`); at a rung epoch its worker waits
+ * while the trainer host commits the epoch and asks the judge, which applies Optuna's rule to what the sweep's trials
+ * reported there so far (`asha.ts`). One round trip per rung, so a pruned trial has exactly its rung's epochs.
  */
 export class SweepRunner {
   private readonly active = new Map<number, ActiveSweep>();
@@ -128,27 +132,50 @@ export class SweepRunner {
       queue: detail.trials.filter((t) => !DONE_TRIAL_STATUSES.includes(t.status as RunStatus)).map((t) => t.trial),
       running: new Map(),
       starting: 0,
-      rungs: detail.asha ? new Rungs(ashaRungs(detail.asha)) : null,
+      rungs: detail.asha ? new Rungs(ashaRungs(detail.asha), detail.objective.direction, detail.asha.reduction_factor) : null,
       stopping: false,
       failure: null,
       done,
       finish,
     };
-    if (sweep.rungs) this.replayRungs(sweep);
     this.active.set(sweepId, sweep);
     this.emitUpdated(sweepId);
-    void this.fill(sweep);
+    void this.begin(sweep);
     return detail;
   }
 
-  /** A resumed successive-halving sweep remembers what its earlier trials reported at each rung. */
-  private replayRungs(sweep: ActiveSweep): void {
-    const rungs = sweep.rungs as Rungs;
+  /** Starts the trials, once a resumed successive-halving sweep has recalled its rungs (so every trial is judged alike). */
+  private async begin(sweep: ActiveSweep): Promise<void> {
+    try {
+      if (sweep.rungs) await this.replayRungs(sweep, sweep.rungs);
+    } catch (error) {
+      sweep.failure = `the values its earlier trials reported at the rungs could not be read (${error instanceof Error ? error.message : String(error)})`;
+      sweep.stopping = true;
+      sweep.queue.length = 0;
+    }
+    await this.fill(sweep);
+  }
+
+  /**
+   * A resumed successive-halving sweep remembers what its earlier trials reported at each rung: those that are done
+   * (finished, pruned, failed). Trials that run again report anew.
+   */
+  private async replayRungs(sweep: ActiveSweep, rungs: Rungs): Promise<void> {
     const runIds = sweep.detail.trials.filter((t) => t.run_id !== null && DONE_TRIAL_STATUSES.includes(t.status as RunStatus)).map((t) => t.run_id as number);
     if (runIds.length === 0) return;
-    void this.options.store.getMetrics(runIds, [sweep.detail.objective.metric], null).then((series) => {
-      for (const s of series) for (const p of s.points) if (rungs.isRung(p.step)) rungs.remember(p.step, fromMetricValue(p.value));
-    });
+    const series = await this.options.store.getMetrics(runIds, [sweep.detail.objective.metric], null);
+    for (const s of series) for (const p of s.points) if (rungs.isRung(p.step)) rungs.remember(p.step, fromMetricValue(p.value));
+  }
+
+  /** The judge a successive-halving trial waits for at each rung: Optuna's rule on the sweep's objective. */
+  private rungJudge(sweep: ActiveSweep): RungJudge | undefined {
+    const rungs = sweep.rungs;
+    if (!rungs) return undefined;
+    const metric = sweep.detail.objective.metric;
+    return {
+      epochs: rungs.epochs,
+      judge: (epoch, metrics) => (rungs.report(epoch, metrics[metric]) ? 'continue' : 'prune'),
+    };
   }
 
   /** Starts trials until `parallel` are running or none is left. */
@@ -161,7 +188,8 @@ export class SweepRunner {
       sweep.starting++;
       try {
         const config = trialConfig(sweep.detail.fixed, trial.params as Record<string, ParamValue>, sweep.detail.seed, trialNumber, sweep.detail.experiment);
-        runId = (await this.options.trainer.start(config, { sweepId: sweep.sweepId, trial: trialNumber })).run_id;
+        const rungs = this.rungJudge(sweep);
+        runId = (await this.options.trainer.start(config, { sweepId: sweep.sweepId, trial: trialNumber, ...(rungs ? { rungs } : {}) })).run_id;
       } catch (error) {
         sweep.starting--;
         sweep.failure = error instanceof Error ? error.message : String(error);
@@ -200,22 +228,10 @@ export class SweepRunner {
     sweep.finish(status);
   }
 
-  /** Successive halving: at a rung epoch, a trial that is not among the best so far is pruned. */
+  /** A trial's run starting (queued -> running) changes the sweep's counts. */
   private onEvent(event: AnyEvent): void {
-    // A trial's run starting (queued -> running) changes the sweep's counts.
-    if (event.event === 'run/updated') {
-      for (const sweep of this.active.values()) if (sweep.running.has(event.payload.run.run_id)) this.emitUpdated(sweep.sweepId);
-      return;
-    }
-    if (event.event !== 'run/epoch-logged') return;
-    for (const sweep of this.active.values()) {
-      if (!sweep.rungs || !sweep.running.has(event.payload.run_id) || !sweep.rungs.isRung(event.payload.epoch)) continue;
-      const reported = event.payload.metrics[sweep.detail.objective.metric];
-      if (reported === undefined) continue;
-      const asha = sweep.detail.asha;
-      const goOn = sweep.rungs.report(event.payload.epoch, fromMetricValue(reported), sweep.detail.objective.direction, asha?.reduction_factor ?? 3);
-      if (!goOn) this.options.trainer.stop(event.payload.run_id, 'pruned');
-    }
+    if (event.event !== 'run/updated') return;
+    for (const sweep of this.active.values()) if (sweep.running.has(event.payload.run.run_id)) this.emitUpdated(sweep.sweepId);
   }
 
   private emitUpdated(sweepId: number): void {

@@ -6,7 +6,7 @@ export function prepareStatements(db: Database) {
     insertExperiment: db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
     experimentByName: db.prepare('SELECT id FROM experiments WHERE name = ?'),
     experiments: db.prepare(
-      'SELECT e.id, e.name, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS run_count FROM experiments e ORDER BY e.name',
+      'SELECT e.id, e.name, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id AND r.deleted_at IS NULL) AS run_count FROM experiments e ORDER BY e.name',
     ),
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?'),
     insertRun: db.prepare(

@@ -76,6 +76,7 @@ export interface RunStore {
   queryRuns(query: RunQuery): Promise<{ runs: RunSummary[]; total: number }>;
   /** Param, metric and tag names that runs have logged. */
   columns(): Promise<{ params: string[]; metrics: string[]; tags: string[] }>;
+  /** Every experiment by name, with how many of its runs are not in the trash (archived ones count). */
   listExperiments(): Promise<{ id: number; name: string; run_count: number }[]>;
   /**
    * Metric series of the given runs. `maxPoints` is the budget per series (longer series are downsampled);

@@ -42,7 +42,7 @@ export class RunSummaryReader {
     }
     const rows = JSON.parse(statement.get(...args) as string) as SummaryJsonRow[];
     const now = Date.now();
-    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, notes, archived, deleted, tags, params, summaries]) => {
+    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, attempt, notes, archived, deleted, tags, params, summaries]) => {
       const end = ended_at ?? (status === 'running' ? now : null);
       const run: RunSummary = {
         run_id,
@@ -55,6 +55,7 @@ export class RunSummaryReader {
         parent_run_id,
         sweep_id,
         trial,
+        attempt,
         seed,
         created_at,
         started_at,
@@ -89,6 +90,7 @@ type SummaryJsonRow = [
   outcome: RunOutcome | null,
   sweepId: number | null,
   trial: number | null,
+  attempt: number | null,
   notes: string | null,
   archived: number,
   deleted: number,
@@ -102,7 +104,9 @@ function summariesSql(where: string): string {
   return `
     SELECT coalesce(json_group_array(json_array(
       r.id, r.name, e.name, r.status, r.backend, r.device, r.parent_run_id, r.seed, r.created_at, r.started_at, r.ended_at, r.error,
-      r.kind, json(r.outcome), r.sweep_id, r.trial, r.notes, r.archived, r.deleted_at IS NOT NULL,
+      r.kind, json(r.outcome), r.sweep_id, r.trial,
+      iif(r.sweep_id IS NULL, NULL, (SELECT count(*) FROM runs o WHERE o.sweep_id = r.sweep_id AND o.trial = r.trial AND o.id <= r.id)),
+      r.notes, r.archived, r.deleted_at IS NOT NULL,
       json((SELECT json_group_object(t.key, t.value) FROM tags t WHERE t.run_id = r.id)),
       json((SELECT json_group_object(p.key, CASE p.type WHEN 'number' THEN p.num_value WHEN 'string' THEN p.text_value
                                                      WHEN 'boolean' THEN json(iif(p.num_value = 1, 'true', 'false')) END)

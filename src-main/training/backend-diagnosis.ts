@@ -8,8 +8,11 @@ export const NATIVE_PACKAGES = {
   tensorflow: '@tensorflow/tfjs-node',
 } as const;
 
-/** Fastest first: `--backend auto` takes the first that loads. */
-export const AUTO_ORDER: readonly BackendName[] = ['tensorflow-cuda', 'tensorflow', 'wasm', 'cpu'];
+/**
+ * Fastest first: `--backend auto` takes the first that loads. `webgpu` counts only on a hardware adapter (a GPU of
+ * any maker, through Dawn); a software one is never taken by `auto` (see `autoRefusal`).
+ */
+export const AUTO_ORDER: readonly BackendName[] = ['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 const requireModule = createRequire(import.meta.url);
 
@@ -34,6 +37,19 @@ const INSTALL_HINT =
 export function notInstalledReason(backend: 'tensorflow-cuda' | 'tensorflow'): string {
   const pkg = NATIVE_PACKAGES[backend];
   return `package ${pkg} is not installed. ${INSTALL_HINT} Run \`npm install ${pkg}@4.22.0\` on a machine with internet access.`;
+}
+
+/** The optional packages behind the `webgpu` backend: Dawn's WebGPU for Node, and TensorFlow.js's WebGPU backend. */
+export const WEBGPU_PACKAGES = { dawn: 'webgpu', tfjs: '@tensorflow/tfjs-backend-webgpu' } as const;
+
+/**
+ * Why the `webgpu` backend's packages are missing and what to do, or null when both are installed. They are
+ * optional: npm leaves them out where it cannot install them, and Runboard then trains on the other backends.
+ */
+export function webGpuNotInstalledReason(isInstalled: (pkg: string) => boolean = isPackageInstalled): string | null {
+  const missing = Object.values(WEBGPU_PACKAGES).filter((pkg) => !isInstalled(pkg));
+  if (missing.length === 0) return null;
+  return `package ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not installed (optional; webgpu ships Dawn prebuilt for Linux x64 and arm64, macOS and Windows x64 and arm64). Run \`npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0\`.`;
 }
 
 /**

@@ -40,6 +40,18 @@ export function checkSplit(labels: Int32Array, classCount: number, valSplit: num
   return { train, val, test };
 }
 
+/**
+ * The split of a run: a dataset with its own test part (`testRows`, the last rows: MNIST's t10k files) keeps it as the
+ * test set, so test accuracy compares with published tables, and splits the rest into training and validation;
+ * any other dataset is split three ways by `stratifiedSplit`.
+ */
+export function splitRows(labels: Int32Array, classCount: number, valSplit: number, testSplit: number, testRows: number, rng: Prng): Split {
+  if (testRows === 0) return stratifiedSplit(labels, classCount, valSplit, rng, testSplit);
+  const trainPart = labels.subarray(0, labels.length - testRows);
+  const { train, val } = stratifiedSplit(trainPart, classCount, valSplit, rng, 0);
+  return { train, val, test: Int32Array.from({ length: testRows }, (_, i) => trainPart.length + i) };
+}
+
 /** A seeded, stratified train/validation/test split: every class keeps its proportion in each part. */
 export function stratifiedSplit(labels: Int32Array, classCount: number, valSplit: number, rng: Prng, testSplit = 0): Split {
   const counts = heldOutCounts(labels, classCount, valSplit, testSplit);
@@ -60,21 +72,29 @@ export function stratifiedSplit(labels: Int32Array, classCount: number, valSplit
 }
 
 /**
- * Returns model inputs for `rows` (in that order) from raw features. Standardisation uses statistics of
- * `statsRows` (the training split) only, so nothing about validation data leaks into training.
+ * Turns rows of raw values into model inputs, one batch at a time (an image dataset stays bytes in memory; only the
+ * batch in use becomes floats). Standardisation uses statistics of `statsRows` (the training split) only, computed
+ * once here, so nothing about validation or test data leaks into training.
  */
-export function preprocessRows(features: Float32Array, width: number, rows: Int32Array, preprocessing: Preprocessing, statsRows: Int32Array): Float32Array {
-  const out = new Float32Array(rows.length * width);
+export function inputEncoder(features: Float32Array | Uint8Array, width: number, preprocessing: Preprocessing, statsRows: Int32Array): (rows: Int32Array) => Float32Array {
   if (preprocessing.kind === 'none') {
-    rows.forEach((row, i) => out.set(features.subarray(row * width, (row + 1) * width), i * width));
-    return out;
+    return (rows) => {
+      const out = new Float32Array(rows.length * width);
+      rows.forEach((row, i) => out.set(features.subarray(row * width, (row + 1) * width), i * width));
+      return out;
+    };
   }
   if (preprocessing.kind === 'scale') {
-    const d = preprocessing.divisor;
-    rows.forEach((row, i) => {
-      for (let c = 0; c < width; c++) out[i * width + c] = (features[row * width + c] as number) / d;
-    });
-    return out;
+    const scale = 1 / preprocessing.divisor;
+    return (rows) => {
+      const out = new Float32Array(rows.length * width);
+      rows.forEach((row, i) => {
+        const from = row * width;
+        const to = i * width;
+        for (let c = 0; c < width; c++) out[to + c] = (features[from + c] as number) * scale;
+      });
+      return out;
+    };
   }
   const mean = new Float64Array(width);
   const sq = new Float64Array(width);
@@ -92,10 +112,18 @@ export function preprocessRows(features: Float32Array, width: number, rows: Int3
     const variance = Math.max(0, (sq[c] as number) / n - (mean[c] as number) ** 2);
     std[c] = Math.sqrt(variance) || 1;
   }
-  rows.forEach((row, i) => {
-    for (let c = 0; c < width; c++) out[i * width + c] = ((features[row * width + c] as number) - (mean[c] as number)) / (std[c] as number);
-  });
-  return out;
+  return (rows) => {
+    const out = new Float32Array(rows.length * width);
+    rows.forEach((row, i) => {
+      for (let c = 0; c < width; c++) out[i * width + c] = ((features[row * width + c] as number) - (mean[c] as number)) / (std[c] as number);
+    });
+    return out;
+  };
+}
+
+/** Model inputs for `rows` (in that order) from raw values, as `inputEncoder` makes them. */
+export function preprocessRows(features: Float32Array | Uint8Array, width: number, rows: Int32Array, preprocessing: Preprocessing, statsRows: Int32Array): Float32Array {
+  return inputEncoder(features, width, preprocessing, statsRows)(rows);
 }
 
 export function gatherLabels(labels: Int32Array, rows: Int32Array): Int32Array {

@@ -5,6 +5,7 @@ import type { Catalog } from './state/catalog.svelte';
 import type { Clock } from './state/clock.svelte';
 import type { CompareSettings } from './state/compare-settings.svelte';
 import type { ConnectionStatus } from './state/connection-status.svelte';
+import type { DatasetDownloads } from './state/dataset-downloads.svelte';
 import type { KnownColumns } from './state/known-columns.svelte';
 import type { MetricsCache } from './state/metrics-cache';
 import type { Router } from './state/router.svelte';
@@ -21,6 +22,8 @@ export interface AppContext {
   transport: Transport;
   connection: ConnectionStatus;
   catalog: Catalog;
+  /** Dataset downloads by the host: they go on, and show, whichever page is open. */
+  downloads: DatasetDownloads;
   runs: RunsStore;
   /** The runs table's rows, a page at a time. */
   pager: RunsPager;

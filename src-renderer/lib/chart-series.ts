@@ -32,6 +32,22 @@ export function paletteColor(index: number): string {
   return RUN_PALETTE[index % RUN_PALETTE.length] as string;
 }
 
+/**
+ * The x axis of an epoch chart: the first epoch drawn to the last, exactly (not widened to round ticks), so a run's
+ * charts keep one axis while it trains and once it has finished. Empty while fewer than two epochs are drawn.
+ */
+export function epochRange(lines: readonly ChartSeries[]): { min?: number; max?: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const line of lines) {
+    for (const point of line.points) {
+      if (point.x < min) min = point.x;
+      if (point.x > max) max = point.x;
+    }
+  }
+  return max > min ? { min, max } : {};
+}
+
 export function toChartPoints(points: readonly MetricPoint[]): ChartPoint[] {
   return points.map((p) => ({ x: p.step, y: metricToChartValue(p.value) }));
 }

@@ -1,7 +1,7 @@
 import { fromMetricValue, type MetricPoint, type RunSummary } from '../../src-shared/entities/run';
 import { smooth, type Smoothing } from '../../src-shared/smoothing';
 import { runColor, type ChartPoint } from './chart-series';
-import { overfittingEpoch } from './overfitting-marker';
+import { runOverfittingEpoch } from './overfitting-marker';
 import type { XAxis } from './state/compare-settings.svelte';
 import type { RunMetrics } from './state/run-metrics.svelte';
 
@@ -59,7 +59,7 @@ export function overlayLines(runs: readonly RunSummary[], series: readonly RunMe
     const smoothed = smoothedValues ? raw.map((p, i) => ({ x: p.x, y: smoothedValues[i] ?? null })) : null;
     let onset: OverlayLine['onset'] = null;
     if (metrics && /loss/.test(metric)) {
-      const epoch = overfittingEpoch(metrics.points('train_loss'), metrics.points('val_loss'));
+      const epoch = runOverfittingEpoch(run, metrics);
       const at = epoch === null ? -1 : points.findIndex((p) => p.step === epoch);
       const y = at < 0 ? null : ((smoothed ?? raw)[at]?.y ?? null);
       if (epoch !== null && at >= 0 && y !== null) onset = { x: raw[at]?.x as number, y, epoch };

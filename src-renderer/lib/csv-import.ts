@@ -5,11 +5,29 @@ import { DATASET_NAME } from '../../src-shared/entities/dataset';
  * are read as csv-parse reads them; everything else about the file is the host's to check, strictly.
  */
 export function csvHeader(text: string): string[] {
+  return readHeader(text).names;
+}
+
+/**
+ * What makes a file not worth sending to the host at all: nothing in it, or a header row and no data row. Null
+ * otherwise: everything else (ragged rows, non-numeric features) is the host's to check, strictly.
+ */
+export function csvFileProblem(text: string): string | null {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') return 'The file is empty: there is nothing to import.';
+  const { names, end } = readHeader(text);
+  if (names.length > 0 && body.slice(end).trim() === '') return 'The file has a header row but no data rows: there is nothing to import.';
+  return null;
+}
+
+/** The header row's column names, and where the header row ends in the text (its BOM left out). */
+function readHeader(text: string): { names: string[]; end: number } {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const names: string[] = [];
   let current = '';
   let quoted = false;
-  for (let i = 0; i < body.length; i++) {
+  let i = 0;
+  for (; i < body.length; i++) {
     const char = body[i] as string;
     if (quoted) {
       if (char === '"' && body[i + 1] === '"') {
@@ -33,7 +51,7 @@ export function csvHeader(text: string): string[] {
     }
   }
   names.push(current.trim());
-  return names.length === 1 && names[0] === '' ? [] : names;
+  return { names: names.length === 1 && names[0] === '' ? [] : names, end: i };
 }
 
 /** A dataset name from a file name: `My data (v2).csv` -> `My_data_v2`, valid for DATASET_NAME. */

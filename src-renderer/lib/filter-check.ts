@@ -7,7 +7,22 @@ export interface FilterProblem {
   column: number | null;
   /** True for a name no run has logged (the host may know it already: it is asked anyway). */
   unknownName?: boolean;
+  /** True when the host refused the sort column rather than the filter. */
+  sort?: boolean;
 }
+
+/** What the filter box holds: its text, and what is wrong with it (an error once applied, a hint while typing). */
+export interface FilterDraft {
+  text: string;
+  problem: FilterProblem | null;
+  /** The problem shows as an error: Enter was pressed, or the host refused the filter. */
+  severe: boolean;
+}
+
+export const NO_DRAFT: FilterDraft = { text: '', problem: null, severe: false };
+
+/** Why Export refuses while the filter box holds an error. */
+export const EXPORT_BLOCKED_BY_FILTER = 'The filter has an error, so the table is not filtered by what is typed: fix or clear the filter to export.';
 
 /** The names a filter can use, as `runs/columns` returns them. */
 export interface KnownNames {
@@ -49,5 +64,6 @@ export function filterErrorOf(error: unknown): FilterProblem | null {
   const text = field?.message ?? error.message;
   const match = AT_COLUMN.exec(text);
   const message = text.replace(AT_COLUMN, '');
-  return { message: field?.field === 'sort' ? `cannot sort: ${message}` : message, column: match ? Number(match[1]) : null };
+  if (field?.field === 'sort') return { message: `cannot sort: ${message}`, column: null, sort: true };
+  return { message, column: match ? Number(match[1]) : null };
 }

@@ -2,6 +2,9 @@ import type { Histogram } from '../../src-shared/entities/evaluation';
 
 /** Two histograms on one set of bins, so they can be drawn as overlaid bars. */
 export interface OverlaidHistograms {
+  /** The shared bins' outer edges: the x axis spans them. */
+  low: number;
+  high: number;
   /** Bin centres. */
   centres: number[];
   initial: number[];
@@ -23,7 +26,7 @@ export function overlayHistograms(initial: Histogram, final: Histogram | null, b
   }
   const width = (high - low) / bins;
   const centres = Array.from({ length: bins }, (_, i) => low + (i + 0.5) * width);
-  return { centres, initial: rebin(initial, low, width, bins), final: final ? rebin(final, low, width, bins) : null };
+  return { low, high, centres, initial: rebin(initial, low, width, bins), final: final ? rebin(final, low, width, bins) : null };
 }
 
 function rebin(histogram: Histogram, low: number, width: number, bins: number): number[] {

@@ -22,6 +22,7 @@ export function startLiveSync(context: AppContext): void {
       void context.runs.load();
       void context.sweeps.load();
       void context.columns.load();
+      void context.catalog.loadExperiments();
       context.pager.refresh(0);
       context.metrics.refreshAll();
     }

@@ -5,6 +5,12 @@ import type { ParamValue, TrainConfigInput } from '../../src-shared/entities/tra
 import { OPTIMIZERS, trainConfigSchema, usesMomentum, type OptimizerName } from '../../src-shared/entities/train-config';
 import type { NewRunMode } from './routes';
 
+/**
+ * The Model choice that sends the form's layer list (`layers`) rather than a named model (`model`: mlp, cnn, lenet5);
+ * it is the form's, never sent.
+ */
+export const CUSTOM_MODEL = 'custom';
+
 /** The New run form's fields: the contract's `runs/start` input names, as the user types them. */
 export const FORM_FIELDS = Object.keys(trainConfigSchema.shape) as (keyof typeof trainConfigSchema.shape)[];
 export type FormField = (typeof FORM_FIELDS)[number];
@@ -26,7 +32,6 @@ const OPTIONAL_TEXT_FIELDS = ['name', 'experiment'] as const;
 export const ADVANCED_FIELDS: readonly FormField[] = [
   'test_split',
   'standardize',
-  'augment',
   'init',
   'bias_init',
   'nesterov',
@@ -42,6 +47,8 @@ export function defaultFormValues(): FormValues {
   const defaults = trainConfigSchema.parse({ dataset: 'x' });
   return {
     dataset: '',
+    model: 'mlp',
+    layers: '',
     hidden: defaults.hidden.join(','),
     activation: defaults.activation,
     init: defaults.init,
@@ -73,8 +80,8 @@ export function defaultFormValues(): FormValues {
 /**
  * Form values from another run's params, falling back to the defaults for what it lacks. `clone` trains with a new
  * seed; `scale-up` keeps everything, the seed too (Start run never sends `overfit_batch`, so it trains on the whole
- * training set); `finetune` starts from the run's weights with its hidden layers frozen, with the same seed and a
- * tenth of its learning rate (`fineTuningLearningRate`).
+ * training set); `finetune` starts from the run's weights with its convolutional part, or every layer but the output
+ * layer, frozen (`fineTuningFreeze`), with the same seed and a tenth of its learning rate (`fineTuningLearningRate`).
  */
 export function formValuesFromParams(params: Record<string, ParamValue>, experiment: string, mode: NewRunMode = 'clone', runId?: number): FormValues {
   const values = defaultFormValues();
@@ -83,16 +90,42 @@ export function formValuesFromParams(params: Record<string, ParamValue>, experim
     if (value !== undefined && value !== null) values[field] = String(value);
   }
   values.experiment = experiment;
+  Object.assign(values, modelValuesFromParams(params));
   // A clone draws a new seed. A scale-up keeps it; so does a fine-tuning on the same data, so that the split (seeded)
   // keeps the parent's validation and test samples out of training.
   if (mode === 'clone') values.seed = '';
   if (mode === 'finetune' && runId !== undefined) {
     values.from_run = String(runId);
-    values.freeze = 'all-but-last';
+    values.freeze = fineTuningFreeze(params);
     const lr = params['lr'];
     if (typeof lr === 'number' && lr > 0) values.lr = String(fineTuningLearningRate(lr));
   }
   return values;
+}
+
+/**
+ * The model fields of a run's params. Every run records its expanded layer list; the form keeps what the run was made
+ * from: the MLP's sizes, a named model, or the list itself (the Custom layers choice).
+ */
+export function modelValuesFromParams(params: Record<string, ParamValue>): Pick<FormValues, 'model' | 'layers' | 'hidden' | 'activation'> {
+  const values = defaultFormValues();
+  const { model, hidden, activation, layers } = params;
+  const custom = model === undefined && hidden === undefined && typeof layers === 'string';
+  return {
+    model: typeof model === 'string' ? model : custom ? CUSTOM_MODEL : 'mlp',
+    layers: custom ? layers : '',
+    hidden: hidden !== undefined && hidden !== null ? String(hidden) : values.hidden,
+    activation: typeof activation === 'string' ? activation : values.activation,
+  };
+}
+
+/**
+ * What a fine-tuning freezes at first: the convolutional part of a model that has one (the course's transfer: keep the
+ * features, train the classifier), else every layer but the output layer.
+ */
+export function fineTuningFreeze(params: Record<string, ParamValue>): string {
+  const layers = params['layers'];
+  return typeof layers === 'string' && /(^|,)\s*conv2d/i.test(layers) ? 'conv' : 'all-but-last';
 }
 
 /**
@@ -134,14 +167,22 @@ function parseDropout(text: string): number | number[] | undefined {
 /**
  * The `runs/start` input the form describes. Empty fields are left out so the schema's default applies; text that
  * is not a number is passed as NaN, so the schema's own message ("lr must be a number") is shown. `overfit_batch`
- * is sent only by the sanity check, `momentum` only to the optimizers that use it, and `nesterov` only with SGD.
+ * is sent only by the sanity check, `momentum` only to the optimizers that use it, and `nesterov` only with SGD. The
+ * layer list is sent only for the Custom layers choice, and `hidden`, `activation` and `dropout` only for the MLP they
+ * build.
  */
 export function toTrainConfig(values: FormValues, mode: SubmitMode = 'train'): TrainConfigInput {
+  const custom = values.model === CUSTOM_MODEL;
+  const model = !custom && values.model !== 'mlp' && values.model !== '' ? values.model : undefined;
+  const mlp = !custom && model === undefined;
   const config: Record<string, unknown> = {
     dataset: values.dataset.trim() === '' ? undefined : values.dataset.trim(),
-    hidden: parseList(values.hidden),
-    activation: values.activation,
-    dropout: parseDropout(values.dropout),
+    // An empty list is sent, for the schema to say that it is empty.
+    layers: custom ? values.layers.trim() : undefined,
+    model,
+    hidden: mlp ? parseList(values.hidden) : undefined,
+    activation: mlp ? values.activation : undefined,
+    dropout: mlp ? parseDropout(values.dropout) : undefined,
     optimizer: values.optimizer,
     backend: values.backend,
   };

@@ -1,7 +1,8 @@
 import type { BackendStatus } from '../../src-shared/api/contract';
 import type { DatasetInfo } from '../../src-shared/entities/dataset';
-import { INITIALISERS, SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS } from '../../src-shared/entities/specs';
+import { EARLY_STOPPING_DEFAULTS, INITIALISERS, SYNTHETIC_DATASETS, SYNTHETIC_DEFAULTS } from '../../src-shared/entities/specs';
 import { ACTIVATIONS, BACKENDS, OPTIMIZERS, type OptimizerName } from '../../src-shared/entities/train-config';
+import { datasetSizeText } from './dataset-text';
 import type { SelectOption } from './select-option';
 
 export const ACTIVATION_OPTIONS: readonly SelectOption[] = ACTIVATIONS.map((a) => ({ value: a, label: a }));
@@ -14,14 +15,15 @@ const OPTIMIZER_LABELS: Record<OptimizerName, string> = {
 };
 export const OPTIMIZER_OPTIONS: readonly SelectOption[] = OPTIMIZERS.map((o) => ({ value: o, label: OPTIMIZER_LABELS[o] }));
 
-/** Typical values offered under the text-spec fields (any other valid spec may be typed). */
+/**
+ * Typical values offered under the text-spec fields (any other valid spec may be typed). Augmentation and freeze
+ * depend on the data and the model: see model-options.ts.
+ */
 export const SPEC_SUGGESTIONS = {
   init: [...INITIALISERS.filter((name) => name !== 'uniform' && name !== 'normal'), 'uniform:0,1', 'uniform:-0.05,0.05', 'normal:0,0.01'],
   bias_init: ['zeros', 'constant:0.1', 'normal:0,0.01'],
   lr_schedule: ['constant', 'step:10,0.5', 'cosine'],
-  augment: ['none', 'shift=1', 'shift=1,rotate=10', 'shift=1,rotate=10,noise=0.05', 'noise=0.1'],
-  early_stopping: ['off', '5', '5:0.001', '10'],
-  freeze: ['none', 'all-but-last', '0', '0,1'],
+  early_stopping: ['off', String(EARLY_STOPPING_DEFAULTS.patience), `${EARLY_STOPPING_DEFAULTS.patience}:0.001`, '10'],
 } as const satisfies Record<string, readonly string[]>;
 
 export function suggestionOptions(values: readonly string[]): SelectOption[] {
@@ -40,6 +42,7 @@ function syntheticInfo(name: (typeof SYNTHETIC_DATASETS)[number]): DatasetInfo {
     rows: defaults.n,
     features: 2,
     classes: Array.from({ length: classes }, (_, i) => String(i)),
+    test_rows: 0,
     image_shape: null,
     source: 'generated',
     builtin: true,
@@ -68,9 +71,9 @@ export function datasetGroups(datasets: readonly DatasetInfo[]): DatasetGroup[] 
   return groups.filter((group) => group.options.length > 0);
 }
 
-/** `iris — 150 rows · 4 features · 3 classes` */
+/** `iris — 150 rows · 4 features · 3 classes`, `fashion-mnist — 70,000 images (10,000 test) · 1×28×28 · 10 classes` */
 export function datasetLabel(dataset: DatasetInfo): string {
-  return `${dataset.name} — ${dataset.rows} rows · ${dataset.features} features · ${dataset.classes.length} classes`;
+  return `${dataset.name} — ${datasetSizeText(dataset)}`;
 }
 
 export function datasetOptions(datasets: readonly DatasetInfo[]): SelectOption[] {

@@ -1,4 +1,5 @@
 import type { RunOutcome, RunSummary } from '../../src-shared/entities/run';
+import { formatLayer, hasWeights, parseLayers } from '../../src-shared/model/layers';
 
 /** Why a run ended, in a sentence: `Early stopping at epoch 14; best epoch 9 restored`. Null while it runs. */
 export function stopReasonText(outcome: RunOutcome | null, epochs: number): string | null {
@@ -21,9 +22,25 @@ export function stopReasonText(outcome: RunOutcome | null, epochs: number): stri
   }
 }
 
-/** `hidden 0, 1` / `hidden 0, output` for the frozen dense layers of a model with `hiddenLayers` hidden layers. */
-export function frozenLayersText(layers: readonly number[], hiddenLayers: number | null): string {
+/**
+ * The frozen layers, by their weight index: `hidden 0, hidden 1` / `hidden 0, output` for an MLP with `hiddenLayers`
+ * hidden layers; `0 conv2d(32,3), 1 conv2d(64,3)` for another model, named by `weightLayers` (see `weightLayerNames`).
+ */
+export function frozenLayersText(layers: readonly number[], hiddenLayers: number | null, weightLayers: readonly string[] | null = null): string {
+  if (hiddenLayers === null && weightLayers) return layers.map((layer) => `${layer} ${weightLayers[layer] ?? 'layer'}`).join(', ');
   return layers.map((layer) => (hiddenLayers !== null && layer === hiddenLayers ? 'output' : `hidden ${layer}`)).join(', ');
+}
+
+/**
+ * The layers with weights of a run's model, by weight index (what `--freeze` names), the output layer last as
+ * `output`; from its recorded layer list. Null for a run that recorded none.
+ */
+export function weightLayerNames(run: Pick<RunSummary, 'params'>): string[] | null {
+  const layers = run.params['layers'];
+  if (typeof layers !== 'string') return null;
+  const parsed = parseLayers(layers);
+  if (!parsed.ok) return null;
+  return [...parsed.value.filter((p) => hasWeights(p.layer)).map((p) => formatLayer(p.layer)), 'output'];
 }
 
 /** Number of hidden layers from the logged `hidden` param (`"32,16"` -> 2, `""` -> 0). */

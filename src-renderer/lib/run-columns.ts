@@ -64,7 +64,7 @@ const TEXT_PARAMS = new Set(['dataset', 'hidden', 'optimizer', 'activation', 'in
 const FIXED: Record<string, RunColumn> = {
   run_id: { id: 'run_id', label: '#', title: 'run id', kind: 'id', key: 'run_id', numeric: true, width: 62, sort: 'run_id' },
   name: { id: 'name', label: 'name', title: 'run name', kind: 'name', key: 'name', numeric: false, width: 130, sort: 'name' },
-  sweep: { id: 'sweep', label: 'sweep', title: 'the sweep this run is a trial of, and its trial number', kind: 'sweep', key: 'sweep_id', numeric: false, width: 118, sort: 'sweep' },
+  sweep: { id: 'sweep', label: 'sweep', title: 'the sweep this run is a trial of, its trial number, and “rerun” for a trial run again after a resume', kind: 'sweep', key: 'sweep_id', numeric: false, width: 150, sort: 'sweep' },
   status: { id: 'status', label: 'status', title: 'status (and progress while running); sanity checks are marked', kind: 'status', key: 'status', numeric: false, width: 142, sort: 'status' },
   experiment: { id: 'experiment', label: 'experiment', title: 'experiment', kind: 'experiment', key: 'experiment', numeric: false, width: 88, sort: 'experiment' },
   gap: { id: 'gap', label: 'gap', title: 'generalization gap: final train_accuracy − val_accuracy (large: overfitting)', kind: 'gap', key: 'gap', numeric: true, width: 72, sort: 'gap' },

@@ -1,5 +1,5 @@
 import type { EventPayload } from '../../src-shared/api/events';
-import { hasBest, metricDirection, type MetricValue, type RunSummary } from '../../src-shared/entities/run';
+import { hasBest, metricDirection, type MetricValue, type RunProgress, type RunSummary } from '../../src-shared/entities/run';
 
 /** Whether `next` beats `current` for this metric; non-finite values never beat a finite one. */
 function isBetter(key: string, current: MetricValue | undefined, next: MetricValue): boolean {
@@ -8,13 +8,31 @@ function isBetter(key: string, current: MetricValue | undefined, next: MetricVal
   return metricDirection(key) === 'max' ? next > current : next < current;
 }
 
-/** A run with one more epoch applied: final values replaced, best values kept or improved. */
+/** A run with one more epoch applied: final values replaced, best values kept or improved, progress moved past it. */
 export function withEpoch(run: RunSummary, epoch: EventPayload<'run/epoch-logged'>): RunSummary {
   const best = { ...run.best };
   for (const [key, value] of Object.entries(epoch.metrics)) {
     if (hasBest(key) && isBetter(key, best[key], value)) best[key] = value;
   }
-  return { ...run, metrics: { ...run.metrics, ...epoch.metrics }, best, epochs: Math.max(run.epochs, epoch.epoch) };
+  return { ...run, metrics: { ...run.metrics, ...epoch.metrics }, best, epochs: Math.max(run.epochs, epoch.epoch), progress: run.progress ? progressAfterEpoch(run.progress, epoch.epoch) : null };
+}
+
+/** Whether progress `a` is further than `b`: a later epoch, or a later batch of the same epoch. */
+function isAhead(a: RunProgress, b: RunProgress): boolean {
+  return a.epoch > b.epoch || (a.epoch === b.epoch && a.batch > b.batch);
+}
+
+/**
+ * The further of two reports of a run's progress. They reach the page out of order (a read that was in flight while
+ * progress events arrived, a run copy taken when the page loaded), and a run's progress never goes back.
+ */
+export function laterProgress(current: RunProgress | undefined, next: RunProgress): RunProgress {
+  return current && isAhead(current, next) ? current : next;
+}
+
+/** Progress once epoch `epoch` (from 1) is logged: at least the end of that epoch, so it never lags the epochs charted. */
+export function progressAfterEpoch(progress: RunProgress, epoch: number): RunProgress {
+  return laterProgress(progress, { ...progress, epoch, batch: progress.batches, loss: null });
 }
 
 export function indexRuns(runs: readonly RunSummary[]): ReadonlyMap<number, RunSummary> {

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../src-shared/entities/run';
 import { formatParam } from './format';
-import { frozenLayersText, hiddenLayerCount } from './outcome';
+import { frozenLayersText, hiddenLayerCount, weightLayerNames } from './outcome';
 
 /**
  * Where a run's weights started, for the run page: drawn by an initialiser, or a fine-tuned run's parent's final
@@ -11,7 +11,7 @@ export type WeightsOrigin =
   | {
       kind: 'parent';
       parentRunId: number;
-      /** `hidden 0, hidden 1`, `none`, or null while not known (before the model is built). */
+      /** `hidden 0, hidden 1`, `0 conv2d(32,3)`, `none`, or null while not known (before the model is built). */
       frozen: string | null;
       /** The initialiser of a replaced output layer (a dataset with other classes), else null. */
       replacedOutputInit: string | null;
@@ -28,7 +28,7 @@ export function weightsOrigin(run: Pick<RunSummary, 'parent_run_id' | 'params' |
   }
   // The histograms are written when the model is built; an outcome made up for a crashed worker lists no layer.
   const layers = frozenLayers ?? run.outcome?.frozen_layers ?? null;
-  const frozen = layers === null ? null : layers.length === 0 ? 'none' : frozenLayersText(layers, hiddenLayerCount(run));
+  const frozen = layers === null ? null : layers.length === 0 ? 'none' : frozenLayersText(layers, hiddenLayerCount(run), weightLayerNames(run));
   const replaced = run.outcome?.output_layer_replaced === true;
   const init = run.params['init'];
   return { kind: 'parent', parentRunId: run.parent_run_id, frozen, replacedOutputInit: replaced && init !== undefined ? formatParam(init) : null };

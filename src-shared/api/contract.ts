@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { trainConfigSchema } from '../entities/train-config';
+import { BACKENDS, trainConfigSchema } from '../entities/train-config';
 import { metricSeriesSchema, runSummarySchema } from '../entities/run';
 import { DATASET_NAME, MAX_IMPORT_BYTES, datasetInfoSchema } from '../entities/dataset';
 import { evaluationSchema, weightHistogramsSchema } from '../entities/evaluation';
+import { convFiltersSchema, modelSummarySchema } from '../entities/model-summary';
 import { sweepDetailSchema, sweepRequestSchema, sweepSummarySchema } from '../entities/sweep';
 
 const runId = z.number({ error: 'run_id must be a number' }).int().positive();
@@ -10,7 +11,7 @@ export const sortSchema = z.object({ column: z.string().min(1).max(300), directi
 const empty = z.object({}).strict();
 
 export const backendStatusSchema = z.object({
-  name: z.enum(['tensorflow-cuda', 'tensorflow', 'wasm', 'cpu']),
+  name: z.enum(['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu']),
   /** Whether the backend's package is installed (wasm and cpu always are). */
   installed: z.boolean(),
   /** Whether it loaded in a probe; null when not probed (only `runboard doctor` loads native backends). */
@@ -53,6 +54,24 @@ export const contract = {
       host: z.enum(['desktop', 'serve', 'cli']),
     }),
   },
+  /**
+   * The backend and device a run with this backend choice would train on (for `auto`, which it takes and why it passed
+   * over the faster ones), found by loading it in a throwaway training process; remembered for a minute.
+   */
+  'system/device': {
+    input: z.object({ backend: z.enum(BACKENDS, { error: `backend must be one of ${BACKENDS.join(', ')}` }) }).strict(),
+    output: z.object({
+      backend: z.enum(BACKENDS),
+      /** The backend that loaded, or null when none did. */
+      chosen: z.enum(BACKENDS).exclude(['auto']).nullable(),
+      /** What the run would record as its device (for WebGPU: the adapter, hardware or software). */
+      device: z.string().nullable(),
+      /** Why the backend cannot be used, and what to do, when it cannot. */
+      error: z.string().nullable(),
+      /** Backends `auto` passed over, and why. */
+      passed_over: z.array(z.object({ backend: z.enum(BACKENDS).exclude(['auto']), reason: z.string() })),
+    }),
+  },
   'datasets/list': { input: empty, output: z.array(datasetInfoSchema) },
   /**
    * Imports a CSV (header row, numeric features, a label column) as a dataset in the data directory. Parsed strictly:
@@ -72,7 +91,49 @@ export const contract = {
       .strict(),
     output: datasetInfoSchema,
   },
+  /**
+   * Imports images from a path on the machine Runboard runs on: MNIST-style IDX files (their t10k pair is kept as the
+   * test set) or an image folder (one subfolder of PNG or JPEG images per class). Files that cannot be read are
+   * skipped and listed; nothing is kept of an import that fails.
+   */
+  'datasets/import-images': {
+    input: z
+      .object({
+        name: z.string().regex(DATASET_NAME, { error: 'name: letters, digits, - and _, starting with a letter, at most 64 characters' }),
+        path: z.string().min(1, { error: 'path is required' }).max(4096),
+        /** Image folders: every image is resized to this size (default: the first image's). */
+        size: z.object({ width: z.number().int().min(1).max(1024), height: z.number().int().min(1).max(1024) }).strict().optional(),
+        /** Image folders: keep one grey channel (default: when every image is grey). */
+        grayscale: z.boolean().optional(),
+        /** IDX files: class names in label order. */
+        classes: z.array(z.string().min(1).max(200)).min(2).max(1000).optional(),
+      })
+      .strict(),
+    output: z.object({ info: datasetInfoSchema, skipped: z.array(z.object({ file: z.string(), reason: z.string() })) }),
+  },
+  /**
+   * Downloads a known dataset (MNIST, Fashion-MNIST), checks every file's SHA-256 and imports it. Progress arrives as
+   * `dataset/fetch-progressed` events.
+   */
+  'datasets/fetch': {
+    input: z.object({ dataset: z.enum(['mnist', 'fashion-mnist'], { error: 'dataset must be mnist or fashion-mnist' }) }).strict(),
+    output: datasetInfoSchema,
+  },
+  /**
+   * A few training samples of a dataset (a view included), as stored: what the New run page shows, and augments in
+   * the browser to preview what training will see. Pixels are channels last.
+   */
+  'datasets/samples': {
+    input: z.object({ dataset: z.string().min(1).max(500), count: z.number().int().min(1).max(64), seed: z.number().int().min(0).optional() }).strict(),
+    output: z.object({
+      image_shape: z.tuple([z.number().int(), z.number().int(), z.number().int()]).nullable(),
+      /** The largest value a pixel can take (255 for image bytes, 16 for digits). */
+      value_max: z.number(),
+      samples: z.array(z.object({ row: z.number().int(), label: z.string(), values: z.array(z.number()) })),
+    }),
+  },
   'datasets/delete': { input: z.object({ name: z.string().regex(DATASET_NAME) }).strict(), output: z.object({ deleted: z.boolean() }) },
+  /** Every experiment, by name, with its number of runs (archived ones included, those in the trash not). */
   'experiments/list': {
     input: empty,
     output: z.array(z.object({ id: z.number().int(), name: z.string(), run_count: z.number().int() })),
@@ -154,6 +215,11 @@ export const contract = {
   },
   /** Each dense layer's weights at initialisation and at the end of training. */
   'runs/histograms': { input: z.object({ run_id: runId }).strict(), output: weightHistogramsSchema.nullable() },
+  /** The model as it was built (layers, output shapes, parameters, what is frozen) and its first convolution's filters. */
+  'runs/model': {
+    input: z.object({ run_id: runId }).strict(),
+    output: z.object({ summary: modelSummarySchema.nullable(), filters: convFiltersSchema.nullable() }),
+  },
   'runs/stop': { input: z.object({ run_id: runId }).strict(), output: z.object({ stopping: z.boolean() }) },
   'sweeps/list': { input: empty, output: z.array(sweepSummarySchema) },
   'sweeps/get': { input: z.object({ sweep_id: z.number().int().positive() }).strict(), output: sweepDetailSchema },

@@ -22,6 +22,8 @@ export const events = {
    * again. Sent at most about once a second.
    */
   'store/changed': z.object({ at: z.number() }),
+  /** A dataset download went on: bytes received of the total expected. */
+  'dataset/fetch-progressed': z.object({ dataset: z.string(), bytes: z.number(), total: z.number() }),
   /** A sweep started, a trial started or ended, or the sweep's status changed. */
   'sweep/updated': z.object({ sweep: sweepSummarySchema }),
 } as const;

@@ -5,11 +5,15 @@ export const datasetInfoSchema = z.object({
   title: z.string(),
   description: z.string(),
   kind: z.enum(['image', 'tabular']),
+  /** Samples: the training part and the dataset's own test part together. */
   rows: z.number().int(),
+  /** Samples of the dataset's own test part (MNIST's t10k files), evaluated once after training; 0 when none. */
+  test_rows: z.number().int(),
+  /** Input values per sample (features of a table; channels x height x width of an image). */
   features: z.number().int(),
   classes: z.array(z.string()),
-  /** Height and width for image datasets (digits: 8 x 8). */
-  image_shape: z.tuple([z.number().int(), z.number().int()]).nullable(),
+  /** Channels, height and width of an image dataset (digits: 1 x 8 x 8), as PyTorch writes them; null for a table. */
+  image_shape: z.tuple([z.number().int(), z.number().int(), z.number().int()]).nullable(),
   /** Where the data comes from and its licence. */
   source: z.string(),
   builtin: z.boolean(),

@@ -35,8 +35,11 @@ export const evaluationSchema = z.object({
   misclassified: z.array(misclassifiedSchema),
   total_misclassified: z.number().int(),
   feature_names: z.array(z.string()),
-  /** Height and width when the features are an image (digits: 8 x 8). */
-  image_shape: z.tuple([z.number().int(), z.number().int()]).nullable(),
+  /**
+   * Channels, height and width when the features are an image (digits: 1 x 8 x 8); pixels are channels last.
+   * Runs of Runboard 0.1 recorded height and width only (one channel).
+   */
+  image_shape: z.union([z.tuple([z.number().int(), z.number().int(), z.number().int()]), z.tuple([z.number().int(), z.number().int()])]).nullable(),
 });
 export type Evaluation = z.infer<typeof evaluationSchema>;
 export const MAX_MISCLASSIFIED = 200;

@@ -73,6 +73,11 @@ export const runSummarySchema = z.object({
   /** The sweep this run is a trial of, and its trial number (from 1). */
   sweep_id: z.number().int().nullable(),
   trial: z.number().int().nullable(),
+  /**
+   * Which run of its trial this is, from 1: a resumed sweep runs its stopped trials again, and each rerun is the next
+   * attempt of the same trial number. Null outside sweeps.
+   */
+  attempt: z.number().int().nullable(),
   seed: z.number().int().nullable(),
   created_at: z.number(),
   started_at: z.number().nullable(),
@@ -117,9 +122,12 @@ export const metricSeriesSchema = z.object({
 });
 export type MetricSeries = z.infer<typeof metricSeriesSchema>;
 
-/** Which way is better for a metric: accuracies (and precision, recall, F1) up, everything else down. */
+/**
+ * Which way is better for a metric: accuracies (and precision, recall, F1) and rates such as `samples_per_second`
+ * up, everything else (losses, `epoch_seconds`) down.
+ */
 export function metricDirection(key: string): 'max' | 'min' {
-  return /acc|precision|recall|f1|auc/i.test(key) ? 'max' : 'min';
+  return /acc|precision|recall|f1|auc|per_second/i.test(key) ? 'max' : 'min';
 }
 
 /**

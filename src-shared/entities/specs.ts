@@ -97,16 +97,22 @@ export function learningRateAt(schedule: LrSchedule, baseLr: number, epoch: numb
 // ---------------------------------------------------------------- augmentation
 
 /**
- * On-the-fly augmentation of training samples, fresh every epoch. For images: `shift` (pixels, up to 3, in each
- * direction), `rotate` (degrees, up to 45, either way), `noise` (standard deviation of added Gaussian noise, in
- * units of the scaled inputs). Tabular data takes `noise` only.
+ * On-the-fly augmentation of training samples, fresh every epoch. For images: `rotate` (degrees, either way, up to
+ * 180), `shift` (whole pixels in each direction, up to 16), `scale` (a zoom of up to ± that fraction, at most 0.5),
+ * `flip` (`h` mirrors left-right, `v` upside down, `hv` either, each with probability 1/2), `crop` (pad by that many
+ * pixels and crop back at random, as torchvision's `RandomCrop(size, padding)`: up to 16); for every dataset, `noise`
+ * (standard deviation of added Gaussian noise, in units of the scaled inputs, up to 1).
  */
 export interface Augmentation {
   shift: number;
   rotate: number;
+  scale: number;
+  flip: 'none' | 'h' | 'v' | 'hv';
+  crop: number;
   noise: number;
 }
-export const NO_AUGMENTATION: Augmentation = { shift: 0, rotate: 0, noise: 0 };
+export const NO_AUGMENTATION: Augmentation = { shift: 0, rotate: 0, scale: 0, flip: 'none', crop: 0, noise: 0 };
+const AUGMENTATION_KEYS = 'rotate, shift, scale, flip, crop, noise';
 
 export function parseAugment(text: string): Parsed<Augmentation> {
   const trimmed = text.trim().toLowerCase();
@@ -115,35 +121,66 @@ export function parseAugment(text: string): Parsed<Augmentation> {
   const seen = new Set<string>();
   for (const part of trimmed.split(',')) {
     const [key = '', raw, ...rest] = part.split('=').map((s) => s.trim());
-    if (raw === undefined || rest.length > 0) return fail(`"${part}" should be KEY=VALUE (shift=1, rotate=10, noise=0.05)`);
+    if (raw === undefined || rest.length > 0) return fail(`"${part}" should be KEY=VALUE (rotate=15, shift=2, scale=0.1, flip=h, crop=4, noise=0.05)`);
     if (seen.has(key)) return fail(`${key} is given twice`);
     seen.add(key);
+    if (key === 'flip') {
+      if (raw !== 'h' && raw !== 'v' && raw !== 'hv' && raw !== 'none') return fail(`flip must be h (left-right), v (upside down) or hv, not ${raw}`);
+      out.flip = raw;
+      continue;
+    }
     const value = raw === '' ? NaN : Number(raw);
     if (!Number.isFinite(value)) return fail(`${key}=${raw}: not a number`);
-    if (key === 'shift') {
-      if (!Number.isInteger(value) || value < 0 || value > 3) return fail(`shift must be a whole number of pixels from 0 to 3, not ${raw}`);
-      out.shift = value;
+    if (key === 'shift' || key === 'crop') {
+      if (!Number.isInteger(value) || value < 0 || value > 16) return fail(`${key} must be a whole number of pixels from 0 to 16, not ${raw}`);
+      out[key] = value;
     } else if (key === 'rotate') {
-      if (value < 0 || value > 45) return fail(`rotate must be from 0 to 45 degrees, not ${raw}`);
+      if (value < 0 || value > 180) return fail(`rotate must be from 0 to 180 degrees, not ${raw}`);
       out.rotate = value;
+    } else if (key === 'scale') {
+      if (value < 0 || value > 0.5) return fail(`scale must be a fraction from 0 to 0.5, not ${raw}`);
+      out.scale = value;
     } else if (key === 'noise') {
       if (value < 0 || value > 1) return fail(`noise must be from 0 to 1, not ${raw}`);
       out.noise = value;
     } else {
-      return fail(`unknown augmentation "${key}"; one of shift, rotate, noise`);
+      return fail(`unknown augmentation "${key}"; one of ${AUGMENTATION_KEYS}`);
     }
   }
   return ok(out);
 }
 
 export function isAugmenting(a: Augmentation): boolean {
-  return a.shift > 0 || a.rotate > 0 || a.noise > 0;
+  return isGeometric(a) || a.noise > 0;
+}
+
+/** Whether the augmentation moves pixels (anything but noise): it applies to images only. */
+export function isGeometric(a: Augmentation): boolean {
+  return a.shift > 0 || a.rotate > 0 || a.scale > 0 || a.flip !== 'none' || a.crop > 0;
+}
+
+/** The canonical text of an augmentation (what a run records). */
+export function formatAugment(a: Augmentation): string {
+  const parts: string[] = [];
+  if (a.rotate > 0) parts.push(`rotate=${a.rotate}`);
+  if (a.shift > 0) parts.push(`shift=${a.shift}`);
+  if (a.scale > 0) parts.push(`scale=${a.scale}`);
+  if (a.flip !== 'none') parts.push(`flip=${a.flip}`);
+  if (a.crop > 0) parts.push(`crop=${a.crop}`);
+  if (a.noise > 0) parts.push(`noise=${a.noise}`);
+  return parts.length === 0 ? 'none' : parts.join(',');
 }
 
 // ---------------------------------------------------------------- early stopping
 
 /** Stop when validation loss has not improved by more than `minDelta` for `patience` epochs; restore the best weights. */
 export type EarlyStopping = { patience: number; minDelta: number } | null;
+
+/**
+ * Early stopping's defaults: the patience the forms offer first (`5`), and the min-delta of `PATIENCE` written alone.
+ * The overfitting marker judges runs that set no early stopping by the same numbers (src-shared/overfitting.ts).
+ */
+export const EARLY_STOPPING_DEFAULTS = { patience: 5, minDelta: 0 } as const;
 
 export function parseEarlyStopping(text: string): Parsed<EarlyStopping> {
   const trimmed = text.trim().toLowerCase();
@@ -152,7 +189,7 @@ export function parseEarlyStopping(text: string): Parsed<EarlyStopping> {
   if (rest.length > 0) return fail('write PATIENCE or PATIENCE:MIN_DELTA, e.g. 5:0.001');
   const patience = Number(rawPatience);
   if (!Number.isInteger(patience) || patience < 1) return fail(`patience must be a whole number of epochs from 1, not "${rawPatience}"`);
-  const minDelta = rawDelta === undefined ? 0 : rawDelta.trim() === '' ? NaN : Number(rawDelta);
+  const minDelta = rawDelta === undefined ? EARLY_STOPPING_DEFAULTS.minDelta : rawDelta.trim() === '' ? NaN : Number(rawDelta);
   if (!Number.isFinite(minDelta) || minDelta < 0) return fail(`min delta must be a number from 0, not "${rawDelta}"`);
   return ok({ patience, minDelta });
 }
@@ -160,33 +197,23 @@ export function parseEarlyStopping(text: string): Parsed<EarlyStopping> {
 // ---------------------------------------------------------------- frozen layers
 
 /**
- * Layers whose weights do not train. Indices count the model's dense layers from the input: hidden layers
- * 0..H-1, then the output layer H. `all-but-last` freezes every hidden layer.
+ * Layers whose weights do not train. Indices count the model's layers with weights (convolutions, linear layers,
+ * batch normalisations) from the input, the output layer last; for an MLP, hidden layers 0..H-1 and the output H.
+ * `conv` freezes the convolutional part (every layer with weights before the first linear layer); `all-but-last`
+ * every layer but the output layer.
  */
-export type FreezeSpec = { kind: 'none' } | { kind: 'all-but-last' } | { kind: 'layers'; indices: number[] };
+export type FreezeSpec = { kind: 'none' } | { kind: 'all-but-last' } | { kind: 'conv' } | { kind: 'layers'; indices: number[] };
 
 export function parseFreeze(text: string): Parsed<FreezeSpec> {
   const trimmed = text.trim().toLowerCase();
   if (trimmed === 'none' || trimmed === '') return ok({ kind: 'none' });
   if (trimmed === 'all-but-last') return ok({ kind: 'all-but-last' });
+  if (trimmed === 'conv') return ok({ kind: 'conv' });
   const indices = numbers(trimmed);
   if (!indices || indices.length === 0 || indices.some((i) => !Number.isInteger(i) || i < 0)) {
-    return fail(`"${text}" is not a list of layer indices (0 is the first hidden layer) or all-but-last`);
+    return fail(`"${text}" is not a list of layer indices (0 is the first layer with weights), conv or all-but-last`);
   }
   return ok({ kind: 'layers', indices: [...new Set(indices)].sort((a, b) => a - b) });
-}
-
-/** The dense-layer indices frozen in a model with `hiddenLayers` hidden layers (so `hiddenLayers + 1` dense layers). */
-export function frozenLayers(spec: FreezeSpec, hiddenLayers: number): Parsed<number[]> {
-  if (spec.kind === 'none') return ok([]);
-  const all = Array.from({ length: hiddenLayers }, (_, i) => i);
-  const indices = spec.kind === 'all-but-last' ? all : spec.indices;
-  const missing = indices.filter((i) => i > hiddenLayers);
-  if (missing.length > 0) {
-    return fail(`layer ${missing.join(', ')} does not exist: the model has hidden layers 0..${hiddenLayers - 1} and the output layer ${hiddenLayers}`);
-  }
-  if (indices.length === hiddenLayers + 1) return fail('every layer would be frozen: nothing would be left to train');
-  return ok(indices);
 }
 
 // ---------------------------------------------------------------- datasets
@@ -240,4 +267,84 @@ export function parseSyntheticDataset(text: string): Parsed<SyntheticSpec> | nul
     }
   }
   return ok(spec);
+}
+
+// ---------------------------------------------------------------- dataset views
+
+/**
+ * Part of a stored dataset: `fashion-mnist:classes=0-4,n=12000` keeps classes 0 to 4 (indices into the dataset's
+ * class list, renumbered from 0 in that order) and then a stratified sample of `n` of the training part (the dataset's
+ * own test part, when it has one, keeps every image of those classes). The sample is the same for every run.
+ */
+export interface DatasetView {
+  name: string;
+  /** Class indices kept, ascending; null for every class. */
+  classes: number[] | null;
+  /** Training samples kept; null for all. */
+  n: number | null;
+}
+
+/** The canonical text of a view: what a run records as its dataset. */
+export function formatDatasetView(view: DatasetView): string {
+  const options: string[] = [];
+  if (view.classes) options.push(`classes=${compactRanges(view.classes)}`);
+  if (view.n !== null) options.push(`n=${view.n}`);
+  return options.length === 0 ? view.name : `${view.name}:${options.join(',')}`;
+}
+
+/** 0,1,2,3,5 -> `0-3,5`. */
+function compactRanges(values: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < values.length; ) {
+    let j = i;
+    while (j + 1 < values.length && (values[j + 1] as number) === (values[j] as number) + 1) j++;
+    parts.push(j > i ? `${values[i]}-${values[j]}` : `${values[i]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/**
+ * Parses `NAME` or `NAME:classes=0-4,n=12000` (`classes` takes indices and ranges separated by commas: `classes=0,2,5-7`).
+ * Does not check that the classes exist: the catalogue does, knowing the dataset.
+ */
+export function parseDatasetView(text: string): Parsed<DatasetView> {
+  const colon = text.indexOf(':');
+  const name = (colon < 0 ? text : text.slice(0, colon)).trim();
+  const view: DatasetView = { name, classes: null, n: null };
+  if (colon < 0) return ok(view);
+  const options = text.slice(colon + 1).trim();
+  if (options === '') return fail(`write ${name} or ${name}:classes=0-4,n=1000`);
+  let key: string | null = null;
+  const classes = new Set<number>();
+  for (const part of options.split(',').map((p) => p.trim())) {
+    const eq = part.indexOf('=');
+    let value = part;
+    if (eq >= 0) {
+      key = part.slice(0, eq).trim().toLowerCase();
+      value = part.slice(eq + 1).trim();
+      if (key === 'classes' && view.classes) return fail('classes is given twice');
+      if (key === 'n' && view.n !== null) return fail('n is given twice');
+    } else if (key !== 'classes') {
+      return fail(`"${part}" should be KEY=VALUE (classes, n)`);
+    }
+    if (key === 'classes') {
+      const range = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(value);
+      if (!range) return fail(`classes takes class indices and ranges such as 0-4 or 0,2,5, not "${value}"`);
+      const from = Number(range[1]);
+      const to = Number(range[2] ?? range[1]);
+      if (to < from) return fail(`classes ${value} is an empty range`);
+      if (to > 65_535) return fail(`class ${to} is out of range`);
+      for (let c = from; c <= to; c++) classes.add(c);
+      view.classes = [...classes].sort((a, b) => a - b);
+    } else if (key === 'n') {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 2) return fail(`n must be a whole number of samples from 2, not "${value}"`);
+      view.n = n;
+    } else {
+      return fail(`unknown option "${key}" for ${name}; one of classes, n`);
+    }
+  }
+  if (view.classes && view.classes.length < 2) return fail(`classes=${compactRanges(view.classes)} keeps one class; a classifier needs at least two`);
+  return ok(view);
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { MODEL_NAMES, parseLayers } from '../model/layers';
 import { parseAugment, parseEarlyStopping, parseFreeze, parseInit, parseLrSchedule, type Parsed } from './specs';
 
-export const BACKENDS = ['auto', 'tensorflow-cuda', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 /** A backend a run actually trained on (never `auto`). */
 export type BackendName = Exclude<BackendChoice, 'auto'>;
@@ -51,8 +52,25 @@ const positiveInt = (field: string, max: number) =>
  * (`batch_size`, `val_split`...), and the CLI flags are the same names in kebab case.
  */
 export const trainConfigSchema = z.object({
-  /** A dataset name from the catalogue (`digits`, `iris`, ...). */
+  /** A dataset name from the catalogue (`digits`, `iris`, ...), or a view of one (`fashion-mnist:classes=0-4,n=12000`). */
   dataset: z.string({ error: 'dataset is required' }).min(1, { error: 'dataset is required' }),
+  /**
+   * A named model: `mlp` (built from `hidden`, `activation` and `dropout`, the default), `cnn` (a small CNN, fast on a
+   * CPU) or `lenet5`. The expanded layer list is recorded as the param `layers`.
+   */
+  model: z.enum(MODEL_NAMES, { error: `model must be one of ${MODEL_NAMES.join(', ')}` }).optional(),
+  /**
+   * The model as a layer list, PyTorch's names: `conv2d(32,3),relu,maxpool2d(2),flatten,linear(128),relu`. The output
+   * layer is added. Overrides `model`, `hidden`, `activation` and `dropout`.
+   */
+  layers: z
+    .string({ error: 'layers must be text' })
+    .trim()
+    .superRefine((text, ctx) => {
+      const parsed = parseLayers(text);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+    })
+    .optional(),
   /** Units per hidden layer, input side first. An empty list trains a linear (softmax regression) model. */
   hidden: z
     .array(positiveInt('each hidden layer size', LIMITS.hiddenUnits), { error: 'hidden must be a list of layer sizes' })
@@ -142,6 +160,9 @@ export const trainConfigSchema = z.object({
     if (config.nesterov && (config.optimizer !== 'sgd' || config.momentum === 0)) {
       ctx.addIssue({ code: 'custom', path: ['nesterov'], message: 'nesterov needs the sgd optimizer with a momentum above 0' });
     }
+    if (config.layers !== undefined && config.model !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['layers'], message: 'give a model (--model) or a layer list (--layers), not both' });
+    }
     if (config.val_split + config.test_split >= 1) {
       ctx.addIssue({ code: 'custom', path: ['test_split'], message: `val_split ${config.val_split} and test_split ${config.test_split} leave no training data` });
     }
@@ -162,6 +183,8 @@ export type ResolvedTrainConfig = TrainConfig & { seed: number };
 /** The hyperparameters that are logged as params, in display order. `name` and `experiment` are run metadata, not params. */
 export const PARAM_KEYS = [
   'dataset',
+  'model',
+  'layers',
   'hidden',
   'activation',
   'init',
@@ -204,7 +227,8 @@ export interface FineTuningStart {
 /**
  * Whether a param shapes this run, so that a run records (and the table, Compare and exports show) only what did:
  * `momentum` only for SGD and RMSprop, `nesterov` only for SGD with momentum, and the initialisers of a fine-tuned
- * run only when its output layer is replaced (the other weights come from the parent). The learning-rate schedule
+ * run only when its output layer is replaced (the other weights come from the parent), `hidden`, `activation` and
+ * `dropout` only for the MLP they build (a layer list or a named model says everything itself). The learning-rate schedule
  * and the augmentation are one text param each (`step:10,0.5`, `shift=1`), so no part of them outlives its choice.
  * @param fineTuning How a fine-tuned run starts; when `from_run` is set and this is not given, the output layer is
  *   taken as kept (the parent's).
@@ -218,6 +242,10 @@ export function paramApplies(key: (typeof PARAM_KEYS)[number], config: TrainConf
     case 'init':
     case 'bias_init':
       return config.from_run === undefined || fineTuning?.replaceOutput === true;
+    case 'hidden':
+    case 'activation':
+    case 'dropout':
+      return config.layers === undefined && (config.model === undefined || config.model === 'mlp');
     default:
       return true;
   }

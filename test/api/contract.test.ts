@@ -3,10 +3,14 @@ import { ApiService } from '../../src-main/api/api-service';
 import { EventBus } from '../../src-main/api/event-bus';
 import type { Handlers } from '../../src-main/api/handlers';
 import { contract, METHODS, type Method } from '../../src-shared/api/contract';
+import { join } from 'node:path';
 import { requireBuiltWorker, tinyRun, useCore } from '../helpers/core';
+import { useTempDir } from '../helpers/temp';
+import { png, writeImageFolder } from '../datasets/image-files';
 
 requireBuiltWorker();
 const newCore = useCore();
+const tempDir = useTempDir();
 
 /** Calls a method and checks its output against the contract's output schema. */
 async function callValid<M extends Method>(api: { call: ApiService['call'] }, method: M, input: unknown) {
@@ -28,16 +32,31 @@ describe('API contract, against the real service', () => {
     const info = await call('system/info', {});
     expect(info.host).toBe('cli');
     expect(info.backends.map((b) => b.name)).toContain('wasm');
+    const device = await call('system/device', { backend: 'wasm' });
+    expect(device).toMatchObject({ backend: 'wasm', chosen: 'wasm', error: null, passed_over: [] });
+    expect(device.device).toMatch(/WebAssembly/);
     expect((await call('datasets/list', {})).map((d) => d.name)).toEqual(['digits', 'iris', 'spirals', 'moons', 'blobs']);
     const imported = await call('datasets/import', { name: 'tiny', csv: 'a,b,label\n1,2,x\n2,1,y\n1,1,x\n2,2,y\n3,1,x\n1,3,y\n', filename: 'tiny.csv' });
     expect(imported).toMatchObject({ name: 'tiny', origin: 'imported', rows: 6, features: 2, classes: ['x', 'y'] });
     expect(await call('datasets/delete', { name: 'tiny' })).toEqual({ deleted: true });
+    const folder = writeImageFolder(join(tempDir(), 'shapes'), { dark: { '1.png': png(4, 4, () => [0, 0, 0]) }, light: { '2.png': png(4, 4, () => [255, 255, 255]), 'x.txt': 'note' } });
+    const images = await call('datasets/import-images', { name: 'shapes', path: folder });
+    expect(images).toMatchObject({ info: { name: 'shapes', kind: 'image', image_shape: [1, 4, 4], classes: ['dark', 'light'] }, skipped: [{ file: join('light', 'x.txt') }] });
+    const samples = await call('datasets/samples', { dataset: 'digits:classes=0-1', count: 3, seed: 2 });
+    expect(samples).toMatchObject({ image_shape: [1, 8, 8], value_max: 16 });
+    expect(samples.samples.map((s) => [s.values.length, ['0', '1'].includes(s.label)])).toEqual([[64, true], [64, true], [64, true]]);
+    const fetched = await core.api.call('datasets/fetch', { dataset: 'mnist' });
+    expect(fetched.ok ? null : fetched.error.message, 'the test core downloads from a closed port').toMatch(/^Cannot download http:\/\/127\.0\.0\.1:1\/train-images-idx3-ubyte\.gz: /);
+    covered.add('datasets/fetch');
     const { run_id } = await call('runs/start', { ...tinyRun, test_split: 0.2 });
     await core.trainer.wait(run_id);
     const evaluation = await call('runs/evaluation', { run_id });
     expect(evaluation.val?.confusion.flat().reduce((a, b) => a + b, 0)).toBe((await core.store.getRun(run_id))?.outcome?.val_size);
     expect(evaluation.test?.split).toBe('test');
     expect((await call('runs/histograms', { run_id }))?.layers).toHaveLength(2);
+    const model = await call('runs/model', { run_id });
+    expect(model.summary?.layers.map((l) => l.text)).toEqual(['linear(8)', 'relu', 'dropout(0.2)', 'linear(3)']);
+    expect(model.filters).toBeNull();
     expect((await call('experiments/list', {}))[0]).toMatchObject({ name: 'default', run_count: 1 });
     expect((await call('runs/list', {}))[0]).toMatchObject({ run_id, status: 'finished', epochs: 3 });
     expect((await call('runs/get', { run_id })).config).toMatchObject({ dataset: 'iris', hidden: [8] });

@@ -39,7 +39,8 @@ describe('params that do nothing are not recorded', () => {
     expect(flattenParams(tuned)).not.toHaveProperty('init');
     expect(flattenParams(tuned, { replaceOutput: false })).not.toHaveProperty('bias_init');
     expect(flattenParams(tuned, { replaceOutput: true })).toMatchObject({ init: 'glorot-uniform', bias_init: 'zeros' });
-    expect(Object.keys(flattenParams(resolved())).sort()).toEqual(PARAM_KEYS.filter((k) => k !== 'overfit_batch' && k !== 'from_run').sort());
+    // The layer list is added by the host from the built model; a model name only when one was chosen.
+    expect(Object.keys(flattenParams(resolved())).sort()).toEqual(PARAM_KEYS.filter((k) => k !== 'overfit_batch' && k !== 'from_run' && k !== 'model' && k !== 'layers').sort());
   });
 
   it('the New run form sends no momentum to Adam and AdamW', () => {

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TINY, assertCliIsBuilt, killAll, makeTempDir, removeTempDirs, runCli, sha256 } from './helpers';
+import { SWIFTSHADER_ICD, swiftShaderEnv, webgpuMissing, webgpuRequired, webgpuRuns, webgpuSuiteTitle } from '../helpers/webgpu';
 
-const BACKENDS = ['tensorflow-cuda', 'tensorflow', 'wasm', 'cpu'] as const;
+const BACKENDS = ['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 const NATIVE = { 'tensorflow-cuda': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
 
 function installed(pkg: string): boolean {
@@ -14,7 +15,9 @@ function installed(pkg: string): boolean {
 interface DoctorJson {
   node: string;
   backends: { backend: string; ok: boolean; device: string | null; error: string | null }[];
+  webgpu: { adapters: { vendor: string; architecture: string; description: string; software: boolean }[]; noHardware: string | null; dawn_said: string[] };
   auto_backend: string | null;
+  auto_passed_over: { backend: string; reason: string }[];
   database: { path: string; exists: boolean; schemaVersion: number | null; latestSchemaVersion: number; runs: number | null; problem: string | null };
 }
 
@@ -88,5 +91,37 @@ describe('runboard doctor', () => {
     expect(report.database.schemaVersion).toBe(999);
     expect(report.database.problem).toMatch(/newer/);
     expect(sha256(db)).toBe(before);
+  });
+});
+
+describe.skipIf(!webgpuRuns)(webgpuSuiteTitle('runboard doctor on WebGPU'), () => {
+  it('lists the SwiftShader adapter as software, says why there is no hardware one, and that auto passes it over', async () => {
+    const missing = webgpuMissing();
+    if (webgpuRequired && missing) throw new Error(`RUNBOARD_REQUIRE_WEBGPU=1 requires the WebGPU tests: ${missing}`);
+    const db = join(makeTempDir(), 'x.db');
+    const result = await runCli(['doctor', '--db', db], { env: swiftShaderEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^\s+software\s+SwiftShader driver [\d.]+ \(vendor google, architecture swiftshader\)$/m);
+    expect(result.stdout).toMatch(/^\s+webgpu\s+ok\s+GPU \(WebGPU, software adapter on the CPU\): SwiftShader/m);
+    expect(result.stdout).toMatch(/^\s+no hardware adapter: /m);
+    expect(result.stdout).toMatch(/^\s+passed over webgpu: only a software adapter was found \(SwiftShader/m);
+    expect(result.stdout).not.toMatch(/auto picks: webgpu/);
+
+    const json = JSON.parse((await runCli(['doctor', '--json', '--db', db], { env: swiftShaderEnv() })).stdout) as DoctorJson;
+    expect(json.webgpu.adapters).toEqual([{ vendor: 'google', architecture: 'swiftshader', description: expect.stringMatching(/^SwiftShader driver/), software: true }]);
+    expect(json.webgpu.noHardware).toMatch(/\S/);
+    expect(json.auto_backend).not.toBe('webgpu');
+    expect(json.auto_passed_over.map((p) => p.backend)).toContain('webgpu');
+  });
+
+  it('says what is missing when Dawn finds no adapter at all, in its own words', async () => {
+    const db = join(makeTempDir(), 'x.db');
+    // A driver list naming nothing that exists: the loader finds no driver, as on a machine without any.
+    const result = await runCli(['doctor', '--json', '--db', db], { env: { ...process.env, VK_ICD_FILENAMES: `${SWIFTSHADER_ICD}.absent` } });
+    const json = JSON.parse(result.stdout) as DoctorJson;
+    expect(json.webgpu.adapters).toEqual([]);
+    expect(json.webgpu.noHardware).toMatch(/found no Vulkan driver \(VK_ICD_FILENAMES limits the loader to files that do not exist; unset it.*\): install your GPU's Vulkan driver/);
+    expect(json.webgpu.dawn_said.join('\n')).toMatch(/Found no drivers/);
+    expect(json.backends.find((b) => b.backend === 'webgpu')?.error).toMatch(/found no Vulkan driver/);
   });
 });

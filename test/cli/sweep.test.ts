@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertCliIsBuilt, integrityCheck, killAll, listRuns, makeTempDir, removeTempDirs, runCli, type CliResult, type RunJson } from './helpers';
+import { assertCliIsBuilt, integrityCheck, killAll, listRuns, makeTempDir, removeTempDirs, runCli, withReadonlyDb, type CliResult, type RunJson } from './helpers';
 
 type ParamValue = number | string | boolean;
 
@@ -199,36 +199,56 @@ describe('runboard sweep --strategy random (the issue\'s Done-when)', () => {
     });
   }, 150_000);
 
-  it('an ASHA sweep of 9 trials prunes some: pruned trials stop below the last epoch and keep the epochs they logged', async () => {
+  it('an ASHA sweep of 9 trials, 2 at once, prunes some whatever order they reach a rung: a pruned trial has exactly its rung\'s epochs and keeps them', async () => {
     const db = join(makeTempDir(), 'x.db');
+    // Two batches per epoch: an epoch takes less time than the host's round trip, so a trial that did not wait at its
+    // rung for the decision would overrun it. Seed 335 samples lr 0.15 and 0.14 for trials 1 and 2, at most 0.013 for
+    // the seven others, which trail both at epoch 1 (checked below). That makes pruning certain whatever order the
+    // parallel trials reach the first rung: trials 3 to 9 start only once trial 1 or 2 has ended, so after it was
+    // judged there, and the first of them to be judged there is compared with at most two values, keeps one (Optuna's
+    // rule) and is behind.
     const result = await runCli(
-      ['sweep', '--dataset', 'iris', '--hidden', '8', '--backend', 'wasm', '--strategy', 'asha', '--trials', '9', '--epochs', '9', '--param', 'lr=loguniform(1e-4,1)', '--parallel', '2', '--seed', '3', '--json', '--db', db],
+      [
+        'sweep', '--dataset', 'iris', '--hidden', '8', '--batch-size', '64', '--backend', 'wasm', '--strategy', 'asha', '--trials', '9', '--epochs', '9',
+        '--param', 'lr=loguniform(1e-4,1)', '--objective', 'val_loss:min', '--parallel', '2', '--seed', '335', '--json', '--db', db,
+      ],
       { timeoutMs: 150_000 },
     );
     const sweep = parseSweepJson(result);
     expect(sweep).toMatchObject({ status: 'finished', strategy: 'asha' });
     expect(sweep.trials).toHaveLength(9);
+    const atFirstRung = new Map(
+      withReadonlyDb(db, (d) => d.prepare("SELECT r.trial, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.sweep_id = ? AND m.key = 'val_loss' AND m.step = 1").all(sweep.sweep_id) as { trial: number; value: number }[]).map((row) => [
+        row.trial,
+        row.value,
+      ]),
+    );
+    const leaders = Math.max(atFirstRung.get(1) as number, atFirstRung.get(2) as number);
+    for (const trial of [3, 4, 5, 6, 7, 8, 9]) expect(atFirstRung.get(trial), `trial ${trial} trails trials 1 and 2 at epoch 1`).toBeGreaterThan(leaders);
+
     const pruned = sweep.trials.filter((t) => t.status === 'pruned');
     const finished = sweep.trials.filter((t) => t.status === 'finished');
     expect(pruned.length, 'some trials are pruned').toBeGreaterThan(0);
     expect(finished.length, 'the best go on to the last epoch').toBeGreaterThan(0);
     expect(pruned.length + finished.length).toBe(9);
     for (const t of finished) expect(t.epochs).toBe(9);
-    for (const t of pruned) {
-      expect(t.epochs, `trial ${t.trial}`).toBeGreaterThanOrEqual(1);
-      expect(t.epochs, `trial ${t.trial}`).toBeLessThan(9);
-    }
+    // The rungs are at epochs 1 and 3 (min epochs 1, factor 3): a pruned trial stopped at one of them, not after it.
+    for (const t of pruned) expect([1, 3], `trial ${t.trial} has ${t.epochs} epochs`).toContain(t.epochs);
 
-    // Each pruned run is stored as pruned, says why it stopped, and keeps every epoch it logged.
+    // Each pruned run is stored as pruned, says why it stopped, and keeps every epoch up to its rung, whole.
     const runs = await sweepRuns(db, sweep.sweep_id);
     expect(runs).toHaveLength(9);
+    const steps = withReadonlyDb(db, (d) => d.prepare('SELECT run_id, step, count(*) AS n FROM metrics GROUP BY run_id, step ORDER BY run_id, step').all() as { run_id: number; step: number; n: number }[]);
     for (const t of pruned) {
       const run = runs.find((r) => r.run_id === t.run_id);
       expect(run?.status).toBe('pruned');
       expect(run?.outcome?.stop_reason).toBe('pruned');
       expect(run?.error).toBeNull();
       expect(run?.epochs).toBe(t.epochs);
-      expect(run?.metrics.val_accuracy, 'its last epoch\'s metrics are kept').toEqual(expect.any(Number));
+      expect(run?.metrics.val_loss, 'its last epoch\'s metrics are kept').toEqual(expect.any(Number));
+      const logged = steps.filter((row) => row.run_id === t.run_id);
+      expect(logged.map((row) => row.step), `trial ${t.trial}`).toEqual(Array.from({ length: t.epochs }, (_, i) => i + 1));
+      for (const row of logged) expect(row.n, `trial ${t.trial}, epoch ${row.step}: every metric`).toBe(5);
     }
     const [summary] = await listSweeps(db);
     expect(summary?.asha).toEqual({ min_epochs: 1, max_epochs: 9, reduction_factor: 3 });

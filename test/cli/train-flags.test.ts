@@ -36,6 +36,7 @@ const FLAGS: { flag: string; value?: string; field: string; expected: unknown }[
   { flag: '--weight-decay', value: '0.0005', field: 'weight_decay', expected: 0.0005 },
   { flag: '--lr-schedule', value: 'step:3,0.5', field: 'lr_schedule', expected: 'step:3,0.5' },
   { flag: '--hidden', value: '32,16', field: 'hidden', expected: [32, 16] },
+  { flag: '--layers', value: 'conv2d(8,3),relu,flatten', field: 'layers', expected: 'conv2d(8,3),relu,flatten' },
   { flag: '--activation', value: 'tanh', field: 'activation', expected: 'tanh' },
   { flag: '--init', value: 'he-normal', field: 'init', expected: 'he-normal' },
   { flag: '--bias-init', value: 'constant:0.1', field: 'bias_init', expected: 'constant:0.1' },
@@ -54,10 +55,10 @@ const FLAGS: { flag: string; value?: string; field: string; expected: unknown }[
 ];
 
 /**
- * Flags that are not training options, and those with a test of their own: `--from-run` excludes `--hidden`, and
- * `--nesterov` needs sgd (the list above sets another optimizer).
+ * Flags that are not training options, and those with a test of their own: `--from-run` excludes `--hidden`,
+ * `--nesterov` needs sgd (the list above sets another optimizer), and `--model` excludes `--layers`.
  */
-const NOT_CONFIG = ['--db', '--json', '--from-run', '--nesterov'];
+const NOT_CONFIG = ['--db', '--json', '--from-run', '--nesterov', '--model'];
 
 describe('runboard train flags', () => {
   it('every flag sets its own field of the configuration', () => {
@@ -78,6 +79,11 @@ describe('runboard train flags', () => {
   it('--nesterov sets nesterov', () => {
     expect(parseTrainFlags(trainFlags(['--dataset', 'iris', '--nesterov'])).nesterov).toBe(true);
     expect(parseTrainFlags(trainFlags(['--dataset', 'iris'])).nesterov).toBe(false);
+  });
+
+  it('--model sets model (a named model, instead of a layer list)', () => {
+    expect(parseTrainFlags(trainFlags(['--dataset', 'digits', '--model', 'lenet5'])).model).toBe('lenet5');
+    expect(parseTrainFlags(trainFlags(['--dataset', 'digits'])).model).toBeUndefined();
   });
 
   it('one --dropout rate stays one number for every layer', () => {

@@ -5,7 +5,8 @@ import { PARAM_KEYS } from '../../src-shared/entities/train-config';
 import { TINY, assertCliIsBuilt, epochLines, killAll, listRuns, makeTempDir, removeTempDirs, runCli, withReadonlyDb } from './helpers';
 
 /** Every hyperparameter is logged; the fine-tuning and sanity-check ones only when they are used. */
-const HYPERPARAMETERS = PARAM_KEYS.filter((key) => key !== 'overfit_batch' && key !== 'from_run');
+// An MLP made from --hidden records its expanded layer list too, but no model name.
+const HYPERPARAMETERS = PARAM_KEYS.filter((key) => key !== 'overfit_batch' && key !== 'from_run' && key !== 'model');
 const EPOCH_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'lr'];
 
 interface TrainJson {
@@ -50,6 +51,7 @@ describe('runboard train --json', () => {
     expect(Object.keys(summary.params).sort()).toEqual([...HYPERPARAMETERS].sort());
     expect(summary.params).toEqual({
       dataset: 'iris',
+      layers: 'linear(8),relu,dropout(0.2)',
       hidden: '8',
       activation: 'relu',
       init: 'glorot-uniform',

@@ -43,7 +43,7 @@ describe('the catalogue', () => {
       [3, 2, 3],
       [2, 1, 2],
     ]);
-    expect(list[0]?.image_shape).toEqual([8, 8]);
+    expect(list[0]?.image_shape).toEqual([1, 8, 8]);
     expect(list[2]?.source).toMatch(/CS231n.*spirals:n=600,classes=3,noise=0.2,seed=0/);
     expect(list[3]?.source).toMatch(/make_moons/);
   });
@@ -99,7 +99,8 @@ describe('sources: what a training worker needs to load the same table', () => {
       kind: 'csv',
       file: join(builtinDatasetsDir(), 'digits.csv'),
       preprocessing: { kind: 'scale', divisor: 16 },
-      imageShape: [8, 8],
+      imageShape: { channels: 1, height: 8, width: 8 },
+      view: null,
     });
     expect(catalogue.source('iris')).toMatchObject({ kind: 'csv', preprocessing: { kind: 'standardize' }, imageShape: null });
     expect(catalogue.source('moons:n=100,seed=2')).toEqual({
@@ -109,7 +110,7 @@ describe('sources: what a training worker needs to load the same table', () => {
       preprocessing: { kind: 'none' },
       imageShape: null,
     });
-    expect(catalogue.source('mine')).toEqual({ name: 'mine', kind: 'csv', file: join(userDir, 'mine.csv'), preprocessing: { kind: 'none' }, imageShape: null });
+    expect(catalogue.source('mine')).toEqual({ name: 'mine', kind: 'csv', file: join(userDir, 'mine.csv'), preprocessing: { kind: 'none' }, imageShape: null, view: null });
   });
 
   it('loadTable(source) reproduces table() exactly, from plain data that survives a trip between processes', async () => {

@@ -31,9 +31,12 @@ export interface Server {
   url: string;
 }
 
-/** Starts `runboard serve` on a free port and resolves with the first stdout line: the URL with the token. */
-export function startServe(dbPath: string): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `runboard serve` on a free port and resolves with the first stdout line: the URL with the token.
+ * @param env Added to the environment (`RUNBOARD_DATASETS_MIRROR`: where dataset downloads come from).
+ */
+export function startServe(dbPath: string, env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolveStart, reject) => {

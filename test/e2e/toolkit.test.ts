@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import { ROOT, CLI, SHOTS, hasChromium, suiteTitle, type Server, startServe, stopProcess, launchChromium, runIdFromUrl } from './harness';
 import { fromMetricValue, type MetricPoint, type RunSummary } from '../../src-shared/entities/run';
-import { overfittingOnset } from '../../src-shared/overfitting';
+import { overfittingOnset, overfittingRuleOf } from '../../src-shared/overfitting';
 
 /**
  * The training toolkit in the UI, end to end: `runboard serve` on a database where the CLI already trained a digits
@@ -20,10 +20,13 @@ const TRAINING_TIMEOUT = 120_000;
 
 const title = suiteTitle('the training toolkit in a browser');
 
-/** Small enough to memorise digits quickly, with no dropout and Adam at 0.01: validation loss turns up after ~15 epochs. */
+/**
+ * Trained on 5% of digits (val split 0.9) with no dropout and Adam at 0.01, it memorises its training images by epoch 7;
+ * validation loss then climbs steadily, and early stopping (patience 12) stops it and restores epoch 7.
+ */
 const OVERFITTING_RUN = [
-  '--dataset', 'digits', '--hidden', '64', '--optimizer', 'adam', '--lr', '0.01', '--dropout', '0', '--epochs', '30',
-  '--test-split', '0.1', '--early-stopping', '5', '--backend', 'wasm', '--seed', '1', '--name', 'digits-overfits',
+  '--dataset', 'digits', '--hidden', '256', '--val-split', '0.9', '--batch-size', '16', '--optimizer', 'adam', '--lr', '0.01', '--dropout', '0',
+  '--epochs', '30', '--test-split', '0.05', '--early-stopping', '12', '--backend', 'wasm', '--seed', '1', '--name', 'digits-overfits',
 ];
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -63,7 +66,7 @@ describe.skipIf(!hasChromium)(title, () => {
     execFileSync(process.execPath, [CLI, 'export', '--format', 'json', '--out', exported, '--db', dbPath], { cwd: ROOT, stdio: 'ignore' });
     const [history] = (JSON.parse(readFileSync(exported, 'utf8')) as { history: Record<string, MetricPoint[]> }[]).map((run) => run.history);
     const values = (key: string): number[] => (history?.[key] ?? []).map((point) => fromMetricValue(point.value));
-    onset = overfittingOnset(values('train_loss'), values('val_loss'));
+    onset = overfittingOnset(values('train_loss'), values('val_loss'), overfittingRuleOf(overfitting.params['early_stopping']));
 
     server = await startServe(dbPath);
     browser = await launchChromium();
@@ -94,6 +97,8 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(overfitting.outcome?.restored_best).toBe(true);
     expect(overfitting.metrics['test_accuracy'], 'the test split was evaluated').toBeTypeOf('number');
     expect(onset, 'these settings overfit digits (pick others if this ever fails)').not.toBeNull();
+    // The marker and early stopping judge by the same rule: it overfits from the epoch early stopping restored.
+    expect(onset).toBe(overfitting.outcome?.best_epoch);
   });
 
   it('shows the outcome, the overfitting marker and the best epoch on the run page', async () => {
@@ -251,7 +256,7 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(await page.locator('details.advanced').getAttribute('open')).not.toBeNull();
     expect(await page.getByLabel('From run').inputValue()).toBe(String(overfitting.run_id));
     expect(await page.getByLabel('Freeze layers').inputValue()).toBe('all-but-last');
-    expect(await page.getByLabel('Hidden layers').inputValue()).toBe('64');
+    expect(await page.getByLabel('Hidden layers').inputValue()).toBe('256');
     expect(await page.getByLabel('Hidden layers').isDisabled(), 'the parent\'s layers are reused').toBe(true);
     expect(await page.getByLabel('Seed').inputValue(), 'the parent\'s seed, hence its split').toBe('1');
     await page.getByLabel('Epochs').fill('3');
@@ -307,7 +312,7 @@ describe.skipIf(!hasChromium)(title, () => {
     await page.goto(new URL(`/#/compare?ids=${overfitting.run_id},${started.value.run_id}`, page.url()).href);
     const hidden = page.locator('tr[data-param="hidden"]');
     await hidden.waitFor();
-    expect(await hidden.locator('td').allInnerTexts()).toEqual(['64', '16, 8']);
+    expect(await hidden.locator('td').allInnerTexts()).toEqual(['256', '16, 8']);
     expect(await page.locator('tr[data-param="dropout"] td').allInnerTexts()).toEqual(['0', '0.3, 0.1']);
     // The first run trained with Adam, which has neither momentum nor Nesterov: it records neither.
     expect(await page.locator('tr[data-param="nesterov"] td').allInnerTexts()).toEqual(['—', 'true']);

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { ForkOptions, UtilityProcess } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import { UtilityWorkerLauncher } from '../../src-main/electron/utility-launcher';
-import type { WorkerExit } from '../../src-main/training/worker-launcher';
+import type { WorkerExit } from '../../src-main/training/host/worker-launcher';
 
 /** A stand-in for Electron's UtilityProcess: an emitter with pid, streams, postMessage and kill. */
 class FakeUtilityProcess extends EventEmitter {

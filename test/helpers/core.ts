@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll } from 'vitest';
-import { openCore, type Core } from '../../src-main/core';
+import { openCore, type Core, type CoreOptions } from '../../src-main/core';
 import { workerEntry } from '../../src-main/paths';
 import type { AnyEvent } from '../../src-shared/api/events';
 import { useTempDir } from './temp';
@@ -13,15 +13,18 @@ export function requireBuiltWorker(): void {
   });
 }
 
-/** A core on a fresh database per test, disposed after it; records every event. */
-export function useCore(): () => Promise<{ core: Core; events: AnyEvent[] }> {
+/**
+ * A core on a fresh database per test, disposed after it; records every event. Dataset downloads go to a closed local
+ * port (nothing a test does reaches the internet), unless the test names a mirror.
+ */
+export function useCore(): (options?: Pick<CoreOptions, 'datasetsMirror'>) => Promise<{ core: Core; events: AnyEvent[] }> {
   const tempDir = useTempDir();
   const cores: Core[] = [];
   afterEach(async () => {
     for (const core of cores.splice(0)) await core.dispose();
   });
-  return async () => {
-    const core = await openCore({ db: { path: join(tempDir(), 'test.db'), explicit: true }, host: 'cli' });
+  return async (options = {}) => {
+    const core = await openCore({ db: { path: join(tempDir(), 'test.db'), explicit: true }, host: 'cli', datasetsMirror: 'http://127.0.0.1:1/', ...options });
     cores.push(core);
     const events: AnyEvent[] = [];
     core.api.subscribe((event) => events.push(event));

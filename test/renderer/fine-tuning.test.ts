@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../src-shared/entities/run';
 import { fineTuningLearningRate, formValuesFromParams } from '../../src-renderer/lib/new-run-fields';
+import { frozenLayersText, weightLayerNames } from '../../src-renderer/lib/outcome';
 import { weightsOrigin } from '../../src-renderer/lib/weights-origin';
 
 const outcome = (overrides: Partial<RunOutcome> = {}): RunOutcome => ({
@@ -44,5 +45,15 @@ describe("the run page's account of where the weights came from", () => {
   it('a fine-tuned run whose output layer was replaced: that layer\'s initializer too', () => {
     const run = { parent_run_id: 4, params: { hidden: '8', init: 'glorot-uniform' }, outcome: outcome({ frozen_layers: [0], output_layer_replaced: true }) };
     expect(weightsOrigin(run, [0])).toEqual({ kind: 'parent', parentRunId: 4, frozen: 'hidden 0', replacedOutputInit: 'glorot-uniform' });
+  });
+});
+
+describe('the frozen layers of a model made of a layer list', () => {
+  it('are named by their weight index and layer, not as hidden layers', () => {
+    const run = { parent_run_id: 3, params: { layers: 'conv2d(32,3,padding=same),relu,maxpool2d(2),conv2d(32,3),relu,flatten,linear(128),relu', from_run: 3, freeze: 'conv', init: 'glorot-uniform' }, outcome: null };
+    expect(weightsOrigin(run, [0, 1])).toMatchObject({ frozen: '0 conv2d(32,3,padding=same), 1 conv2d(32,3)' });
+    expect(frozenLayersText([2, 3], null, weightLayerNames(run))).toBe('2 linear(128), 3 output');
+    // An MLP keeps its own words.
+    expect(frozenLayersText([0, 2], 2, weightLayerNames({ params: { hidden: '8,4', layers: 'linear(8),relu,linear(4),relu' } }))).toBe('hidden 0, output');
   });
 });

@@ -1,8 +1,11 @@
+import { mlpLayers, parseLayers } from '../../src-shared/model/layers';
+import { frozenWeightLayers } from '../../src-shared/model/resolve';
+import { planModel } from '../../src-shared/model/shapes';
 import { describe, expect, it } from 'vitest';
 import {
-  frozenLayers,
   learningRateAt,
   parseAugment,
+  formatAugment,
   parseEarlyStopping,
   parseFreeze,
   parseInit,
@@ -56,10 +59,15 @@ describe('learning-rate schedules', () => {
 
 describe('augmentation, early stopping and freeze specs', () => {
   it('read augmentation options and refuse bad ones', () => {
-    expect(value(parseAugment('shift=1,rotate=10,noise=0.05'))).toEqual({ shift: 1, rotate: 10, noise: 0.05 });
-    expect(value(parseAugment('none'))).toEqual({ shift: 0, rotate: 0, noise: 0 });
-    expect(message(parseAugment('flip=1'))).toMatch(/unknown augmentation "flip"/);
-    expect(message(parseAugment('shift=9'))).toMatch(/0 to 3/);
+    expect(value(parseAugment('shift=1,rotate=10,noise=0.05'))).toEqual({ shift: 1, rotate: 10, scale: 0, flip: 'none', crop: 0, noise: 0.05 });
+    expect(value(parseAugment('rotate=15,shift=2,scale=0.1,flip=h,crop=4,noise=0.05'))).toEqual({ shift: 2, rotate: 15, scale: 0.1, flip: 'h', crop: 4, noise: 0.05 });
+    expect(value(parseAugment('none'))).toEqual({ shift: 0, rotate: 0, scale: 0, flip: 'none', crop: 0, noise: 0 });
+    expect(formatAugment(value(parseAugment('noise=0.05, flip=hv, rotate=15')))).toBe('rotate=15,flip=hv,noise=0.05');
+    expect(message(parseAugment('flip=1'))).toBe('flip must be h (left-right), v (upside down) or hv, not 1');
+    expect(message(parseAugment('blur=1'))).toBe('unknown augmentation "blur"; one of rotate, shift, scale, flip, crop, noise');
+    expect(message(parseAugment('shift=17'))).toMatch(/0 to 16/);
+    expect(message(parseAugment('scale=0.6'))).toMatch(/0 to 0.5/);
+    expect(message(parseAugment('rotate=190'))).toMatch(/0 to 180/);
     expect(message(parseAugment('noise'))).toMatch(/KEY=VALUE/);
   });
 
@@ -72,11 +80,16 @@ describe('augmentation, early stopping and freeze specs', () => {
   });
 
   it('resolve frozen layers against the model, refusing missing layers and a model with nothing left to train', () => {
-    expect(value(frozenLayers(value(parseFreeze('all-but-last')), 2))).toEqual([0, 1]);
-    expect(value(frozenLayers(value(parseFreeze('1,0,1')), 2))).toEqual([0, 1]);
-    expect(message(frozenLayers(value(parseFreeze('3')), 2))).toMatch(/layer 3 does not exist/);
-    expect(message(frozenLayers(value(parseFreeze('0,1,2')), 2))).toMatch(/nothing would be left to train/);
+    const mlp = value(planModel(mlpLayers([8, 8], 'relu', [0, 0]), { kind: 'flat', size: 4 }, 3));
+    expect(value(frozenWeightLayers(value(parseFreeze('all-but-last')), mlp))).toEqual([0, 1]);
+    expect(value(frozenWeightLayers(value(parseFreeze('1,0,1')), mlp))).toEqual([0, 1]);
+    expect(message(frozenWeightLayers(value(parseFreeze('3')), mlp))).toBe('layer 3 does not exist: the layers with weights are 0 linear(8), 1 linear(8), 2 linear(3) (output)');
+    expect(message(frozenWeightLayers(value(parseFreeze('0,1,2')), mlp))).toMatch(/nothing would be left to train/);
+    expect(message(frozenWeightLayers(value(parseFreeze('conv')), mlp))).toBe('freeze conv: the model has no convolutional layer');
     expect(message(parseFreeze('first'))).toMatch(/not a list of layer indices/);
+    // conv: every layer with weights before the first linear layer, batch normalisations among them.
+    const cnn = value(planModel(value(parseLayers('conv2d(4,3),batchnorm,relu,conv2d(4,3),flatten,linear(8)')).map((p) => p.layer), { kind: 'image', channels: 1, height: 8, width: 8 }, 3));
+    expect(value(frozenWeightLayers(value(parseFreeze('conv')), cnn))).toEqual([0, 1, 2]);
   });
 
   it('read synthetic dataset specs', () => {

@@ -46,6 +46,48 @@ describe('SqliteStore runs', () => {
     store.close();
   });
 
+  it('counts an experiment\'s runs without those in the trash, as the runs table shows them', async () => {
+    const store = openStore();
+    const kept = await sampleRun(store, { experiment: 'counted' });
+    const trashed = await sampleRun(store, { experiment: 'counted' });
+    await store.endRun(trashed.run_id, { status: 'finished', time: 1 });
+    expect(store.annotations.delete([trashed.run_id])).toEqual([trashed.run_id]);
+    expect((await store.listExperiments()).find((e) => e.name === 'counted')?.run_count).toBe(1);
+    store.annotations.restore([trashed.run_id]);
+    expect((await store.listExperiments()).find((e) => e.name === 'counted')?.run_count).toBe(2);
+    expect(kept.experiment).toBe('counted');
+    store.close();
+  });
+
+  it('numbers the runs of a sweep trial: attempt 1, then 2 for its rerun after a resume; null outside sweeps', async () => {
+    const store = openStore();
+    const sweepId = store.sweeps.create({
+      name: 'resumed',
+      experiment: 'default',
+      strategy: 'random',
+      space: [{ name: 'lr', distribution: 'loguniform(1e-3,1e-1)' }],
+      fixed: {},
+      objective: { metric: 'val_accuracy', direction: 'max' },
+      trials: [{ lr: 0.01 }, { lr: 0.02 }],
+      seed: 1,
+      parallel: 2,
+      asha: null,
+    });
+    const first = await sampleRun(store, { sweep: { sweepId, trial: 1 } });
+    const other = await sampleRun(store, { sweep: { sweepId, trial: 2 } });
+    await store.endRun(first.run_id, { status: 'stopped', time: 1 });
+    const rerun = await sampleRun(store, { sweep: { sweepId, trial: 1 } });
+    const alone = await sampleRun(store);
+    expect([first.attempt, other.attempt, rerun.attempt, alone.attempt]).toEqual([1, 1, 2, null]);
+    const listed = await store.listRuns({ sweepId });
+    expect(listed.map((r) => [r.trial, r.attempt, r.status])).toEqual([
+      [1, 2, 'queued'],
+      [2, 1, 'queued'],
+      [1, 1, 'stopped'],
+    ]);
+    store.close();
+  });
+
   it('records backend, device and times through the run lifecycle', async () => {
     const store = openStore();
     const { run_id } = await sampleRun(store);

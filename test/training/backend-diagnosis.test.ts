@@ -1,22 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { AUTO_ORDER, diagnoseLoadError, hasNvidiaDevice, installTfjsNodeUtilShim, isPackageInstalled, notInstalledReason } from '../../src-main/training/backend-diagnosis';
-import { backendStatuses } from '../../src-main/training/backend-status';
+import { backendStatuses } from '../../src-main/training/host/backend-status';
 
 describe('backend detection', () => {
   it('tries the fastest backend first for --backend auto', () => {
-    expect(AUTO_ORDER).toEqual(['tensorflow-cuda', 'tensorflow', 'wasm', 'cpu']);
+    expect(AUTO_ORDER).toEqual(['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
   });
 
   it('reports a native backend whose package is missing as not installed, with what to do', () => {
     const statuses = backendStatuses(() => false);
     expect(statuses.map((s) => [s.name, s.installed])).toEqual([
       ['tensorflow-cuda', false],
+      ['webgpu', false],
       ['tensorflow', false],
       ['wasm', true],
       ['cpu', true],
     ]);
     expect(statuses[0]?.reason).toMatch(/@tensorflow\/tfjs-node-gpu is not installed.*npm install @tensorflow\/tfjs-node-gpu/);
-    expect(backendStatuses((pkg) => pkg === '@tensorflow/tfjs-node')[1]).toMatchObject({ installed: true, reason: null });
+    expect(backendStatuses((pkg) => pkg === '@tensorflow/tfjs-node')[2]).toMatchObject({ installed: true, reason: null });
+    expect(statuses[1]?.reason).toMatch(/package webgpu and @tensorflow\/tfjs-backend-webgpu are not installed.*npm install webgpu@0\.6\.2/);
+    expect(backendStatuses((pkg) => pkg !== 'webgpu')[1]?.reason).toMatch(/^package webgpu is not installed/);
+    expect(backendStatuses(() => true)[1]).toMatchObject({ name: 'webgpu', installed: true, reason: null });
   });
 
   it('finds installed packages by resolving them', () => {

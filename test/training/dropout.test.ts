@@ -6,10 +6,12 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalogue } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
-import { buildModel, logitsOf, type ModelSpec, type Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
+import { loadBackend } from '../../src-main/training/worker/backends';
+import { buildModel, logitsOf, type ModelSpec, type Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom } from '../../src-main/training/worker/run-training';
 import { dropoutRates, flattenParams, trainConfigSchema, type TrainConfigInput } from '../../src-shared/entities/train-config';
+import { mlpLayers } from '../../src-shared/model/layers';
+import { planModel } from '../../src-shared/model/shapes';
 
 let tf: Tf;
 const catalogue = new DatasetCatalogue({ userDir: null });
@@ -23,15 +25,12 @@ afterEach(() => {
   for (const model of models.splice(0)) model.dispose();
 });
 
-const spec = (hidden: number[], dropout: number[]): ModelSpec => ({
-  inputSize: 4,
-  hidden,
-  activation: 'relu',
-  dropout,
-  classes: 3,
-  init: { name: 'glorot-uniform' },
-  biasInit: { name: 'zeros' },
-});
+const spec = (hidden: number[], dropout: number[]): ModelSpec => {
+  const input = { kind: 'flat', size: 4 } as const;
+  const plan = planModel(mlpLayers(hidden, 'relu', dropout), input, 3);
+  if (!plan.ok) throw new Error(plan.message);
+  return { input, plan: plan.value, init: { name: 'glorot-uniform' }, biasInit: { name: 'zeros' } };
+};
 
 function build(modelSpec: ModelSpec): tfType.Sequential {
   const model = buildModel(tf, modelSpec);

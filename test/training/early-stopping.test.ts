@@ -5,9 +5,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalogue } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
-import type { Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
+import { loadBackend } from '../../src-main/training/worker/backends';
+import type { Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom } from '../../src-main/training/worker/run-training';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 
 let tf: Tf;

@@ -6,9 +6,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalogue } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
-import type { Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
+import { loadBackend } from '../../src-main/training/worker/backends';
+import type { Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom } from '../../src-main/training/worker/run-training';
 import type { Evaluation, WeightHistograms } from '../../src-shared/entities/evaluation';
 import { trainConfigSchema, type TrainConfigInput } from '../../src-shared/entities/train-config';
 
@@ -62,11 +62,11 @@ describe('training options reach the run', () => {
     expect((await train({ batch_size: 7 })).batches).toEqual([18, 18]);
   });
 
-  it('hidden: the size of each dense layer', async () => {
+  it('hidden: the size of each dense layer, named as its layer', async () => {
     const layers = ((await train({ hidden: [12, 5], epochs: 1 })).artifacts.histograms as WeightHistograms).layers;
     expect(layers.map((layer) => [layer.name, layer.shape])).toEqual([
-      ['hidden 0', [4, 12]],
-      ['hidden 1', [12, 5]],
+      ['linear(12)', [4, 12]],
+      ['linear(5)', [12, 5]],
       ['output', [5, 3]],
     ]);
   });

@@ -9,10 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTable, type DatasetSource } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
+import { loadBackend } from '../../src-main/training/worker/backends';
 import { preprocessRows, stratifiedSplit } from '../../src-main/training/data';
-import type { Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom } from '../../src-main/training/run-training';
+import type { Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom } from '../../src-main/training/worker/run-training';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { Prng } from '../../src-shared/prng';
 import { useTempDir } from '../helpers/temp';
@@ -37,7 +37,7 @@ function csvSource(name: string, features: ArrayLike<number>, labels: ArrayLike<
   }
   const file = join(tempDir(), `${name}.csv`);
   writeFileSync(file, lines.join('\n') + '\n');
-  return { name, kind: 'csv', file, preprocessing: { kind: 'none' }, imageShape: null };
+  return { name, kind: 'csv', file, preprocessing: { kind: 'none' }, imageShape: null, view: null };
 }
 
 async function trainedEpochs(source: DatasetSource, standardize: boolean): Promise<Record<string, number>[]> {

@@ -2,10 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalogue, type DatasetSource } from '../../src-main/datasets';
-import { loadBackend } from '../../src-main/training/backends';
+import { loadBackend } from '../../src-main/training/worker/backends';
 import { checkpointFiles, readManifest } from '../../src-main/training/checkpoint';
-import type { Tf } from '../../src-main/training/model';
-import { prepareRun, seedMathRandom, type RunCallbacks, type TrainJob } from '../../src-main/training/run-training';
+import type { Tf } from '../../src-main/training/worker/model';
+import { prepareRun, seedMathRandom, type RunCallbacks, type TrainJob } from '../../src-main/training/worker/run-training';
 import type { Evaluation, WeightHistograms } from '../../src-shared/entities/evaluation';
 import { trainConfigSchema, type TrainConfigInput } from '../../src-shared/entities/train-config';
 import { useTempDir } from '../helpers/temp';
@@ -102,7 +102,7 @@ describe('splits, early stopping and error analysis', () => {
     const test = run.artifacts['evaluation-test'] as Evaluation;
     expect(val.confusion.flat().reduce((a, b) => a + b, 0)).toBe(run.sizes.val);
     expect(test.confusion.flat().reduce((a, b) => a + b, 0)).toBe(run.sizes.test);
-    expect(val.image_shape).toEqual([8, 8]);
+    expect(val.image_shape).toEqual([1, 8, 8]);
     expect(val.total_misclassified).toBe(Math.round(run.sizes.val * (1 - val.accuracy)));
     const confidences = val.misclassified.map((m) => m.confidence);
     expect(confidences).toEqual([...confidences].sort((a, b) => b - a));
@@ -158,7 +158,7 @@ describe('checkpoints and fine-tuning', () => {
     const weights = (files: { manifest: string; weights: string }, layer: number) => {
       const manifest = readManifest(files.manifest);
       const all = new Float32Array(readFileSync(files.weights).buffer.slice(0));
-      const entry = manifest.layers[layer]?.kernel;
+      const entry = manifest.weights[layer]?.tensors[0];
       const size = (entry?.shape ?? []).reduce((x, y) => x * y, 1);
       return Buffer.from(all.slice(entry?.offset ?? 0, (entry?.offset ?? 0) + size).buffer);
     };

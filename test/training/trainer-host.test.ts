@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NATIVE_PACKAGES, isPackageInstalled } from '../../src-main/training/backend-diagnosis';
-import { probeBackend } from '../../src-main/training/probe-backend';
-import { NodeWorkerLauncher } from '../../src-main/training/worker-launcher';
+import { probeBackend } from '../../src-main/training/host/probe-backend';
+import { NodeWorkerLauncher } from '../../src-main/training/host/worker-launcher';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { requireBuiltWorker, tinyRun, useCore } from '../helpers/core';
 
@@ -131,7 +131,7 @@ describe('trainer host', () => {
     core.trainer.stop(stopped.run_id);
     await core.trainer.wait(stopped.run_id);
     await expect(core.trainer.start(config({ from_run: stopped.run_id }))).rejects.toThrow(/has no saved weights/);
-    await expect(core.trainer.start(config({ dataset: 'digits', from_run: sanity.run_id }))).rejects.toThrow(/input sizes are incompatible/);
+    await expect(core.trainer.start(config({ dataset: 'digits', from_run: sanity.run_id }))).rejects.toThrow(/takes inputs of 4 but digits has 1×8×8: the input shapes differ/);
     expect(await core.store.listRuns()).toHaveLength(2);
   });
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../src-main/core';
-import { NodeWorkerLauncher, type WorkerExit, type WorkerHandle, type WorkerLauncher } from '../../src-main/training/worker-launcher';
-import { WorkerPool } from '../../src-main/training/worker-pool';
+import { NodeWorkerLauncher, type WorkerExit, type WorkerHandle, type WorkerLauncher } from '../../src-main/training/host/worker-launcher';
+import { WorkerPool } from '../../src-main/training/host/worker-pool';
 import type { HostToWorker, WorkerToHost } from '../../src-main/training/worker-protocol';
 import { sweepRequestSchema } from '../../src-shared/entities/sweep';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
@@ -70,9 +70,9 @@ describe('worker pool', () => {
     const worker = pool.acquire('k', 'w.js');
     const seen: string[] = [];
     worker.own({ onMessage: (m) => seen.push(`run 1: ${m.type}`), onExit: () => seen.push('run 1: exit') });
-    launched[0]?.say({ type: 'probed', backend: 'wasm', ok: true, device: null, error: null });
+    launched[0]?.say({ type: 'probed', backend: 'wasm', chosen: 'wasm', ok: true, device: null, error: null, skipped: [], adapters: null });
     pool.release('k', worker);
-    launched[0]?.say({ type: 'probed', backend: 'wasm', ok: true, device: null, error: null });
+    launched[0]?.say({ type: 'probed', backend: 'wasm', chosen: 'wasm', ok: true, device: null, error: null, skipped: [], adapters: null });
     expect(seen).toEqual(['run 1: probed']);
     launched[0]?.exit({ code: 1, signal: null });
     expect(pool.idleCount).toBe(0);
@@ -138,6 +138,34 @@ describe('sweep trials in warm processes', () => {
     expect(processes).toHaveLength(2);
     const again = await core.store.getRun(alone.run_id);
     expect(again?.metrics).toEqual(third?.metrics);
+  });
+
+  it('trains a successive-halving sweep’s trials in one process: a trial pruned at its rung leaves it ready for the next', async () => {
+    const { launcher, processes } = countingLauncher();
+    core = await openCore({ db: { path: join(tempDir(), 'asha.db'), explicit: true }, host: 'cli', launcher });
+    const sweep = await core.sweeps.start(
+      sweepRequestSchema.parse({
+        strategy: 'asha',
+        trials: 9,
+        params: ['lr=loguniform(1e-4,1)'],
+        fixed: { dataset: 'iris', hidden: [8], epochs: 9, backend: 'wasm' },
+        min_epochs: 1,
+        reduction_factor: 3,
+        parallel: 1,
+        seed: 335,
+      }),
+    );
+    expect(await core.sweeps.wait(sweep.sweep_id)).toBe('finished');
+    const trials = core.store.sweeps.get(sweep.sweep_id)?.trials ?? [];
+    // One at a time, the order is fixed: trial 1 (lr 0.15) is first at both rungs; trial 2 (lr 0.14) leads at epoch 1
+    // and trails trial 1 at epoch 3; trials 3 to 8 (lr below 0.02) trail at epoch 1; trial 9 is third of nine at
+    // epoch 1 (three go on) and last at epoch 3.
+    expect(trials.map((t) => [t.status, t.epochs])).toEqual([['finished', 9], ['pruned', 3], ...Array(6).fill(['pruned', 1]), ['pruned', 3]]);
+    for (const trial of trials) {
+      const [series] = await core.store.getMetrics([trial.run_id as number], ['val_loss'], null);
+      expect(series?.points.map((p) => p.step), `trial ${trial.trial}`).toEqual(Array.from({ length: trial.epochs }, (_, i) => i + 1));
+    }
+    expect(processes).toHaveLength(1);
   });
 
   it('replaces a trial’s process that was killed: that trial fails, the next starts in a new process', async () => {

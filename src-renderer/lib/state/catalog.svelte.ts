@@ -6,7 +6,14 @@ import { ApiCallError, errorMessage } from '../api/api-call-error';
 export type SystemInfo = MethodOutput<'system/info'>;
 export type ExperimentInfo = MethodOutput<'experiments/list'>[number];
 
-/** What rarely changes: the host's system info, the dataset catalogue and the experiment names. */
+/** After runs were created, deleted or written by another process, the experiments are read again this much later (once per burst). */
+const EXPERIMENTS_DELAY_MS = 300;
+
+/**
+ * What rarely changes: the host's system info, the dataset catalogue, and the experiments with their run counts. The
+ * experiments follow the runs: a run created, deleted or restored here, or any write by another process (a CLI run,
+ * which sends no run events: `store/changed`), reads them again, debounced.
+ */
 export class Catalog {
   #client: ApiClient;
   #info = $state.raw<SystemInfo | null>(null);
@@ -14,13 +21,15 @@ export class Catalog {
   #experiments = $state.raw<ExperimentInfo[]>([]);
   #error = $state<string | null>(null);
   #unauthorized = $state(false);
-  #stopListening: () => void;
+  #experimentsTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Counts the reads of the experiments, so that only the latest answer is kept. */
+  #experimentsRead = 0;
+  #stops: (() => void)[];
 
   constructor(client: ApiClient) {
     this.#client = client;
-    this.#stopListening = client.on('run/created', ({ run }) => {
-      if (!this.#experiments.some((e) => e.name === run.experiment)) void this.loadExperiments();
-    });
+    const stale = (): void => this.#experimentsChanged();
+    this.#stops = [client.on('run/created', stale), client.on('run/updated', stale), client.on('store/changed', stale)];
   }
 
   get info(): SystemInfo | null {
@@ -77,14 +86,27 @@ export class Catalog {
   }
 
   async loadExperiments(): Promise<void> {
+    const read = ++this.#experimentsRead;
     try {
-      this.#experiments = await this.#client.call('experiments/list', {});
+      const experiments = await this.#client.call('experiments/list', {});
+      // An older read that lands after a newer one would bring back stale counts.
+      if (read === this.#experimentsRead) this.#experiments = experiments;
     } catch (error) {
       this.#error = errorMessage(error);
     }
   }
 
+  /** Reads the experiments again after a short delay, once for a burst of changes. */
+  #experimentsChanged(): void {
+    if (this.#experimentsTimer !== null) return;
+    this.#experimentsTimer = setTimeout(() => {
+      this.#experimentsTimer = null;
+      void this.loadExperiments();
+    }, EXPERIMENTS_DELAY_MS);
+  }
+
   dispose(): void {
-    this.#stopListening();
+    for (const stop of this.#stops) stop();
+    if (this.#experimentsTimer !== null) clearTimeout(this.#experimentsTimer);
   }
 }

@@ -1,12 +1,14 @@
 import { DATASET_NAME, MAX_IMPORT_BYTES, type DatasetInfo } from '../../../src-shared/entities/dataset';
 import { ApiCallError, errorMessage } from '../api/api-call-error';
-import { csvHeader, datasetNameFromFile, looksLikeCsv } from '../csv-import';
+import { csvFileProblem, csvHeader, datasetNameFromFile, looksLikeCsv } from '../csv-import';
 import type { Catalog } from './catalog.svelte';
 
 interface PendingFile {
   filename: string;
   text: string;
   columns: string[];
+  /** Why there is nothing to import (an empty file, a header and no data), or null. */
+  problem: string | null;
 }
 
 /**
@@ -78,7 +80,7 @@ export class DatasetImport {
       return;
     }
     const columns = csvHeader(text);
-    this.#file = { filename: file.name, text, columns };
+    this.#file = { filename: file.name, text, columns, problem: csvFileProblem(text) };
     this.#name = datasetNameFromFile(file.name);
     this.#label = columns[columns.length - 1] ?? '';
   }
@@ -92,7 +94,7 @@ export class DatasetImport {
   /** Sends the file to the host. Resolves with the new dataset, or null when it was refused (the error is shown). */
   async submit(): Promise<DatasetInfo | null> {
     const file = this.#file;
-    if (!file || this.#importing || this.nameError) return null;
+    if (!file || file.problem || this.#importing || this.nameError) return null;
     this.#importing = true;
     this.#error = null;
     try {

@@ -1,9 +1,12 @@
 import { SvelteSet } from 'svelte/reactivity';
+import type { DatasetInfo } from '../../../src-shared/entities/dataset';
+import type { ParamValue } from '../../../src-shared/entities/train-config';
 import type { ApiClient } from '../api/api-client';
 import { ApiCallError, errorMessage } from '../api/api-call-error';
 import {
   defaultFormValues,
   groupFieldErrors,
+  modelValuesFromParams,
   toTrainConfig,
   validateTrainConfig,
   type FormErrors,
@@ -11,6 +14,13 @@ import {
   type FormValues,
   type SubmitMode,
 } from '../new-run-fields';
+import { previewModel, type ModelPreview, type RunLookup } from '../model-preview';
+
+/** What the form checks the model against: the dataset catalogue, and the runs a fine-tuning may start from. */
+export interface ModelContext {
+  datasets: readonly DatasetInfo[];
+  runs: RunLookup;
+}
 
 /**
  * The New run form. Client errors come from the same zod schema the host uses and show once a field was
@@ -24,15 +34,29 @@ export class NewRunForm {
   #submitTried = $state(false);
   #submitting = $state<SubmitMode | null>(null);
   #serverErrors = $state.raw<FormErrors>({});
-  /** Checked as the sanity check sends it (with `overfit_batch`); a training run ignores that field's error. */
-  #clientErrors = $derived(validateTrainConfig(toTrainConfig(this.#values, 'sanity')));
+  #context: (() => ModelContext) | null = null;
+  /** The model on the chosen data, with what the host would refuse about them (see `previewModel`). */
+  #preview = $derived(this.#context ? previewModel(this.#values, this.#context().datasets, this.#context().runs) : null);
+  /**
+   * Checked as the sanity check sends it (with `overfit_batch`); a training run ignores that field's error. The
+   * schema's message comes first; the model's and the data's checks add theirs to the fields it accepted.
+   */
+  #clientErrors = $derived({ ...this.#preview?.errors, ...validateTrainConfig(toTrainConfig(this.#values, 'sanity')) });
 
   /**
    * @param lockedBy Fields that another part of the page decides (a sweep's searched parameters): they are shown
    * greyed out with the reason as their hint, and their errors are neither shown nor counted.
+   * @param context The catalogue and the runs, to plan the model live and check it against the data; without it
+   * only the schema checks the form.
    */
-  constructor(lockedBy: (field: FormField) => string | undefined = () => undefined) {
+  constructor(lockedBy: (field: FormField) => string | undefined = () => undefined, context: (() => ModelContext) | null = null) {
     this.#lockedBy = lockedBy;
+    this.#context = context;
+  }
+
+  /** The live model, when the form has a context to plan it in. */
+  get preview(): ModelPreview | null {
+    return this.#preview;
   }
 
   /** Why the field is locked, if it is. */
@@ -79,7 +103,9 @@ export class NewRunForm {
     if (field === 'form') return undefined;
     if (this.#lockedBy(field) !== undefined) return undefined;
     if (field === 'overfit_batch' && !this.#touched.has(field)) return undefined;
-    return this.#submitTried || this.#touched.has(field) ? this.#clientErrors[field] : undefined;
+    if (this.#submitTried || this.#touched.has(field)) return this.#clientErrors[field];
+    // A model that does not fit the data, or a fine-tuning onto data of another shape, is news whichever field changed.
+    return this.#preview?.errors[field];
   }
 
   /** Shows every client error, as a submit does (for a form that another submits, such as the sweep form). */
@@ -98,6 +124,14 @@ export class NewRunForm {
     this.#touched.clear();
     this.#submitTried = false;
     this.#serverErrors = {};
+  }
+
+  /**
+   * Takes a run's model (a fine-tuning reuses its parent's layers): the model fields then say what will be built,
+   * and what the host checks of the form's own model is the parent's.
+   */
+  adoptModel(params: Record<string, ParamValue>): void {
+    Object.assign(this.#values, modelValuesFromParams(params));
   }
 
   /** Picks a dataset when none is chosen yet (the first of the catalogue). */

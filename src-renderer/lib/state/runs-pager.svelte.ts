@@ -16,7 +16,9 @@ const REFRESH_DELAY_MS = 250;
 /**
  * The runs table's rows, read from the host a page at a time as the table scrolls (`runs/query`: server-side filter,
  * sort and paging), with the total match count for the scrollbar. Changes to the database (events from this app,
- * `store/changed` from the CLI) read the visible pages again, debounced, and swap them in at once.
+ * `store/changed` from the CLI) read the visible pages again, debounced, and swap them in at once. When the host
+ * refuses a filter (a name no run logged, a syntax error in a shared URL), the rows are those of the last filter it
+ * ran, and `shownFilter` says so: the table never shows rows it does not name, nor goes empty for a typo.
  */
 export class RunsPager {
   #client: ApiClient;
@@ -24,6 +26,10 @@ export class RunsPager {
   #pages = $state.raw<Pages>(NO_PAGES);
   #total = $state<number | null>(null);
   #error = $state<FilterProblem | null>(null);
+  /** The filter the rows are filtered by when the host refused the asked one; null when it is the asked one. */
+  #shownFilter = $state<string | null>(null);
+  /** The last filter the host ran: what the table falls back to when it refuses one. */
+  #ranFilter = '';
   #loading = $state(false);
   /** Bumped by every query change and reload: answers to older reads are dropped. */
   #generation = 0;
@@ -56,6 +62,13 @@ export class RunsPager {
   /** Why the last read failed: a filter the host refused (with its column), or a transport error. */
   get error(): FilterProblem | null {
     return this.#error;
+  }
+  /**
+   * When the host refused the query's filter (`error` says why): the filter the rows are filtered by instead, the last
+   * one it ran ('' for none). Null when the rows are the query's.
+   */
+  get shownFilter(): string | null {
+    return this.#shownFilter;
   }
   /** True while the first page of a new query is read. */
   get loading(): boolean {
@@ -115,7 +128,7 @@ export class RunsPager {
 
   /** Every matching run's id, in table order (the header checkbox), read a thousand at a time when not all are held. */
   async allIds(): Promise<number[]> {
-    const query = this.#query;
+    const query = this.#shownQuery();
     const total = this.#total ?? 0;
     if (!query) return [];
     const held: number[] = [];
@@ -140,24 +153,42 @@ export class RunsPager {
     return pages;
   }
 
+  /** The query whose rows the table shows: the asked one, or it with the last filter that ran when its own was refused. */
+  #shownQuery(): TableQuery | null {
+    const query = this.#query;
+    return query && this.#shownFilter !== null ? { ...query, filter: this.#shownFilter } : query;
+  }
+
   async #reload(): Promise<void> {
     const query = this.#query;
     if (!query) return;
     const generation = ++this.#generation;
     this.#requested = [];
     this.#dirty = false;
+    const wanted = this.#pagesFor(this.#first, this.#last);
+    const read = (asked: TableQuery) => Promise.all(wanted.map((page) => this.#client.call('runs/query', pageRequest(asked, page * PAGE_SIZE, PAGE_SIZE))));
     try {
-      const wanted = this.#pagesFor(this.#first, this.#last);
-      const answers = await Promise.all(wanted.map((page) => this.#client.call('runs/query', pageRequest(query, page * PAGE_SIZE, PAGE_SIZE))));
+      let refused: FilterProblem | null = null;
+      let answers;
+      try {
+        answers = await read(query);
+      } catch (error) {
+        refused = filterErrorOf(error);
+        if (!refused || refused.sort || query.filter === this.#ranFilter) throw error;
+        answers = await read({ ...query, filter: this.#ranFilter });
+      }
       if (generation !== this.#generation) return;
       this.#pages = pagesFrom(answers.map((answer, i) => [wanted[i] as number, answer.runs] as const));
       this.#total = answers[answers.length - 1]?.total ?? 0;
-      this.#error = null;
+      this.#error = refused;
+      this.#shownFilter = refused ? this.#ranFilter : null;
+      if (!refused) this.#ranFilter = query.filter;
       this.#loading = false;
       this.setRange(this.#first, this.#last);
     } catch (error) {
       if (generation !== this.#generation) return;
       this.#error = filterErrorOf(error) ?? { message: errorMessage(error), column: null };
+      this.#shownFilter = null;
       this.#pages = NO_PAGES;
       this.#total = 0;
       this.#loading = false;
@@ -165,7 +196,7 @@ export class RunsPager {
   }
 
   async #loadPage(page: number, generation: number): Promise<void> {
-    const query = this.#query;
+    const query = this.#shownQuery();
     if (!query) return;
     this.#requested.push(page);
     try {

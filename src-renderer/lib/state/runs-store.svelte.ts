@@ -2,7 +2,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import { isTerminal, type RunProgress, type RunSummary } from '../../../src-shared/entities/run';
 import type { ApiClient } from '../api/api-client';
 import { errorMessage } from '../api/api-call-error';
-import { RunsRead, withEpoch } from '../run-updates';
+import { laterProgress, progressAfterEpoch, RunsRead, withEpoch } from '../run-updates';
 
 /** How many of the newest runs are kept at hand (the run pickers, the parents a run can be fine-tuned from). */
 const RECENT = 200;
@@ -45,10 +45,12 @@ export class RunsStore {
       client.on('run/epoch-logged', (payload) => {
         const run = this.#known.get(payload.run_id);
         if (run) this.#put(withEpoch(run, payload));
+        const progress = this.#progress.get(payload.run_id);
+        if (progress) this.#moveProgress(payload.run_id, progressAfterEpoch(progress, payload.epoch));
       }),
       client.on('run/progressed', ({ run_id, progress }) => {
         const run = this.#known.get(run_id);
-        if (!run || !isTerminal(run.status)) this.#progress.set(run_id, progress);
+        if (!run || !isTerminal(run.status)) this.#moveProgress(run_id, progress);
       }),
       // The CLI's runs send no events here: read the newest and the unfinished runs again.
       client.on('store/changed', () => {
@@ -139,8 +141,15 @@ export class RunsStore {
   #put(run: RunSummary): void {
     this.#read?.touch(run.run_id);
     if (isTerminal(run.status)) this.#progress.delete(run.run_id);
-    else if (run.progress) this.#progress.set(run.run_id, run.progress);
+    else if (run.progress) this.#moveProgress(run.run_id, run.progress);
     this.#known.set(run.run_id, run);
+  }
+
+  /** Progress only moves forward: reports reach the page out of order (a read in flight, a copy from page load). */
+  #moveProgress(runId: number, progress: RunProgress): void {
+    const current = this.#progress.get(runId);
+    const next = laterProgress(current, progress);
+    if (next !== current) this.#progress.set(runId, next);
   }
 
   dispose(): void {

@@ -1,0 +1,330 @@
+import { AppError } from '../../../src-shared/api/errors';
+import type { AnyEvent } from '../../../src-shared/api/events';
+import { isTerminal, toMetricValue, type RunOutcome, type RunProgress, type RunStatus, type RunSummary } from '../../../src-shared/entities/run';
+import { flattenParams, type ResolvedTrainConfig, type TrainConfig } from '../../../src-shared/entities/train-config';
+import type { DatasetCatalogue } from '../../datasets/catalogue';
+import { checkpointDirectory, workerEntry } from '../../paths';
+import type { RunStore } from '../../store/run-store';
+import { planRun } from './preflight';
+import { randomSeed } from '../../../src-shared/prng';
+import { DeviceProbes } from './device-probes';
+import type { WorkerLauncher } from './worker-launcher';
+import { WorkerPool, type PooledWorker } from './worker-pool';
+import type { EpochMessage, HostToWorker, RungDecision, TrainJob, WorkerToHost } from '../worker-protocol';
+
+type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
+
+/** The outcome of a run whose worker could not report one (it crashed, or was stopped before it began). */
+function failedOutcome(status: EndStatus): RunOutcome {
+  return {
+    stop_reason: status === 'stopped' || status === 'pruned' ? status : status === 'diverged' ? 'diverged' : 'failed',
+    best_epoch: null,
+    restored_best: false,
+    frozen_layers: [],
+    output_layer_replaced: false,
+    checkpoint: { final: false, best: false },
+    train_size: null,
+    val_size: null,
+    test_size: null,
+  };
+}
+
+interface ActiveRun {
+  runId: number;
+  worker: PooledWorker;
+  /** The pool key the worker goes back to after a clean end (a sweep's trials), or null: it exits. */
+  poolKey: string | null;
+  /** The worker said it can train another run. */
+  reusable: boolean;
+  /** Store writes for this run, in message order. */
+  writes: Promise<void>;
+  ended: boolean;
+  stopRequested: boolean;
+  /** How a requested stop is recorded: `stopped`, or `pruned` when a sweep's successive halving ended the trial. */
+  stopAs: 'stopped' | 'pruned';
+  /** Judges the trial at its rung epochs (a successive-halving sweep), or null. */
+  rungs: RungJudge | null;
+  progress: RunProgress | null;
+  done: Promise<RunStatus>;
+  resolveDone(status: RunStatus): void;
+  killTimer?: NodeJS.Timeout;
+}
+
+/**
+ * A successive-halving sweep's judge for one trial: the epochs at which the trial waits for a decision, and the
+ * decision itself, asked once per rung epoch after that epoch is committed, with the metrics the worker reported
+ * (numbers; NaN or infinite when a loss diverged; the epoch of a loss that diverged mid-epoch lacks the validation
+ * metrics).
+ */
+export interface RungJudge {
+  epochs: readonly number[];
+  judge(epoch: number, metrics: Readonly<Record<string, number>>): RungDecision;
+}
+
+/** The sweep a run is a trial of, as its runner starts it. */
+export interface TrialOptions {
+  sweepId: number;
+  trial: number;
+  /** Successive halving: the trial waits at these rungs for this judge (passed here, so no decision can be missed). */
+  rungs?: RungJudge;
+}
+
+export interface TrainerHostOptions {
+  store: RunStore;
+  datasets: DatasetCatalogue;
+  launcher: WorkerLauncher;
+  emit: (event: AnyEvent) => void;
+  /** The built worker script; defaults to out/main/training-worker.js. */
+  workerEntry?: string;
+  /** How long a stopped worker may take to finish its batch before it is killed. */
+  stopGraceMs?: number;
+}
+
+/**
+ * Starts and supervises training processes, one run at a time per process, and is the only writer of their results:
+ * params when the run is created (before any epoch), each epoch's metrics in one transaction when it ends,
+ * and the final status. Pushes every change as an event. A sweep's trials reuse warm processes (`WorkerPool`)
+ * until `releaseWorkers` is called for the sweep; a run outside a sweep has a process of its own.
+ */
+export class TrainerHost {
+  private readonly active = new Map<number, ActiveRun>();
+  private readonly pool: WorkerPool;
+  private disposed = false;
+  /** Which backend and device a run would get (the New run form), probed in throwaway training processes. */
+  readonly devices: DeviceProbes;
+
+  constructor(private readonly options: TrainerHostOptions) {
+    this.pool = new WorkerPool(options.launcher);
+    this.devices = new DeviceProbes(options.launcher);
+  }
+
+  /**
+   * Checks everything that can be checked before a run exists (dataset, split, backend), then creates the run
+   * with all its params and starts its process.
+   * @throws AppError(BAD_INPUT | BACKEND_UNAVAILABLE) before anything is written.
+   */
+  async start(input: TrainConfig, sweep: TrialOptions | null = null): Promise<RunSummary> {
+    if (this.disposed) throw new AppError('CONFLICT', 'Runboard is shutting down; the run was not started.');
+    const { datasets, store } = this.options;
+    const plan = await planRun(input, datasets, store);
+    const config: ResolvedTrainConfig = { ...plan.config, seed: plan.config.seed ?? randomSeed() };
+    const { name, experiment, ...hyperparameters } = config;
+    const run = await store.createRun({
+      experiment,
+      name,
+      dataset: config.dataset,
+      config: hyperparameters,
+      // The layer list is recorded as built (a preset or the MLP shorthand expanded, the flatten it needed added).
+      params: { ...flattenParams(config, plan.initialWeights), layers: plan.model.text, ...(plan.modelName ? { model: plan.modelName } : {}) },
+      seed: config.seed,
+      backend: config.backend,
+      parentRunId: plan.parentRunId,
+      kind: plan.kind,
+      sweep: sweep ? { sweepId: sweep.sweepId, trial: sweep.trial } : null,
+    });
+    this.options.emit({ event: 'run/created', payload: { run } });
+    const rungs = sweep?.rungs ?? null;
+    this.launch(run.run_id, sweep ? `sweep:${sweep.sweepId}:${config.backend}` : null, rungs, {
+      config,
+      dataset: datasets.source(config.dataset),
+      checkpointDir: checkpointDirectory(store.path, run.run_id),
+      initialWeights: plan.initialWeights,
+      frozenLayers: plan.frozenLayers,
+      ...(plan.splitSeed !== null ? { splitSeed: plan.splitSeed } : {}),
+      ...(rungs ? { rungEpochs: [...rungs.epochs] } : {}),
+    });
+    return run;
+  }
+
+  /**
+   * Asks a run to stop after its current batch (or where it waits at a rung); kills its process if it does not end
+   * within the grace period. The run ends `stopped`, unless successive halving pruned it first (then `pruned`).
+   */
+  stop(runId: number): boolean {
+    const active = this.active.get(runId);
+    if (!active || active.ended) return false;
+    this.requestStop(active, 'stopped', { type: 'stop', runId });
+    return true;
+  }
+
+  /** Ends the warm processes kept for a sweep's trials (the sweep has nothing left to start). */
+  releaseWorkers(sweepId: number): void {
+    this.pool.drain(`sweep:${sweepId}:`);
+  }
+
+  /** Resolves with the run's final status once it has ended and everything is written. */
+  async wait(runId: number): Promise<RunStatus> {
+    const active = this.active.get(runId);
+    if (active) return active.done;
+    const run = await this.options.store.getRun(runId);
+    if (!run) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
+    return run.status;
+  }
+
+  /** Live progress of running runs (not stored: it is superseded by each committed epoch). */
+  progressOf(runId: number): RunProgress | null {
+    return this.active.get(runId)?.progress ?? null;
+  }
+
+  get runningCount(): number {
+    return this.active.size;
+  }
+
+  /** Stops every run (they end as `stopped`), waits for their last writes, and refuses new runs. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const pending = [...this.active.values()];
+    this.pool.dispose();
+    for (const active of pending) this.stop(active.runId);
+    await Promise.all(pending.map((active) => active.done));
+  }
+
+  private launch(runId: number, poolKey: string | null, rungs: RungJudge | null, job: TrainJob): void {
+    const worker = this.pool.acquire(poolKey, this.options.workerEntry ?? workerEntry());
+    let resolveDone!: (status: RunStatus) => void;
+    const done = new Promise<RunStatus>((resolve) => (resolveDone = resolve));
+    const active: ActiveRun = {
+      runId,
+      worker,
+      poolKey,
+      reusable: false,
+      writes: Promise.resolve(),
+      ended: false,
+      stopRequested: false,
+      stopAs: 'stopped',
+      rungs,
+      progress: null,
+      done,
+      resolveDone,
+    };
+    this.active.set(runId, active);
+    worker.own({
+      onMessage: (message) => this.onMessage(active, message),
+      onExit: (exit) => {
+        if (!active.ended) {
+          const status: EndStatus = active.stopRequested && !exit.error ? 'stopped' : 'failed';
+          const error = exit.error
+            ? `The training process could not be started: ${exit.error}`
+            : `The training process ${exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`} before the run ended (out of memory?).`;
+          this.end(active, status, status === 'stopped' ? null : error, Date.now());
+        }
+      },
+    });
+    worker.handle.send({ type: 'start', runId, job, reuse: poolKey !== null });
+  }
+
+  private onMessage(active: ActiveRun, message: WorkerToHost): void {
+    const { store, emit } = this.options;
+    const runId = active.runId;
+    switch (message.type) {
+      case 'started':
+        this.enqueue(active, async () => {
+          await store.markRunning(runId, { backend: message.backend, device: message.device, time: message.time });
+          await this.emitUpdated(runId);
+        });
+        break;
+      case 'epoch':
+        this.enqueue(active, async () => {
+          await store.logEpoch(runId, { step: message.epoch, time: message.time, metrics: message.metrics });
+          const metrics = Object.fromEntries(Object.entries(message.metrics).map(([k, v]) => [k, toMetricValue(v)]));
+          emit({ event: 'run/epoch-logged', payload: { run_id: runId, epoch: message.epoch, time: message.time, metrics } });
+          // Answered once the epoch is committed, so a pruned trial's last epoch is its rung's, and it is stored.
+          if (message.awaitsDecision) this.answerRung(active, message);
+        });
+        break;
+      case 'progress': {
+        const progress: RunProgress = {
+          epoch: message.epoch,
+          epochs: message.epochs,
+          batch: message.batch,
+          batches: message.batches,
+          loss: toMetricValue(message.loss),
+          eta_ms: message.etaMs,
+        };
+        active.progress = progress;
+        emit({ event: 'run/progressed', payload: { run_id: runId, progress } });
+        break;
+      }
+      case 'metrics':
+        this.enqueue(active, async () => {
+          await store.logBatch(runId, Object.entries(message.metrics).map(([key, value]) => ({ key, step: message.step, value, time: message.time })));
+          const metrics = Object.fromEntries(Object.entries(message.metrics).map(([k, v]) => [k, toMetricValue(v)]));
+          emit({ event: 'run/epoch-logged', payload: { run_id: runId, epoch: message.step, time: message.time, metrics } });
+        });
+        break;
+      case 'artifact':
+        this.enqueue(active, () => store.putArtifact(runId, message.name, message.data));
+        break;
+      case 'ended':
+        active.reusable = message.reusable;
+        this.end(active, message.status, message.error, message.time, message.outcome);
+        break;
+      case 'probed':
+        break;
+    }
+  }
+
+  /** Answers a worker that waits at a rung epoch: the trial goes on, or ends there as pruned. */
+  private answerRung(active: ActiveRun, message: EpochMessage): void {
+    // A stop requested meanwhile has already let the worker go: the run ends as that stop says, unjudged.
+    if (active.ended || active.stopRequested) return;
+    const decision = active.rungs?.judge(message.epoch, message.metrics) ?? 'continue';
+    const answer = { type: 'decision', runId: active.runId, epoch: message.epoch, decision } as const;
+    if (decision === 'prune') this.requestStop(active, 'pruned', answer);
+    else active.worker.handle.send(answer);
+  }
+
+  /** Marks a run as stopping (the first reason is the one recorded), tells its worker, and arms the kill timer. */
+  private requestStop(active: ActiveRun, as: 'stopped' | 'pruned', message: HostToWorker): void {
+    if (!active.stopRequested) active.stopAs = as;
+    active.stopRequested = true;
+    active.worker.handle.send(message);
+    active.killTimer ??= setTimeout(() => active.worker.handle.kill(), this.options.stopGraceMs ?? 10_000);
+  }
+
+  private end(active: ActiveRun, reported: EndStatus, error: string | null, time: number, reportedOutcome: RunOutcome | null = null): void {
+    if (active.ended) return;
+    const pruned = reported === 'stopped' && active.stopAs === 'pruned';
+    const status: EndStatus = pruned ? 'pruned' : reported;
+    const outcome = pruned && reportedOutcome ? { ...reportedOutcome, stop_reason: 'pruned' as const } : reportedOutcome;
+    active.ended = true;
+    active.progress = null;
+    if (active.killTimer) clearTimeout(active.killTimer);
+    this.enqueue(active, async () => {
+      await this.options.store.endRun(active.runId, { status, time, error, outcome: outcome ?? failedOutcome(status) });
+      await this.emitUpdated(active.runId);
+    });
+    void active.writes.finally(() => {
+      this.active.delete(active.runId);
+      const { worker } = active;
+      if (active.poolKey !== null && active.reusable && !this.disposed) this.pool.release(active.poolKey, worker);
+      else {
+        worker.disown();
+        // A worker that offered itself for another run waits for one: end it. Any other exits by itself after its
+        // last message; make sure it does.
+        if (active.reusable) worker.handle.kill();
+        else if (worker.alive) setTimeout(() => worker.handle.kill(), 5000).unref();
+      }
+      active.resolveDone(status);
+    });
+  }
+
+  /** Chains a store write after the run's previous ones; a failed write stops the run instead of losing order. */
+  private enqueue(active: ActiveRun, write: () => Promise<void>): void {
+    active.writes = active.writes.then(write).catch((error: unknown) => {
+      console.error(`runboard: writing run ${active.runId} failed:`, error);
+      if (active.ended) return;
+      active.worker.handle.send({ type: 'stop', runId: active.runId });
+      const message = error instanceof AppError ? error.message : `Writing the run failed: ${(error as Error).message}`;
+      this.end(active, 'failed', message, Date.now());
+    });
+  }
+
+  private async emitUpdated(runId: number): Promise<void> {
+    const run = await this.options.store.getRun(runId);
+    if (!run) return;
+    const { config: _config, ...summary } = run;
+    if (!isTerminal(summary.status)) summary.progress = this.progressOf(runId);
+    this.options.emit({ event: 'run/updated', payload: { run: summary } });
+  }
+}
