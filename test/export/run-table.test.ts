@@ -19,6 +19,7 @@ function run(overrides: Partial<RunSummary> = {}): RunSummary {
     parent_run_id: 3,
     sweep_id: 5,
     trial: 2,
+    attempt: 1,
     seed: 42,
     created_at: Date.UTC(2026, 10, 27, 9, 30),
     started_at: Date.UTC(2026, 10, 28, 12, 0),
