@@ -10,6 +10,8 @@
  * only tests mutants whose code or tests changed (`--force` retests everything).
  */
 
+import { existsSync } from 'node:fs';
+
 /**
  * Each module: the files mutated and the test files that exercise them in-process. Tests that reach the code only
  * through a child process (the CLI, the browser tests) cannot kill a mutant, so they are left out, which keeps a run
@@ -35,15 +37,28 @@ const MODULES = {
     mutate: ['src-main/search/asha.ts'],
     tests: ['test/search/asha*.test.ts'],
   },
-  // Not in the default set while training/ is being rewritten: `MUTATE_MODULES=training npm run mutate`, after a
-  // build. Only code the tests run in their own process can be killed: what runs in a training worker cannot.
+  // The worker's modules (model, loop, data, optimizers...) are tested in-process by importing them; the tests that
+  // fork a worker run the built `out/` (build first), so they can only kill mutants in the host's modules.
   training: {
-    mutate: ['src-main/training/**/*.ts'],
+    mutate: [
+      'src-main/training/**/*.ts',
+      // The worker process's entry: it wires `process` (its IPC channel, SIGINT, disconnect, exit) at load, so it only
+      // runs in a forked worker (test/training/training-worker.test.ts), where no mutant can be killed.
+      '!src-main/training/worker/training-worker.ts',
+    ],
     tests: ['test/training/**/*.test.ts'],
   },
 };
 
-const DEFAULT_MODULES = ['store', 'export', 'server', 'asha'];
+const DEFAULT_MODULES = ['store', 'export', 'server', 'asha', 'training'];
+
+/**
+ * Stryker's vitest runner runs every test file in one worker thread, and a worker thread's `process.env` is a copy:
+ * the WebGPU tests' own `VK_ICD_FILENAMES` (SwiftShader as the only Vulkan driver, see test/helpers/webgpu.ts) never
+ * reaches the Vulkan loader there. Set here, in Stryker's main process, it reaches every test runner it starts.
+ */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 
 const names = (process.env.MUTATE_MODULES ?? DEFAULT_MODULES.join(','))
   .split(',')
@@ -79,9 +94,9 @@ export default {
   htmlReporter: { fileName: `${report}.html` },
   jsonReporter: { fileName: `${report}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, skipFull: false },
-  // The sandbox needs the sources, tests and datasets; the build output only for the training tests, whose workers
-  // run the built worker (`npx electron-vite build` first).
-  ignorePatterns: ['dist', 'reports', 'coverage', 'bench', 'docs', ...(names.includes('training') ? [] : ['out'])],
+  // The sandbox needs the sources, tests and datasets, and the build output: the training tests that fork a worker
+  // run the built one (`npx electron-vite build` first).
+  ignorePatterns: ['dist', 'reports', 'coverage', 'bench', 'docs'],
   // A loaded machine runs tests slower than the dry run did: give each mutant room before calling it a timeout.
   timeoutMS: 10_000,
   thresholds: { high: 90, low: 80, break: null },
