@@ -18,7 +18,8 @@ import { existsSync } from 'node:fs';
  * scoped. A run offers the tests of every default module (plus those of the modules it selects) and vitest's
  * `related` mode keeps, for each mutated file, only the tests that import it: the export tests, which use the store,
  * also count for store mutants, and the score of a module is the same whether it runs alone or with the others.
- * @type {Record<string, { mutate: string[]; tests: string[] }>}
+ * `skip` lists test files of `tests` left out of mutation runs (they still run in `npm test`).
+ * @type {Record<string, { mutate: string[]; tests: string[]; skip?: string[] }>}
  */
 const MODULES = {
   store: {
@@ -37,8 +38,11 @@ const MODULES = {
     mutate: ['src-main/search/asha.ts'],
     tests: ['test/search/asha*.test.ts'],
   },
-  // The worker's modules (model, loop, data, optimizers...) are tested in-process by importing them; the tests that
-  // fork a worker run the built `out/` (build first), so they can only kill mutants in the host's modules.
+  // The worker's modules (model, loop, data, optimizers...) are tested in-process by importing them, and the host's
+  // side of the worker protocol against a fake worker (trainer-host-protocol.test.ts). The tests that train through
+  // the host in a real training process are left out: they can only kill host mutants, which the fake worker's tests
+  // reach in milliseconds, while each of them takes seconds per mutant. The few tests that fork a worker and are
+  // kept (device probes, the worker pool, the launcher) run the built `out/`: build first.
   training: {
     mutate: [
       'src-main/training/**/*.ts',
@@ -47,6 +51,7 @@ const MODULES = {
       '!src-main/training/worker/training-worker.ts',
     ],
     tests: ['test/training/**/*.test.ts'],
+    skip: ['test/training/{trainer-host,training-worker,webgpu-training,fine-tune-split,imported-dataset}.test.ts'],
   },
 };
 
@@ -76,6 +81,8 @@ const mutate = names.flatMap((name) => MODULES[name].mutate);
  * (stryker-js issue #6144).
  */
 export const mutationTests = [...new Set([...DEFAULT_MODULES, ...names].flatMap((name) => MODULES[name].tests))];
+/** Test files left out of those (vitest's `exclude`). */
+export const skippedTests = [...new Set([...DEFAULT_MODULES, ...names].flatMap((name) => MODULES[name].skip ?? []))];
 /** Reports and the incremental file are per selection, so a scoped run never overwrites the full run's. */
 const report = `reports/mutation/${names.join('-')}`;
 

@@ -1,7 +1,7 @@
 // @ts-check
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import base from './vitest.config';
-import { mutationTests } from './stryker.config.mjs';
+import { mutationTests, skippedTests } from './stryker.config.mjs';
 
 /** The test run StrykerJS drives (`npm run mutate`): the project's settings, over the tests stryker.config.mjs selects. */
-export default defineConfig({ ...base, test: { ...base.test, include: mutationTests } });
+export default defineConfig({ ...base, test: { ...base.test, include: mutationTests, exclude: [...configDefaults.exclude, ...skippedTests] } });
