@@ -83,8 +83,13 @@ const mutate = names.flatMap((name) => MODULES[name].mutate);
 export const mutationTests = [...new Set([...DEFAULT_MODULES, ...names].flatMap((name) => MODULES[name].tests))];
 /** Test files left out of those (vitest's `exclude`). */
 export const skippedTests = [...new Set([...DEFAULT_MODULES, ...names].flatMap((name) => MODULES[name].skip ?? []))];
-/** Reports and the incremental file are per selection, so a scoped run never overwrites the full run's. */
-const report = `reports/mutation/${names.join('-')}`;
+/**
+ * Reports and the incremental file are per selection, so a scoped run never overwrites the full run's. A run narrowed
+ * with `--mutate` reports only the files it mutated, so it would replace the module's incremental file with those:
+ * `MUTATE_PART=label` keeps such a partial run's files apart (`<modules>-<label>`).
+ */
+const part = process.env.MUTATE_PART?.trim();
+const report = `reports/mutation/${names.join('-')}${part ? `-${part}` : ''}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -106,6 +111,8 @@ export default {
   ignorePatterns: ['dist', 'reports', 'coverage', 'bench', 'docs'],
   // A loaded machine runs tests slower than the dry run did: give each mutant room before calling it a timeout.
   timeoutMS: 10_000,
+  // The initial run of every related test: minutes on a busy machine.
+  dryRunTimeoutMinutes: 30,
   thresholds: { high: 90, low: 80, break: null },
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
