@@ -99,7 +99,7 @@ describe('a finished run', () => {
       mlp: { hidden: [5], activation: 'tanh' },
       input_shape: { kind: 'flat', size: 4 },
       classes: ['setosa', 'versicolor', 'virginica'],
-      feature_names: catalogue.info('iris').feature_names,
+      feature_names: catalogue.table('iris').featureNames,
       epoch: 2,
     });
     expect(readFileSync(checkpointFiles(dir, 'final').weights).byteLength).toBe((4 * 5 + 5 + 5 * 3 + 3) * 4);
