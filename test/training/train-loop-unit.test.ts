@@ -209,6 +209,21 @@ describe('the training loop, batch by batch', () => {
 });
 
 describe('stopping and divergence', () => {
+  it('yields to the event loop between batches, so a stop that arrives as an event (the host’s message) acts at the next batch', async () => {
+    const data = trainingData(dataset(40), range(0, 32), range(32, 40));
+    let stop = false;
+    let batches = 0;
+    const run = await train(data, { epochs: 2, batchSize: 4 }, {
+      onProgress: () => {
+        batches++;
+        if (batches === 1) setImmediate(() => (stop = true));
+      },
+      shouldStop: () => stop,
+    });
+    expect(run.result.outcome).toBe('stopped');
+    expect(batches).toBe(1);
+  });
+
   it('stops before the next batch when asked, reporting the last complete epoch', async () => {
     const data = trainingData(dataset(12), range(0, 8), range(8, 12));
     let batches = 0;
@@ -233,6 +248,11 @@ describe('stopping and divergence', () => {
     expect(run.epochs).toHaveLength(1);
     expect(Object.keys(run.epochs[0]?.metrics ?? {}).sort()).toEqual(['lr', 'train_accuracy', 'train_loss']);
     expect(run.epochs[0]?.metrics.train_loss).toBeNaN();
+    // The share of the batch's 8 rows predicted right (a NaN row's logits count as class 0).
+    const accuracy = run.epochs[0]?.metrics.train_accuracy as number;
+    expect(accuracy * 8).toBeCloseTo(Math.round(accuracy * 8), 9);
+    expect(accuracy).toBeGreaterThanOrEqual(0);
+    expect(accuracy).toBeLessThanOrEqual(1);
     expect(run.progress).toEqual([]);
   });
 
@@ -343,6 +363,32 @@ describe('evaluation', () => {
     expect(evaluationChunk(784)).toBe(1337);
     expect(evaluationChunk(10_000)).toBe(104);
     expect(evaluationChunk(1_000_000)).toBe(64);
+  });
+
+  it('evaluates in evaluation mode (dropout off): the same rows give the same result every time', async () => {
+    const table = dataset(40);
+    baseline = tf.memory().numTensors;
+    seedMathRandom(7);
+    const net = model('uniform:-1,1', 'zeros', 'linear(32), dropout(0.5)');
+    const rows = Int32Array.from(range(0, 40));
+    const data = trainingData(table, [], []);
+    const first = await evaluate(tf, net, data, rows);
+    const second = await evaluate(tf, net, data, rows);
+    net.dispose();
+    expect(second).toEqual(first);
+  });
+
+  it('takes a row count that is a whole number of chunks in exactly those chunks', async () => {
+    const table = dataset(128);
+    baseline = tf.memory().numTensors;
+    seedMathRandom(7);
+    const net = model('uniform:-1,1');
+    const seen: number[] = [];
+    const data = trainingData(table, [], [], 2 ** 14);
+    const result = await evaluate(tf, net, { ...data, inputs: (part) => (seen.push(part.length), data.inputs(part)) }, Int32Array.from(range(0, 128)));
+    net.dispose();
+    expect(seen).toEqual([64, 64]);
+    expect(Number.isFinite(result.loss)).toBe(true);
   });
 
   it('gives the same mean loss and accuracy over many chunks as over one', async () => {
