@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion,webgpu]
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion,webgpu,mlflow,import]
  * [-- --fashion-epochs N]`: the speed targets, each measured
  * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
  * both sides alike. Prints one JSON object with --json.
@@ -11,6 +11,7 @@ import { benchRunsTable } from './runs-table';
 import { benchAshaVsRandom, benchSweepBookkeeping, benchSweepParallelism } from './sweeps';
 import { benchCnnOverhead, benchFashionAccuracy, benchPytorchCnn } from './cnn-training';
 import { benchTrainingOverhead } from './training-overhead';
+import { benchImport, benchMlflowServers } from './mlflow';
 import { benchWebGpu } from './webgpu';
 
 const args = process.argv.slice(2);
@@ -56,9 +57,17 @@ if (wanted('webgpu')) {
   say('webgpu: agreement with cpu (digits MLP); on a hardware adapter, samples per second vs wasm and tfjs-node (digits MLP, cnn preset on Fashion-MNIST)...');
   Object.assign(results, await benchWebGpu());
 }
+if (wanted('mlflow')) {
+  say("mlflow: the same client script through MLflow's own tracking server and through runboard serve (per-point log_metric takes MLflow minutes)...");
+  Object.assign(results, await benchMlflowServers(rounds));
+}
+if (wanted('import')) {
+  say('import: a TensorBoard folder of 100 runs, points per second, beside logBatch...');
+  Object.assign(results, await benchImport(Math.max(3, Math.min(rounds, 5))));
+}
 if (wanted('fashion')) {
   const epochsArg = args.indexOf('--fashion-epochs');
-  const epochs = epochsArg >= 0 ? Number(args[epochsArg + 1]) : 8;
+  const epochs = epochsArg >= 0 ? Number(args[epochsArg + 1]) : 10;
   say(`fashion: the cnn preset on all 60,000 Fashion-MNIST training images for ${epochs} epochs, test accuracy on the 10,000 test images (about 15 minutes)...`);
   Object.assign(results, await benchFashionAccuracy(epochs));
 }

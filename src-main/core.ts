@@ -1,11 +1,14 @@
 import { rmSync } from 'node:fs';
+import { AppError } from '../src-shared/api/errors';
 import type { ApiHost } from '../src-shared/api/host';
 import { ApiService } from './api/api-service';
 import { EventBus } from './api/event-bus';
-import { createHandlers } from './api/handlers';
+import { createHandlers, type TrackingServerControl } from './api/handlers';
 import { DatasetCatalogue } from './datasets/catalogue';
 import { checkpointDirectory, userDatasetsDir, type DbLocation } from './paths';
 import { SqliteStore } from './store/sqlite-store';
+import type { RunDetail } from './store/run-store';
+import type { RunSummary } from '../src-shared/entities/run';
 import { SweepRunner } from './search/sweep-runner';
 import { TrainerHost } from './training/host/trainer-host';
 import { NodeWorkerLauncher, type WorkerLauncher } from './training/host/worker-launcher';
@@ -15,6 +18,24 @@ const EXTERNAL_CHANGE_POLL_MS = 1000;
 
 /** How long a deleted run can be restored. */
 export const PURGE_AFTER_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * How long a script logging a run (through the MLflow API) may stay silent before its run is marked `interrupted`,
+ * as W&B marks a run crashed: 30 minutes by default, longer than a slow epoch of a course script between two
+ * `log_metric` calls. `RUNBOARD_SILENT_RUN_MINUTES` or `serve --silent-run-minutes` changes it. A run marked so runs
+ * again when its script calls in later.
+ */
+export const DEFAULT_SILENT_RUN_MS = 30 * 60_000;
+
+/** The silence timeout from `RUNBOARD_SILENT_RUN_MINUTES` (minutes, from 1), or the default. @throws AppError(BAD_INPUT) */
+export function silentRunTimeoutMs(minutes: string | undefined): number {
+  if (minutes === undefined || minutes.trim() === '') return DEFAULT_SILENT_RUN_MS;
+  const value = Number(minutes);
+  if (!Number.isFinite(value) || value < 1) {
+    throw new AppError('BAD_INPUT', `The silent-run timeout must be a number of minutes from 1 (RUNBOARD_SILENT_RUN_MINUTES or --silent-run-minutes), not "${minutes}".`);
+  }
+  return value * 60_000;
+}
 
 export interface CoreOptions {
   db: DbLocation;
@@ -31,6 +52,15 @@ export interface CoreOptions {
   workerEntry?: string;
   /** Where `datasets/fetch` downloads from instead of the official addresses (`RUNBOARD_DATASETS_MIRROR`). */
   datasetsMirror?: string | undefined;
+  /** How long an external run may stay silent before it is `interrupted` (default `DEFAULT_SILENT_RUN_MS`). */
+  silentRunMs?: number;
+  /** The switch of the tracking API other trackers' clients log through, made once the store is open. */
+  trackingServer?: (core: Pick<Core, 'store' | 'events'>) => TrackingServerControl;
+}
+
+function withoutConfig(run: RunDetail): RunSummary {
+  const { config: _config, ...summary } = run;
+  return summary;
 }
 
 /** Runboard's core, the same under the desktop app, `serve` and the CLI. */
@@ -41,6 +71,12 @@ export interface Core {
   sweeps: SweepRunner;
   datasets: DatasetCatalogue;
   dbPath: string;
+  /** The bus every UI hears: what the MLflow routes log reaches the charts through it. */
+  events: EventBus;
+  /** How long an external run may stay silent before it is `interrupted`. */
+  silentRunMs: number;
+  /** Marks external runs silent for longer than `silentRunMs` as `interrupted` and tells the UIs; returns their ids. */
+  interruptSilentRuns(): Promise<number[]>;
   /** Stops running sweeps and runs (they end as `stopped`), waits for their last writes, and closes the database. */
   dispose(): Promise<void>;
 }
@@ -63,7 +99,21 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
   });
   const sweeps = new SweepRunner({ store, trainer, datasets, emit: (event) => events.emit(event), subscribe: (listener) => events.subscribe(listener) });
-  const service = new ApiService(createHandlers({ store, trainer, sweeps, datasets, host: options.host, datasetsMirror: options.datasetsMirror ?? process.env.RUNBOARD_DATASETS_MIRROR, emit: (event) => events.emit(event) }), events);
+  const trackingServer = options.trackingServer?.({ store, events });
+  const service = new ApiService(
+    createHandlers({
+      store,
+      trainer,
+      sweeps,
+      datasets,
+      host: options.host,
+      datasetsMirror: options.datasetsMirror ?? process.env.RUNBOARD_DATASETS_MIRROR,
+      trackingServer,
+      sqliteBinding: options.nativeBinding,
+      emit: (event) => events.emit(event),
+    }),
+    events,
+  );
   let disposed = false;
   let lastVersion = store.dataVersion();
   const watcher = options.watchExternalChanges
@@ -75,6 +125,19 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       }, EXTERNAL_CHANGE_POLL_MS)
     : null;
   watcher?.unref();
+  const silentRunMs = options.silentRunMs ?? DEFAULT_SILENT_RUN_MS;
+  const interruptSilentRuns = async (): Promise<number[]> => {
+    const ids = await store.interruptSilentRuns(Date.now() - silentRunMs);
+    for (const runId of ids) {
+      const run = await store.getRun(runId);
+      if (run) events.emit({ event: 'run/updated', payload: { run: withoutConfig(run) } });
+    }
+    return ids;
+  };
+  await interruptSilentRuns();
+  // Hosts that stay up look again while they run, often enough that a run is never shown running much past its time.
+  const silenceWatch = options.watchExternalChanges ? setInterval(() => void (disposed ? Promise.resolve([]) : interruptSilentRuns()).catch((error: unknown) => console.error('runboard: checking silent runs failed:', error)), Math.min(60_000, silentRunMs / 4)) : null;
+  silenceWatch?.unref();
   return {
     api: service,
     store,
@@ -82,10 +145,15 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     sweeps,
     datasets,
     dbPath: store.path,
+    events,
+    silentRunMs,
+    interruptSilentRuns,
     async dispose() {
       if (disposed) return;
       disposed = true;
       if (watcher) clearInterval(watcher);
+      if (silenceWatch) clearInterval(silenceWatch);
+      await trackingServer?.dispose?.();
       await sweeps.dispose();
       await trainer.dispose();
       store.close();

@@ -1,5 +1,5 @@
 import { AppError } from '../../src-shared/api/errors';
-import type { Method, MethodOutput, MethodParsedInput } from '../../src-shared/api/contract';
+import type { Method, MethodOutput, MethodParsedInput, TrackingServerStatus } from '../../src-shared/api/contract';
 import type { Evaluation, WeightHistograms } from '../../src-shared/entities/evaluation';
 import type { AnyEvent } from '../../src-shared/api/events';
 import { isTerminal } from '../../src-shared/entities/run';
@@ -7,6 +7,7 @@ import { groupRuns } from '../../src-shared/group-runs';
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import type { ConvFilters, ModelSummary } from '../../src-shared/entities/model-summary';
 import { exportRuns } from '../export';
+import { importRuns } from '../interop/import';
 import { appVersion } from '../paths';
 import type { SweepRunner } from '../search/sweep-runner';
 import type { SqliteStore } from '../store/sqlite-store';
@@ -14,6 +15,16 @@ import { backendStatuses } from '../training/host/backend-status';
 import type { TrainerHost } from '../training/host/trainer-host';
 
 export type Handlers = { [M in Method]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> };
+
+/** Switches the tracking API that other trackers' clients log through (see `tracking/status`). */
+export interface TrackingServerControl {
+  status(): Promise<TrackingServerStatus>;
+  setEnabled(enabled: boolean): Promise<TrackingServerStatus>;
+  /** Stops serving (the host is closing). */
+  dispose?(): Promise<void>;
+}
+
+const NO_TRACKING_SERVER: TrackingServerStatus = { available: false, switchable: false, enabled: false, url: null, lines: [], error: null };
 
 export interface HandlerDeps {
   store: SqliteStore;
@@ -23,11 +34,15 @@ export interface HandlerDeps {
   host: 'desktop' | 'serve' | 'cli';
   /** Where dataset downloads come from instead of the official addresses. */
   datasetsMirror?: string | undefined;
+  /** The tracking API's switch, where this host has one. */
+  trackingServer?: TrackingServerControl | undefined;
+  /** better-sqlite3 binary for this runtime (Electron), for imports that read another SQLite database. */
+  sqliteBinding?: string | undefined;
   emit(event: AnyEvent): void;
 }
 
 /** The contract's handlers over the store and the trainer host. Input is already validated. */
-export function createHandlers({ store, trainer, sweeps, datasets, host, datasetsMirror, emit }: HandlerDeps): Handlers {
+export function createHandlers({ store, trainer, sweeps, datasets, host, datasetsMirror, trackingServer, sqliteBinding, emit }: HandlerDeps): Handlers {
   const requireSweep = (sweepId: number) => {
     const sweep = store.sweeps.get(sweepId);
     if (!sweep) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
@@ -138,6 +153,18 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
       return { stopping: sweeps.stop(input.sweep_id) };
     },
     'sweeps/resume': async (input) => ({ sweep_id: (await sweeps.resume(input.sweep_id)).sweep_id }),
+    'runs/import': async (input) =>
+      importRuns(store, input.path, {
+        experiment: input.experiment,
+        sqliteBinding,
+        onProgress: (progress) => emit({ event: 'import/progressed', payload: { path: input.path, ...progress } }),
+        onRunCreated: (run) => emit({ event: 'run/created', payload: { run } }),
+      }),
+    'tracking/status': async () => (trackingServer ? trackingServer.status() : NO_TRACKING_SERVER),
+    'tracking/enable': async (input) => {
+      if (!trackingServer) throw new AppError('BAD_INPUT', 'This Runboard cannot serve the tracking API: run `runboard serve` or the desktop app.');
+      return trackingServer.setEnabled(input.enabled);
+    },
     'runs/export': async (input) =>
       exportRuns(store, input.format, {
         experiment: input.experiment,

@@ -9,6 +9,7 @@ import { registerDatasetsCommand } from './datasets-command';
 import { registerDevCommand } from './dev-command';
 import { doctorCommand } from './doctor-command';
 import { exportCommand, type ExportFlags } from './export-command';
+import { importCommand, type ImportFlags } from './import-command';
 import { EXIT, type CliIo } from './io';
 import { runsCommand, type RunsFlags } from './runs-command';
 import { serveCommand } from './serve-command';
@@ -104,13 +105,25 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     });
 
   program
+    .command('import')
+    .argument('<path>', 'an MLflow file store (mlruns/), an MLflow database (mlflow.db), or a TensorBoard log folder')
+    .description("import another tracker's runs, with their params, metrics, tags and times; importing again adds nothing")
+    .option('--experiment <name>', 'put every run in this experiment (default: MLflow runs keep theirs; TensorBoard runs go to one named after the folder)')
+    .option('--db <path>', DB_HELP)
+    .option('--json', 'print the summary as JSON')
+    .action(async (path: string, flags: ImportFlags) => {
+      result.code = await importCommand(path, flags, io);
+    });
+
+  program
     .command('serve')
     .description('serve the UI to a browser (first line printed: the URL to open)')
     .option('--port <n>', 'port (default 7321; 0 picks a free one)')
     .option('--host <address>', 'interface to listen on (default 127.0.0.1)')
     .option('--allow-remote', 'allow listening on an interface other machines can reach')
+    .option('--silent-run-minutes <n>', 'a run logged through the MLflow API whose script is silent this long becomes interrupted (default 30; $RUNBOARD_SILENT_RUN_MINUTES)')
     .option('--db <path>', DB_HELP)
-    .action(async (flags: { port?: string; host?: string; db?: string; allowRemote?: boolean }) => {
+    .action(async (flags: { port?: string; host?: string; db?: string; allowRemote?: boolean; silentRunMinutes?: string }) => {
       result.code = await serveCommand(flags, io);
     });
 

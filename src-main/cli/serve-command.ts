@@ -1,5 +1,7 @@
 import { AppError } from '../../src-shared/api/errors';
-import { openCore } from '../core';
+import { openCore, silentRunTimeoutMs } from '../core';
+import { mlflowRoutes, trackingLines } from '../interop/mlflow';
+import { ServeTracking } from '../interop/mlflow/tracking-server';
 import { rendererDir, resolveDbLocation } from '../paths';
 import { startServer } from '../server';
 import { EXIT, type CliIo } from './io';
@@ -9,6 +11,7 @@ export interface ServeFlags {
   host?: string;
   db?: string;
   allowRemote?: boolean;
+  silentRunMinutes?: string;
 }
 
 /**
@@ -20,16 +23,27 @@ export async function serveCommand(flags: ServeFlags, io: CliIo): Promise<number
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new AppError('BAD_INPUT', `--port: must be a whole number from 0 to 65535 (0 picks a free port), not "${flags.port}".`);
   }
-  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'serve', watchExternalChanges: true });
+  const silentRunMs = silentRunTimeoutMs(flags.silentRunMinutes ?? io.env.RUNBOARD_SILENT_RUN_MINUTES);
+  const tracking = new ServeTracking();
+  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'serve', watchExternalChanges: true, silentRunMs, trackingServer: () => tracking });
   let server;
   try {
-    server = await startServer({ api: core.api, rendererDir: rendererDir(), ...(flags.host ? { host: flags.host } : {}), ...(port !== undefined ? { port } : {}), allowRemote: flags.allowRemote === true });
+    server = await startServer({
+      api: core.api,
+      rendererDir: rendererDir(),
+      ...(flags.host ? { host: flags.host } : {}),
+      ...(port !== undefined ? { port } : {}),
+      allowRemote: flags.allowRemote === true,
+      extraRoutes: mlflowRoutes(core),
+    });
   } catch (error) {
     await core.dispose();
     throw error;
   }
+  tracking.listening(new URL(server.url).origin, server.token);
   io.stdout.write(`${server.url}\n`);
   io.stderr.write(`Runboard is serving ${core.dbPath}. Open the URL above in a browser; press Ctrl+C to stop.\n`);
+  io.stderr.write(`MLflow clients log here with:\n  ${trackingLines(new URL(server.url).origin, server.token).join('\n  ')}\n`);
   await new Promise<void>((resolveStop) => {
     const stop = () => {
       process.off('SIGINT', stop);

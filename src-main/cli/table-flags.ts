@@ -1,13 +1,20 @@
 /** The flags `runboard runs` and `runboard export` share to say which runs, in which order, with which columns. */
 import { AppError } from '../../src-shared/api/errors';
+import { OrderBySyntaxError, parseOrderBy } from '../../src-shared/filter/order-by';
 import type { RunStore } from '../store/run-store';
 
-/** `--sort metrics.val_accuracy:desc` -> a sort; the direction defaults to descending. */
+/**
+ * `--sort metrics.val_accuracy:desc` (or MLflow's `metrics.val_accuracy DESC`, `attributes.start_time`) -> a sort;
+ * the direction defaults to descending.
+ */
 export function parseSort(text: string | undefined): { column: string; direction: 'asc' | 'desc' } | undefined {
   if (text === undefined) return undefined;
-  const match = /^(.+?)(?::(asc|desc))?$/.exec(text.trim());
-  if (!match || !match[1]) throw new AppError('BAD_INPUT', `--sort: write COLUMN or COLUMN:asc or COLUMN:desc, not "${text}".`);
-  return { column: match[1], direction: (match[2] as 'asc' | 'desc' | undefined) ?? 'desc' };
+  try {
+    return parseOrderBy(text, 'desc');
+  } catch (error) {
+    if (error instanceof OrderBySyntaxError) throw new AppError('BAD_INPUT', `--sort: write COLUMN, COLUMN:asc or COLUMN:desc (or MLflow's COLUMN ASC, COLUMN DESC), not "${text}".`);
+    throw error;
+  }
 }
 
 /** `--columns run_id,name,params.lr` -> the column names, in order; undefined when the flag is absent. */

@@ -1,8 +1,10 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { app, BrowserWindow, dialog, protocol, session, shell, utilityProcess } from 'electron';
 import { isAppError } from '../../src-shared/api/errors';
 import type { Core } from '../core';
 import { openCore } from '../core';
+import { silentRunTimeoutMs } from '../core';
+import { LoopbackTracking } from '../interop/mlflow/tracking-server';
 import { appRoot, rendererDir, resolveDbLocation } from '../paths';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol';
 import { registerIpc } from './ipc';
@@ -65,15 +67,21 @@ async function start(): Promise<void> {
   if (!renderer.devServer) protocol.handle(APP_SCHEME, createAppProtocolHandler({ rootDir: rendererDir(), appOrigin: renderer.origin }));
 
   const nativeBinding = sqliteBindingFrom(process.env, app.isPackaged);
+  const db = resolveDbLocation(dbFlagFromArgv(process.argv), process.env);
+  // MLflow clients log into the app through a loopback server that runs only while switched on in Settings.
+  let tracking: LoopbackTracking | undefined;
   coreOpening = openCore({
-    db: resolveDbLocation(dbFlagFromArgv(process.argv), process.env),
+    db,
     host: 'desktop',
     watchExternalChanges: true,
+    silentRunMs: silentRunTimeoutMs(process.env.RUNBOARD_SILENT_RUN_MINUTES),
+    trackingServer: (parts) => (tracking = new LoopbackTracking(parts, join(dirname(db.path), 'tracking-server.json'))),
     launcher: new UtilityWorkerLauncher((entry, args, options) => utilityProcess.fork(entry, args, options)),
     ...(nativeBinding ? { nativeBinding } : {}),
   });
   core = await coreOpening;
   if (quitState !== 'running') return; // quit was asked while the database opened; before-quit disposes it
+  await tracking?.resume();
 
   disposeIpc = registerIpc({ api: core.api, appOrigin: renderer.origin, windows: () => BrowserWindow.getAllWindows() });
   createMainWindow();

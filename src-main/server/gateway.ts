@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { API_PREFIX, EVENTS_PATH, type ApiRoutes } from './api-routes';
 import type { TokenCheck } from './auth';
 import type { EventsSocket } from './events-socket';
+import type { ExtraRoutes } from './extra-routes';
 import { logError } from './log';
 import { hasBody } from './request-body';
 import { writeRawRefusal, sendApiError, sendText, sendUnauthorizedPage } from './responses';
@@ -15,6 +16,8 @@ export interface GatewayParts {
   api: ApiRoutes;
   files: StaticFiles;
   events: EventsSocket;
+  /** Other APIs served beside the contract (the MLflow tracking API), behind the same checks. */
+  extra?: readonly ExtraRoutes[];
 }
 
 /**
@@ -71,11 +74,13 @@ export class Gateway {
     for (const [name, value] of Object.entries(securityHeaders(host ?? hosts.fallbackHost))) response.setHeader(name, value);
     const target = splitTarget(request.url);
     const isApi = target !== undefined && (target.path === '/api' || target.path.startsWith(API_PREFIX));
+    const extra = target ? this.parts.extra?.find((routes) => target.path.startsWith(routes.prefix)) : undefined;
     // Refusing without reading a body: close the connection rather than read the body to keep it alive.
     const refusal: Record<string, string> = hasBody(request) ? { Connection: 'close' } : {};
 
     if (!host) {
-      if (isApi) sendApiError(response, 'FORBIDDEN', forbiddenHostMessage, 403, refusal);
+      if (extra) extra.refuse(response, 403, forbiddenHostMessage, refusal);
+      else if (isApi) sendApiError(response, 'FORBIDDEN', forbiddenHostMessage, 403, refusal);
       else sendText(response, 403, forbiddenHostMessage, refusal);
       return;
     }
@@ -98,10 +103,12 @@ export class Gateway {
     }
 
     if (!tokens.authenticates(request)) {
-      if (isApi) sendApiError(response, 'UNAUTHORIZED', unauthorizedMessage, 401, refusal);
+      if (extra) extra.refuse(response, 401, unauthorizedMessage, refusal);
+      else if (isApi) sendApiError(response, 'UNAUTHORIZED', unauthorizedMessage, 401, refusal);
       else sendUnauthorizedPage(response);
       return;
     }
+    if (extra) return extra.handle(request, response, target.path, target.query, host);
     if (isApi) return api.handle(request, response, target.path, host);
     if (isRead) return files.serve(request, response, target.path);
     sendText(response, 405, 'Only GET and HEAD are served here.', { ...refusal, Allow: 'GET, HEAD' });
@@ -110,7 +117,8 @@ export class Gateway {
 
 const forbiddenHostMessage =
   'Forbidden: this server answers only to the Host it was started for (localhost, 127.0.0.1 or [::1] on its port). Open the URL printed by `runboard serve`.';
-const unauthorizedMessage = 'Missing or wrong token: open the URL printed by `runboard serve`, or send Authorization: Bearer <token>.';
+const unauthorizedMessage =
+  'Missing or wrong token: open the URL printed by `runboard serve`, or send Authorization: Bearer <token> (MLflow clients: set MLFLOW_TRACKING_TOKEN).';
 
 /** The path and query of an origin-form request target (`/path?query`); undefined for any other form. */
 function splitTarget(url: string | undefined): { path: string; query: URLSearchParams } | undefined {

@@ -5,6 +5,7 @@ import type { ApiHost } from '../../src-shared/api/host';
 import { ApiRoutes } from './api-routes';
 import { assertUsableToken, generateToken, TokenCheck } from './auth';
 import { EventsSocket } from './events-socket';
+import type { ExtraRoutes } from './extra-routes';
 import { Gateway } from './gateway';
 import { logWarning } from './log';
 import { formatUrlHost, HostPolicy, isLoopbackHost, isWildcardHost } from './security';
@@ -28,6 +29,8 @@ export interface ServeOptions {
   allowRemote?: boolean;
   /** Interval between WebSocket heartbeat pings in milliseconds (default 30 000); a silent client is dropped after one. */
   heartbeatMs?: number;
+  /** Other APIs served on the same port behind the same checks (the MLflow tracking API), made once listening. */
+  extraRoutes?: (hosts: HostPolicy) => readonly ExtraRoutes[];
 }
 
 export interface RunningServer {
@@ -78,7 +81,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const hosts = new HostPolicy({ port: address.port, boundHosts: [host, address.address], allowRemote });
   const tokens = new TokenCheck(token, address.port);
   const events = new EventsSocket(options.api, options.heartbeatMs);
-  const gateway = new Gateway({ hosts, tokens, api: new ApiRoutes(options.api, hosts), files: new StaticFiles(rootReal), events });
+  const gateway = new Gateway({ hosts, tokens, api: new ApiRoutes(options.api, hosts), files: new StaticFiles(rootReal), events, extra: options.extraRoutes?.(hosts) ?? [] });
   server.on('request', gateway.onRequest);
   server.on('checkContinue', gateway.onRequest);
   server.on('upgrade', gateway.onUpgrade);
@@ -101,7 +104,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+/** Listens, turning the usual failures (port taken, not allowed, not an address here) into errors that say what to do. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
@@ -131,8 +135,9 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string): 
   }
 }
 
-async function shutdown(server: Server, sockets: Set<Socket>, events: EventsSocket): Promise<void> {
-  events.close();
+/** Closes the listener and every connection (upgraded ones included), resolving once each one is really closed. */
+export async function shutdown(server: Server, sockets: Set<Socket>, events?: EventsSocket): Promise<void> {
+  events?.close();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Upgraded (WebSocket) and half-sent connections included: resolve only once every one is really closed.
   const socketsClosed = [...sockets].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))));

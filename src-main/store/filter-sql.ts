@@ -56,14 +56,28 @@ const ATTRIBUTES: Record<string, Attribute> = {
   epochs: { sql: '(SELECT max(s.last_step) FROM metric_summaries s WHERE s.run_id = r.id)', kind: 'number' },
   duration: { sql: '((coalesce(r.ended_at, r.started_at) - r.started_at) / 1000.0)', kind: 'number' },
   created: { sql: 'r.created_at', kind: 'number' },
+  started: { sql: 'r.started_at', kind: 'number' },
+  ended: { sql: 'r.ended_at', kind: 'number' },
+  user: { sql: "json_extract(r.source, '$.user')", kind: 'text' },
   notes: { sql: "coalesce(r.notes, '')", kind: 'text' },
   archived: { sql: 'r.archived', kind: 'boolean' },
 };
 
 const SQL_OPERATORS: Record<string, string> = { '=': '=', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
-/** MLflow's run statuses that are another word here. */
+/** MLflow's run statuses that are another word here (its others, FINISHED, FAILED and RUNNING, are ours too). */
 const MLFLOW_STATUSES: Record<string, string> = { killed: 'stopped', scheduled: 'queued' };
+
+/** Attributes that hold times: compared with ms since the Unix epoch, or a date. */
+const TIME_ATTRIBUTES = new Set(['created', 'started', 'ended']);
+
+/**
+ * A param as text: the text it was logged as, or its typed value written out (Runboard's own params keep no text),
+ * so `params.lr = '0.01'` (MLflow compares params as text) finds a run that logged the number 0.01.
+ */
+const PARAM_TEXT = `coalesce(p.text_value, CASE p.type
+  WHEN 'number' THEN iif(p.num_value = CAST(p.num_value AS INTEGER), CAST(CAST(p.num_value AS INTEGER) AS TEXT), CAST(p.num_value AS TEXT))
+  WHEN 'boolean' THEN iif(p.num_value = 1, 'true', 'false') END)`;
 
 function refuse(message: string, column: number): never {
   throw new AppError('BAD_INPUT', `Filter: ${message} (at column ${column}).`, [{ field: 'filter', message: `${message} (at column ${column})` }]);
@@ -76,11 +90,13 @@ const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, 
  * lowered. `exact`: an equality (`=`, `!=`, `in`), for which a word the attribute cannot hold is refused.
  */
 function argument(field: FieldRef, kind: Kind, value: Literal, column: number, exact = false): unknown {
-  if (field.group === 'attr' && field.key === 'created') {
+  if (field.group === 'attr' && TIME_ATTRIBUTES.has(field.key)) {
     const time = typeof value === 'number' ? value : Date.parse(String(value));
-    if (!Number.isFinite(time)) refuse(`created compares with a date like "2026-11-28" or "2026-11-28T10:00"`, column);
+    if (!Number.isFinite(time)) refuse(`${field.key} compares with a date like "2026-11-28" or "2026-11-28T10:00", or ms since 1970`, column);
     return time;
   }
+  // MLflow's run ids are text: '42' is run 42.
+  if (field.group === 'attr' && field.key === 'run_id' && typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value);
   if (kind === 'boolean') {
     if (typeof value !== 'boolean') refuse(`${field.key} is true or false`, column);
     return value ? 1 : 0;
@@ -89,14 +105,19 @@ function argument(field: FieldRef, kind: Kind, value: Literal, column: number, e
   if (kind === 'text' && typeof value !== 'string') refuse(`${field.key} is text: compare it with a quoted string`, column);
   const attribute = field.group === 'attr' ? ATTRIBUTES[field.key] : undefined;
   if (attribute?.caseless && typeof value === 'string') {
-    const word = value.toLowerCase();
+    const lowered = value.toLowerCase();
+    const word = field.key === 'status' ? (MLFLOW_STATUSES[lowered] ?? lowered) : lowered;
     if (exact && attribute.values && !attribute.values.includes(word)) {
-      const mlflow = field.key === 'status' ? MLFLOW_STATUSES[word] : undefined;
-      refuse(mlflow ? `MLflow's status "${value}" is "${mlflow}" here` : `there is no ${field.key} "${value}"; one of ${attribute.values.join(', ')}`, column);
+      refuse(`there is no ${field.key} "${value}"; one of ${attribute.values.join(', ')}${field.key === 'status' ? " (or MLflow's KILLED and SCHEDULED)" : ''}`, column);
     }
     return word;
   }
   return value;
+}
+
+/** An SQL `LIKE` pattern (`%`, `_`) as a `GLOB` pattern, which SQLite compares case-sensitively as `LIKE` is in MLflow. */
+function likeToGlob(pattern: string): string {
+  return pattern.replace(/[%_*?[]/g, (c) => (c === '%' ? '*' : c === '_' ? '?' : `[${c}]`));
 }
 
 /** Builds `EXISTS (...)` or an attribute comparison for one condition. */
@@ -108,10 +129,13 @@ function condition(field: FieldRef, test: (column: string, kind: Kind) => { sql:
       return test(attribute.caseless ? `lower(${attribute.sql})` : attribute.sql, attribute.kind);
     }
     case 'params': {
-      // Numbers compare with num_value, text with text_value, booleans with num_value of a boolean param.
-      const column = literalKind === 'text' ? 'p.text_value' : 'p.num_value';
-      const typeTest = literalKind === 'text' ? "p.type = 'string'" : literalKind === 'boolean' ? "p.type = 'boolean'" : "p.type = 'number'";
-      const inner = test(column, literalKind);
+      // Numbers compare with num_value, booleans with num_value of a boolean param, text with the param as text.
+      if (literalKind === 'text') {
+        const inner = test(PARAM_TEXT, 'text');
+        return { sql: `EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND ${inner.sql})`, args: [field.key, ...inner.args] };
+      }
+      const typeTest = literalKind === 'boolean' ? "p.type = 'boolean'" : "p.type = 'number'";
+      const inner = test('p.num_value', literalKind);
       return { sql: `EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND ${typeTest} AND ${inner.sql})`, args: [field.key, ...inner.args] };
     }
     case 'tags': {
@@ -172,7 +196,46 @@ function compileNode(node: FilterNode): CompiledFilter {
       );
       return node.negated ? { sql: `(NOT ${compiled.sql})`, args: compiled.args } : compiled;
     }
+    case 'like':
+      return condition(
+        node.field,
+        (column, kind) => {
+          if (kind !== 'text') refuse(`LIKE and ILIKE compare text; ${node.field.group === 'attr' ? node.field.key : `${node.field.group}.${node.field.key}`} is a ${kind}`, node.column);
+          const attribute = node.field.group === 'attr' ? ATTRIBUTES[node.field.key] : undefined;
+          const not = node.negated ? 'NOT ' : '';
+          // SQLite's LIKE ignores case (ASCII), as ILIKE does; GLOB keeps it. Caseless attributes ignore it either way.
+          if (node.caseless || attribute?.caseless) return { sql: `${not}coalesce(${column}, '') LIKE ?`, args: [node.pattern] };
+          return { sql: `${not}coalesce(${column}, '') GLOB ?`, args: [likeToGlob(node.pattern)] };
+        },
+        'text',
+      );
+    case 'null': {
+      const present = presence(node.field);
+      return { sql: node.negated ? present.sql : `(NOT ${present.sql})`, args: present.args };
+    }
   }
+}
+
+/** Whether a run has a value in a column: a param, tag or metric it logged, an attribute that is set. */
+function presence(field: FieldRef): CompiledFilter {
+  switch (field.group) {
+    case 'attr':
+      return { sql: `(${(ATTRIBUTES[field.key] as Attribute).sql}) IS NOT NULL`, args: [] };
+    case 'params':
+      return { sql: 'EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ?)', args: [field.key] };
+    case 'tags':
+      return { sql: 'EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.key = ?)', args: [field.key] };
+    default:
+      return { sql: 'EXISTS (SELECT 1 FROM metric_summaries m WHERE m.run_id = r.id AND m.key = ?)', args: [field.key] };
+  }
+}
+
+export interface CompileOptions {
+  /**
+   * A param, metric or tag name no run logged: refused (the default, so a typo is an error rather than an empty
+   * table), or compiled as it is, matching nothing (MLflow's search does so).
+   */
+  unknownNames?: 'refuse' | 'match-nothing';
 }
 
 /**
@@ -181,7 +244,7 @@ function compileNode(node: FilterNode): CompiledFilter {
  * missing from it. Every name and value travels as a parameter.
  * @throws AppError(BAD_INPUT) with the column of the problem.
  */
-export function compileFilter(text: string, known: KnownColumns, refresh?: () => KnownColumns): CompiledFilter | null {
+export function compileFilter(text: string, known: KnownColumns, refresh?: () => KnownColumns, options: CompileOptions = {}): CompiledFilter | null {
   let tree: FilterNode | null;
   try {
     tree = parseFilter(text);
@@ -198,7 +261,7 @@ export function compileFilter(text: string, known: KnownColumns, refresh?: () =>
     // A name missing from a cached list may be new: look again before refusing it.
     if (refresh && columns === known && namesOf(field, columns)?.has(field.key) === false) columns = refresh();
     const names = namesOf(field, columns);
-    if (names && !names.has(field.key)) {
+    if (names && !names.has(field.key) && options.unknownNames !== 'match-nothing') {
       const what = field.group === 'params' ? 'param' : field.group === 'tags' ? 'tag' : 'metric';
       refuse(`unknown ${what} "${field.key}"${names.size > 0 ? `; known: ${[...names].sort().slice(0, 20).join(', ')}` : ''}`, field.column);
     }

@@ -174,6 +174,47 @@ export const MIGRATIONS: readonly Migration[] = [
       if (!columns.includes('error')) db.exec('ALTER TABLE sweeps ADD COLUMN error TEXT');
     },
   },
+  {
+    version: 6,
+    description: 'external runs (logged through the MLflow API or imported), metric steps from 0, several values per step',
+    up(db) {
+      db.exec(`
+        -- A CHECK cannot be altered: the kind column is replaced by one that also allows 'external'.
+        ALTER TABLE runs ADD COLUMN kind_v6 TEXT NOT NULL DEFAULT 'train' CHECK (kind_v6 IN ('train','sanity','external'));
+        UPDATE runs SET kind_v6 = kind;
+        ALTER TABLE runs DROP COLUMN kind;
+        ALTER TABLE runs RENAME COLUMN kind_v6 TO kind;
+        -- JSON (RunSource): how an external run came (an MLflow script, an MLflow store, a TensorBoard folder).
+        ALTER TABLE runs ADD COLUMN source TEXT;
+        -- The run's identity in the tracker it came from ('mlflow:<run id>', 'tensorboard:<first event file>'):
+        -- an import adds a run once, however often it is run.
+        ALTER TABLE runs ADD COLUMN external_id TEXT;
+        CREATE UNIQUE INDEX runs_by_external_id ON runs (external_id) WHERE external_id IS NOT NULL;
+        -- When an external run's script last called in: one silent for too long becomes 'interrupted'.
+        ALTER TABLE runs ADD COLUMN heard_at INTEGER;
+        CREATE INDEX runs_by_heard_at ON runs (heard_at) WHERE heard_at IS NOT NULL AND status IN ('queued','running');
+        -- MLflow counts steps from 0 and keeps every (step, timestamp) of a key: a script that logs without a step
+        -- logs them all at step 0. The wall time joins the key, so a replayed batch still lands on its own rows.
+        CREATE TABLE metrics_v6 (
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          key TEXT NOT NULL,
+          step INTEGER NOT NULL CHECK (step >= 0),
+          value REAL,
+          special TEXT CHECK (special IN ('NaN','Infinity','-Infinity')),
+          wall_time INTEGER NOT NULL,
+          PRIMARY KEY (run_id, step, key, wall_time)
+        ) WITHOUT ROWID;
+        INSERT INTO metrics_v6 (run_id, key, step, value, special, wall_time) SELECT run_id, key, step, value, special, wall_time FROM metrics;
+        DROP TABLE metrics;
+        ALTER TABLE metrics_v6 RENAME TO metrics;
+        -- The wall time of each key's last value (MLflow's latest metric carries its timestamp).
+        ALTER TABLE metric_summaries ADD COLUMN last_time INTEGER;
+        UPDATE metric_summaries SET last_time = (
+          SELECT max(m.wall_time) FROM metrics m WHERE m.run_id = metric_summaries.run_id AND m.key = metric_summaries.key AND m.step = metric_summaries.last_step
+        );
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

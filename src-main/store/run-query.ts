@@ -7,16 +7,30 @@ import { compileFilter, type KnownColumns } from './filter-sql';
 export interface RunQuery {
   /** The filter language (src-shared/filter/parse.ts); empty for every run. */
   filter?: string | undefined;
-  /** `run_id`, `name`, `status`, `created`, `duration`, `epochs`, `gap`, `params.X`, `metrics.X`, `best.X`, `min.X`, `max.X`, `tags.X`. */
-  sort?: { column: string; direction: 'asc' | 'desc' } | undefined;
+  /**
+   * `run_id`, `name`, `status`, `created`, `started`, `ended`, `duration`, `epochs`, `gap`, `user`, `params.X`,
+   * `metrics.X`, `best.X`, `min.X`, `max.X`, `tags.X`; several for ties, the first first.
+   */
+  sort?: RunSort | readonly RunSort[] | undefined;
   offset: number;
   limit: number;
   experiment?: string | undefined;
+  /** Only runs of these experiments (by id). */
+  experimentIds?: readonly number[] | undefined;
   includeArchived?: boolean | undefined;
+  /** Runs in the trash: left out (the default), the only ones, or included. */
+  deleted?: 'exclude' | 'only' | 'include' | undefined;
+  /**
+   * A param, metric or tag name that no run logged: refused (the default: a typo is an error rather than an empty
+   * table), or a condition no run meets (MLflow's search does so).
+   */
+  unknownNames?: 'refuse' | 'match-nothing' | undefined;
   /** Only these runs (a selection), or only this sweep's trials. */
   runIds?: readonly number[] | undefined;
   sweepId?: number | undefined;
 }
+
+export type RunSort = { column: string; direction: 'asc' | 'desc' };
 
 const SORT_ATTRIBUTES: Record<string, string> = {
   run_id: 'r.id',
@@ -27,6 +41,8 @@ const SORT_ATTRIBUTES: Record<string, string> = {
   experiment: '(SELECT e.name FROM experiments e WHERE e.id = r.experiment_id)',
   created: 'r.created_at',
   started: 'r.started_at',
+  ended: 'r.ended_at',
+  user: "json_extract(r.source, '$.user')",
   duration: '(coalesce(r.ended_at, r.started_at) - r.started_at)',
   epochs: '(SELECT max(s.last_step) FROM metric_summaries s WHERE s.run_id = r.id)',
   sweep: 'r.sweep_id',
@@ -89,13 +105,22 @@ export class ColumnCache {
  * The WHERE clause of a runs query (deleted runs never match; archived ones only when asked), compiled from the
  * filter with every name and value as a parameter.
  */
-export function queryWhere(db: Database, query: Pick<RunQuery, 'filter' | 'experiment' | 'includeArchived' | 'runIds' | 'sweepId'>, columns: ColumnCache): { sql: string; args: unknown[] } {
-  const clauses = ['r.deleted_at IS NULL'];
+export function queryWhere(
+  db: Database,
+  query: Pick<RunQuery, 'filter' | 'experiment' | 'experimentIds' | 'includeArchived' | 'deleted' | 'unknownNames' | 'runIds' | 'sweepId'>,
+  columns: ColumnCache,
+): { sql: string; args: unknown[] } {
+  const deleted = query.deleted ?? 'exclude';
+  const clauses = deleted === 'exclude' ? ['r.deleted_at IS NULL'] : deleted === 'only' ? ['r.deleted_at IS NOT NULL'] : [];
   const args: unknown[] = [];
   if (!query.includeArchived) clauses.push('r.archived = 0');
   if (query.experiment !== undefined) {
     clauses.push('r.experiment_id = (SELECT id FROM experiments WHERE name = ?)');
     args.push(query.experiment);
+  }
+  if (query.experimentIds !== undefined) {
+    clauses.push('r.experiment_id IN (SELECT value FROM json_each(?))');
+    args.push(JSON.stringify(query.experimentIds));
   }
   if (query.runIds !== undefined) {
     clauses.push('r.id IN (SELECT value FROM json_each(?))');
@@ -106,25 +131,31 @@ export function queryWhere(db: Database, query: Pick<RunQuery, 'filter' | 'exper
     clauses.push('r.id IN (SELECT run_id FROM sweep_trials WHERE sweep_id = ?)');
     args.push(query.sweepId);
   }
-  const compiled = query.filter ? compileFilter(query.filter, columns.get(), () => columns.refresh()) : null;
+  const compiled = query.filter ? compileFilter(query.filter, columns.get(), () => columns.refresh(), { unknownNames: query.unknownNames ?? 'refuse' }) : null;
   if (compiled) {
     clauses.push(compiled.sql);
     args.push(...compiled.args);
   }
-  return { sql: clauses.join(' AND '), args };
+  return { sql: clauses.length > 0 ? clauses.join(' AND ') : '1', args };
 }
 
 /** The ids of one page of runs, in order (ties broken by newest first), and how many runs match in all. */
 export function pageOfRunIds(db: Database, query: RunQuery, columns: ColumnCache): { ids: number[]; total: number } {
   const where = queryWhere(db, query, columns);
-  const sort = query.sort ? sortExpression(query.sort.column) : { sql: 'r.id', args: [] };
-  const direction = query.sort?.direction === 'asc' ? 'ASC' : 'DESC';
-  // Runs without a value for the sort column come last either way.
-  const order = `(${sort.sql}) IS NULL, ${sort.sql} ${direction}, r.id DESC`;
+  const sorts: readonly RunSort[] = query.sort === undefined ? [] : Array.isArray(query.sort) ? query.sort : [query.sort as RunSort];
+  const order: string[] = [];
+  const orderArgs: unknown[] = [];
+  for (const sort of sorts) {
+    const expression = sortExpression(sort.column);
+    // Runs without a value for the sort column come last either way.
+    order.push(`(${expression.sql}) IS NULL`, `${expression.sql} ${sort.direction === 'asc' ? 'ASC' : 'DESC'}`);
+    orderArgs.push(...expression.args, ...expression.args);
+  }
+  order.push('r.id DESC');
   const ids = db
-    .prepare(`SELECT r.id FROM runs r WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+    .prepare(`SELECT r.id FROM runs r WHERE ${where.sql} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
     .pluck()
-    .all(...where.args, ...sort.args, ...sort.args, query.limit, query.offset) as number[];
+    .all(...where.args, ...orderArgs, query.limit, query.offset) as number[];
   const total = db.prepare(`SELECT count(*) FROM runs r WHERE ${where.sql}`).pluck().get(...where.args) as number;
   return { ids, total };
 }

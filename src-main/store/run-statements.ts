@@ -1,5 +1,8 @@
 import type { Database } from 'better-sqlite3';
 
+/** Whether the summary row being upserted is later than the stored one: a higher step, or the same step no earlier. */
+const LATER = '(excluded.last_step > last_step OR (excluded.last_step = last_step AND excluded.last_time >= coalesce(last_time, 0)))';
+
 /** The run store's statements, prepared once per connection. */
 export function prepareStatements(db: Database) {
   return {
@@ -17,17 +20,20 @@ export function prepareStatements(db: Database) {
     setTrialRun: db.prepare('UPDATE sweep_trials SET run_id = ? WHERE sweep_id = ? AND trial = ?'),
     insertParam: db.prepare('INSERT INTO params (run_id, key, type, num_value, text_value) VALUES (?, ?, ?, ?, ?)'),
     markRunning: db.prepare("UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ?"),
+    // A point logged again at the same step and time (a retried batch) replaces itself.
     insertMetric: db.prepare(
       `INSERT INTO metrics (run_id, key, step, value, special, wall_time) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, key, step) DO UPDATE SET value = excluded.value, special = excluded.special, wall_time = excluded.wall_time`,
+       ON CONFLICT (run_id, step, key, wall_time) DO UPDATE SET value = excluded.value, special = excluded.special`,
     ),
+    // The last value is the one of the highest step, and of the latest time within it (as MLflow's latest metric).
     upsertSummary: db.prepare(
-      `INSERT INTO metric_summaries (run_id, key, last_step, last_value, last_special, min_value, max_value, count)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO metric_summaries (run_id, key, last_step, last_value, last_special, last_time, min_value, max_value, count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, key) DO UPDATE SET
-         last_step = CASE WHEN excluded.last_step >= last_step THEN excluded.last_step ELSE last_step END,
-         last_value = CASE WHEN excluded.last_step >= last_step THEN excluded.last_value ELSE last_value END,
-         last_special = CASE WHEN excluded.last_step >= last_step THEN excluded.last_special ELSE last_special END,
+         last_value = CASE WHEN ${LATER} THEN excluded.last_value ELSE last_value END,
+         last_special = CASE WHEN ${LATER} THEN excluded.last_special ELSE last_special END,
+         last_time = CASE WHEN ${LATER} THEN excluded.last_time ELSE last_time END,
+         last_step = CASE WHEN ${LATER} THEN excluded.last_step ELSE last_step END,
          min_value = CASE WHEN excluded.min_value IS NULL THEN min_value WHEN min_value IS NULL THEN excluded.min_value ELSE min(min_value, excluded.min_value) END,
          max_value = CASE WHEN excluded.max_value IS NULL THEN max_value WHEN max_value IS NULL THEN excluded.max_value ELSE max(max_value, excluded.max_value) END,
          count = count + excluded.count`,
@@ -37,8 +43,9 @@ export function prepareStatements(db: Database) {
     getArtifact: db.prepare('SELECT data FROM run_artifacts WHERE run_id = ? AND name = ?'),
     configOfRun: db.prepare('SELECT config FROM runs WHERE id = ?'),
     metricKeysOfRun: db.prepare('SELECT key FROM metric_summaries WHERE run_id = ? ORDER BY key'),
-    seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step'),
-    unfinishedRuns: db.prepare("SELECT id, owner_host, owner_pid FROM runs WHERE status IN ('queued','running')"),
+    seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, wall_time'),
+    // External runs have no owning process: they end by their script's call, or by their silence (interruptSilent).
+    unfinishedRuns: db.prepare("SELECT id, owner_host, owner_pid FROM runs WHERE status IN ('queued','running') AND kind != 'external'"),
     interruptRun: db.prepare(
       `UPDATE runs SET status = 'interrupted', error = ?,
          ended_at = coalesce((SELECT max(wall_time) FROM metrics m WHERE m.run_id = runs.id), started_at, created_at)

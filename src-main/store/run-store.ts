@@ -1,4 +1,4 @@
-import type { MetricSeries, RunKind, RunOutcome, RunStatus, RunSummary } from '../../src-shared/entities/run';
+import type { MetricSeries, MetricValue, RunKind, RunOutcome, RunSource, RunStatus, RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
 import type { RunQuery } from './run-query';
 
@@ -34,7 +34,7 @@ export interface EpochInput {
 /** One metric value at one step, as logged. */
 export interface MetricPointInput {
   key: string;
-  /** Counted from 1 (epochs). */
+  /** Counted from 1 for epochs; from 0 for an external run's steps. */
   step: number;
   /** May be NaN or infinite. */
   value: number;
@@ -50,6 +50,66 @@ export interface RunFilter {
 }
 
 export type RunDetail = RunSummary & { config: Record<string, unknown> };
+
+/** A param logged as text by another tracker: kept as that text and stored typed (`typedParam`). */
+export interface ParamText {
+  key: string;
+  text: string;
+}
+
+/** A run a script logs live (through the MLflow API): it starts `running`, and no Runboard process owns it. */
+export interface ExternalRunInput {
+  experiment: string;
+  /** Display name; `run-<id>` when absent. */
+  name?: string | undefined;
+  source: RunSource;
+  /** When the script started it, ms since the Unix epoch. */
+  startTime: number;
+  tags?: Readonly<Record<string, string>> | undefined;
+}
+
+/** What a script may change about its run: its status (an end status records the end time), end time, name. */
+export interface ExternalRunChange {
+  status?: RunStatus | undefined;
+  endTime?: number | null | undefined;
+  name?: string | undefined;
+}
+
+/** One call's worth of what a script logs: points, params (immutable once logged), tags set and removed. */
+export interface ExternalLogEntry {
+  metrics?: readonly MetricPointInput[] | undefined;
+  params?: readonly ParamText[] | undefined;
+  tags?: Readonly<Record<string, string>> | undefined;
+  deleteTags?: readonly string[] | undefined;
+}
+
+/** A whole run read from another tracker's records, written in one transaction by `importRun`. */
+export interface ImportedRun {
+  experiment: string;
+  /** Its identity in the tracker it came from: a run already imported under it is left as it is. */
+  externalId: string;
+  name: string;
+  source: RunSource;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | null;
+  params: readonly ParamText[];
+  tags: Readonly<Record<string, string>>;
+  metrics: readonly MetricPointInput[];
+}
+
+/** A run as text-only trackers see it: each param as text, each metric's last value with its step and time. */
+export interface RunRecord {
+  run_id: number;
+  params: Record<string, string>;
+  latest: { key: string; value: MetricValue; step: number; time: number }[];
+}
+
+export interface ExperimentRecord {
+  id: number;
+  name: string;
+  created_at: number;
+}
 
 /**
  * Where runs live. Asynchronous, although SQLite is synchronous here, so that a server-backed store can
@@ -85,5 +145,29 @@ export interface RunStore {
   getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null): Promise<MetricSeries[]>;
   /** Marks runs left `queued` or `running` by a process that no longer exists as `interrupted`; returns their ids. */
   recoverInterruptedRuns(): Promise<number[]>;
+  /** Creates an experiment. @throws AppError(CONFLICT) when one has that name. */
+  createExperiment(name: string): Promise<ExperimentRecord>;
+  findExperiment(ref: { id: number } | { name: string }): Promise<ExperimentRecord | null>;
+  /** Creates an external run, `running`, with its tags, heard from now. */
+  createExternalRun(input: ExternalRunInput): Promise<RunSummary>;
+  /**
+   * Changes an external run's status, end time or name, and notes that its script was heard from.
+   * @throws AppError(NOT_FOUND) for no such run; AppError(BAD_INPUT) for a run Runboard trains.
+   */
+  updateExternalRun(runId: number, change: ExternalRunChange, heardAt: number): Promise<RunSummary>;
+  /**
+   * Writes what a script logged in one transaction, all or nothing: metric points (a point replayed with the same
+   * step and time replaces itself, so a retried batch adds nothing), params (the same text again is fine, another
+   * one is refused), tags. Tags may be set on any run; points and params only on external ones. An external run
+   * marked `interrupted` for its silence is running again.
+   * @throws AppError(NOT_FOUND) for no such run; AppError(BAD_INPUT) for a changed param or a trained run.
+   */
+  logExternal(runId: number, entry: ExternalLogEntry, heardAt: number): Promise<void>;
+  /** Writes a whole imported run in one transaction; a run already imported under its `externalId` is left alone. */
+  importRun(run: ImportedRun): Promise<{ runId: number; created: boolean }>;
+  /** Marks external runs still `running` that were last heard from before `heardBefore` as `interrupted`; returns their ids. */
+  interruptSilentRuns(heardBefore: number): Promise<number[]>;
+  /** The given runs' params as text and each metric's last value with its step and time, in the order asked. */
+  runRecords(runIds: readonly number[]): Promise<RunRecord[]>;
   close(): void;
 }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { hasBest, metricDirection, type MetricValue, type RunKind, type RunOutcome, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
+import { hasBest, metricDirection, type MetricValue, type RunKind, type RunOutcome, type RunSource, type RunStatus, type RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
 
 type RunRow = [
@@ -42,7 +42,7 @@ export class RunSummaryReader {
     }
     const rows = JSON.parse(statement.get(...args) as string) as SummaryJsonRow[];
     const now = Date.now();
-    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, attempt, notes, archived, deleted, tags, params, summaries]) => {
+    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, attempt, notes, archived, deleted, tags, params, summaries, source]) => {
       const end = ended_at ?? (status === 'running' ? now : null);
       const run: RunSummary = {
         run_id,
@@ -50,6 +50,7 @@ export class RunSummaryReader {
         experiment,
         status,
         kind,
+        source,
         backend,
         device,
         parent_run_id,
@@ -97,6 +98,7 @@ type SummaryJsonRow = [
   tags: Record<string, string> | null,
   params: Record<string, ParamValue> | null,
   summaries: [key: string, lastStep: number, lastValue: number | null, lastSpecial: string | null, min: number | null, max: number | null][] | null,
+  source: RunSource | null,
 ];
 
 /** One JSON array of runs matching `where` (over `runs r`), each with its params object and summary rows. */
@@ -112,7 +114,8 @@ function summariesSql(where: string): string {
                                                      WHEN 'boolean' THEN json(iif(p.num_value = 1, 'true', 'false')) END)
             FROM params p WHERE p.run_id = r.id)),
       json((SELECT json_group_array(json_array(m.key, m.last_step, m.last_value, m.last_special, m.min_value, m.max_value))
-            FROM metric_summaries m WHERE m.run_id = r.id))
+            FROM metric_summaries m WHERE m.run_id = r.id)),
+      json(r.source)
     )), '[]')
     FROM (SELECT * FROM runs r ${where ? `WHERE ${where}` : ''} ORDER BY r.id DESC) r
     JOIN experiments e ON e.id = r.experiment_id`;

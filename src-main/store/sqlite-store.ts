@@ -11,7 +11,21 @@ import { ColumnCache, pageOfRunIds, type RunQuery } from './run-query';
 import { RunSummaryReader, decodeMetric } from './run-summaries';
 import { prepareStatements } from './run-statements';
 import { SweepTable } from './sweep-store';
-import type { CreateRunInput, EpochInput, MetricPointInput, RunDetail, RunFilter, RunStore } from './run-store';
+import { ExternalRuns } from './external-runs';
+import type {
+  CreateRunInput,
+  EpochInput,
+  ExperimentRecord,
+  ExternalLogEntry,
+  ExternalRunChange,
+  ExternalRunInput,
+  ImportedRun,
+  MetricPointInput,
+  RunDetail,
+  RunFilter,
+  RunRecord,
+  RunStore,
+} from './run-store';
 
 
 /** Splits a number into the stored pair: finite values in `value`, NaN and infinities named in `special`. */
@@ -45,7 +59,7 @@ export class SqliteStore implements RunStore {
   private readonly db: Database;
   private readonly statements: ReturnType<typeof prepareStatements>;
   /** One batch's rows: a savepoint inside the group transaction, so it commits or rolls back as a whole. */
-  private readonly writeBatch: (runId: number, points: readonly MetricPointInput[]) => void;
+  private readonly writeBatch: (runId: number, points: readonly MetricPointInput[], firstStep?: 0 | 1) => void;
   /** Runs a callback in a transaction; created once (better-sqlite3 transaction wrappers are not free). */
   private readonly inTransaction: Transaction<(body: () => unknown) => unknown>;
   private readonly pendingBatches: { runId: number; points: readonly MetricPointInput[]; resolve(): void; reject(error: unknown): void }[] = [];
@@ -55,6 +69,8 @@ export class SqliteStore implements RunStore {
   /** Tags, notes, archiving and deletion. */
   readonly annotations: RunAnnotations;
   private readonly columnCache: ColumnCache;
+  /** Runs logged from scripts and imported ones. */
+  private readonly external: ExternalRuns;
   private closed = false;
 
   private constructor(db: Database, path: string, schemaVersion: number, backupPath: string | null) {
@@ -69,26 +85,28 @@ export class SqliteStore implements RunStore {
     this.columnCache = new ColumnCache(db);
     this.summaries = new RunSummaryReader(db);
     const s = this.statements;
-    this.writeBatch = db.transaction((runId: number, points: readonly MetricPointInput[]) => {
-      const summaries = new Map<string, { step: number; value: number | null; special: string | null; min: number | null; max: number | null; count: number }>();
+    // Epochs count from 1; an external run's steps from 0, as MLflow's and TensorBoard's do.
+    this.writeBatch = db.transaction((runId: number, points: readonly MetricPointInput[], firstStep: 0 | 1 = 1) => {
+      const summaries = new Map<string, { step: number; time: number; value: number | null; special: string | null; min: number | null; max: number | null; count: number }>();
       for (const point of points) {
-        if (!Number.isInteger(point.step) || point.step < 1) throw new AppError('BAD_INPUT', `Metric "${point.key}": step must be a whole number from 1; got ${point.step}.`);
+        if (!Number.isInteger(point.step) || point.step < firstStep) throw new AppError('BAD_INPUT', `Metric "${point.key}": step must be a whole number from ${firstStep}; got ${point.step}.`);
         const [value, special] = encodeMetric(point.value);
         s.insertMetric.run(runId, point.key, point.step, value, special, point.time);
         const summary = summaries.get(point.key);
         if (!summary) {
-          summaries.set(point.key, { step: point.step, value, special, min: value, max: value, count: 1 });
+          summaries.set(point.key, { step: point.step, time: point.time, value, special, min: value, max: value, count: 1 });
           continue;
         }
-        if (point.step >= summary.step) Object.assign(summary, { step: point.step, value, special });
+        if (point.step > summary.step || (point.step === summary.step && point.time >= summary.time)) Object.assign(summary, { step: point.step, time: point.time, value, special });
         if (value !== null) {
           summary.min = summary.min === null ? value : Math.min(summary.min, value);
           summary.max = summary.max === null ? value : Math.max(summary.max, value);
         }
         summary.count++;
       }
-      for (const [key, m] of summaries) s.upsertSummary.run(runId, key, m.step, m.value, m.special, m.min, m.max, m.count);
+      for (const [key, m] of summaries) s.upsertSummary.run(runId, key, m.step, m.value, m.special, m.time, m.min, m.max, m.count);
     });
+    this.external = new ExternalRuns(db, (body) => this.write(body), (runId, points) => this.writeBatch(runId, points, 0));
   }
 
   /** Opens the database (see `openDatabase` for what it refuses). Runs orphaned by a dead process become `interrupted`. */
@@ -276,6 +294,43 @@ export class SqliteStore implements RunStore {
 
   async recoverInterruptedRuns(): Promise<number[]> {
     return this.recoverSync();
+  }
+
+  async createExperiment(name: string): Promise<ExperimentRecord> {
+    return this.external.createExperiment(name, Date.now());
+  }
+
+  async findExperiment(ref: { id: number } | { name: string }): Promise<ExperimentRecord | null> {
+    return this.external.findExperiment(ref);
+  }
+
+  async createExternalRun(input: ExternalRunInput): Promise<RunSummary> {
+    const runId = this.external.create(input, Date.now());
+    return (await this.getRun(runId)) as RunSummary;
+  }
+
+  async updateExternalRun(runId: number, change: ExternalRunChange, heardAt: number): Promise<RunSummary> {
+    this.external.update(runId, change, heardAt);
+    return (await this.getRun(runId)) as RunSummary;
+  }
+
+  async logExternal(runId: number, entry: ExternalLogEntry, heardAt: number): Promise<void> {
+    // Batches of the training host waiting for this tick go first, so writes stay in the order they were asked.
+    this.flushBatches();
+    this.external.log(runId, entry, heardAt);
+  }
+
+  async importRun(run: ImportedRun): Promise<{ runId: number; created: boolean }> {
+    return this.external.importRun(run);
+  }
+
+  async interruptSilentRuns(heardBefore: number): Promise<number[]> {
+    const minutes = Math.round((Date.now() - heardBefore) / 60_000);
+    return this.external.interruptSilent(heardBefore, `Its script was not heard from for ${minutes} minute${minutes === 1 ? '' : 's'}: it ended without ending the run (a crash, or a kill).`);
+  }
+
+  async runRecords(runIds: readonly number[]): Promise<RunRecord[]> {
+    return this.external.records(runIds);
   }
 
   close(): void {

@@ -2,6 +2,7 @@
  * How the New run form starts from another run: `clone` (same params, a new seed), `finetune` (from its weights,
  * hidden layers frozen), `scale-up` (a sanity run's config on the full training set, same seed).
  */
+import { experimentIdOf, experimentNumber } from '../../src-shared/entities/mlflow-experiment-id';
 import { queryFromParams, queryToParams, type TableQuery } from './runs-query';
 
 export const NEW_RUN_MODES = ['clone', 'finetune', 'scale-up'] as const;
@@ -21,6 +22,12 @@ export type Route =
   | { name: 'sweeps' }
   | { name: 'sweep-new'; fromRunId: number | null }
   | { name: 'sweep'; sweepId: number }
+  /** Runs from other trackers (MLflow, TensorBoard). */
+  | { name: 'import' }
+  /** The MLflow tracking API switch and the lines to paste. */
+  | { name: 'settings' }
+  /** An experiment by Runboard's number, as the link MLflow's client prints names it: it opens the runs table on it. */
+  | { name: 'experiment'; experimentId: number }
   | { name: 'not-found'; hash: string };
 
 function parseRunId(text: string | undefined | null): number | null {
@@ -55,10 +62,19 @@ export function parseRoute(hash: string): Route {
   if (segments.length === 1 && segments[0] === 'new') return { name: 'new', fromRunId: parseRunId(params.get('from')), mode: parseMode(params.get('mode')) };
   if (segments.length === 1 && segments[0] === 'compare') return { name: 'compare', runIds: parseRunIds(params.get('ids')) };
   if (segments.length === 1 && segments[0] === 'sweeps') return { name: 'sweeps' };
+  if (segments.length === 1 && segments[0] === 'import') return { name: 'import' };
+  if (segments.length === 1 && segments[0] === 'settings') return { name: 'settings' };
   if (segments.length === 2 && segments[0] === 'sweeps' && segments[1] === 'new') return { name: 'sweep-new', fromRunId: parseRunId(params.get('from')) };
   if (segments.length === 2 && segments[0] === 'sweeps') {
     const sweepId = parseRunId(segments[1]);
     if (sweepId !== null) return { name: 'sweep', sweepId };
+  }
+  // The links MLflow's client prints for a run it logged here (`View run ... at #/experiments/0/runs/12`).
+  if (segments[0] === 'experiments') {
+    const runId = segments.length === 4 && segments[2] === 'runs' ? parseRunId(segments[3]) : null;
+    if (runId !== null) return { name: 'run', runId };
+    const experimentId = segments.length === 2 ? experimentNumber(segments[1] as string) : null;
+    if (experimentId !== null) return { name: 'experiment', experimentId };
   }
   if (segments.length === 2 && segments[0] === 'runs') {
     const runId = parseRunId(segments[1]);
@@ -86,5 +102,11 @@ export function routeHref(route: Exclude<Route, { name: 'not-found' }>): string 
       return route.fromRunId === null ? '#/sweeps/new' : `#/sweeps/new?from=${route.fromRunId}`;
     case 'sweep':
       return `#/sweeps/${route.sweepId}`;
+    case 'import':
+      return '#/import';
+    case 'settings':
+      return '#/settings';
+    case 'experiment':
+      return `#/experiments/${experimentIdOf(route.experimentId)}`;
   }
 }

@@ -21,6 +21,39 @@ export const backendStatusSchema = z.object({
 });
 export type BackendStatus = z.infer<typeof backendStatusSchema>;
 
+/**
+ * The tracking API other trackers' clients log through (MLflow's): whether this host serves it, where, and the lines
+ * a script needs. `serve` always serves it on its own port; the desktop app on loopback while switched on in Settings.
+ */
+export const trackingServerSchema = z.object({
+  /** Whether this host can serve it at all (the CLI cannot). */
+  available: z.boolean(),
+  /** Whether it can be switched on and off here (the desktop app), or is always on (`serve`). */
+  switchable: z.boolean(),
+  enabled: z.boolean(),
+  /** Where clients send their calls, while enabled. */
+  url: z.string().nullable(),
+  /** The lines to paste into a shell before running a script (MLFLOW_TRACKING_URI, MLFLOW_TRACKING_TOKEN). */
+  lines: z.array(z.string()),
+  /** Why it is not serving although switched on (a port taken...). */
+  error: z.string().nullable(),
+});
+export type TrackingServerStatus = z.infer<typeof trackingServerSchema>;
+
+/** What an import of another tracker's runs did: runs and points added, runs left out, files that could not be read. */
+export const importSummarySchema = z.object({
+  /** What the path held. */
+  kind: z.enum(['mlflow-file-store', 'mlflow-sqlite', 'tensorboard']),
+  path: z.string(),
+  runs: z.number().int(),
+  points: z.number().int(),
+  /** Runs imported before, or deleted in the tracker they come from. */
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+  /** Files that could not be read, with the line or record; nothing of their run was written. */
+  failed: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+export type ImportSummary = z.infer<typeof importSummarySchema>;
+
 export const EXPORT_FORMATS = ['csv', 'json', 'md', 'latex', 'parquet'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -229,6 +262,24 @@ export const contract = {
   'sweeps/stop': { input: z.object({ sweep_id: z.number().int().positive() }).strict(), output: z.object({ stopping: z.boolean() }) },
   /** Runs a stopped or interrupted sweep's unfinished trials again; finished ones are kept. */
   'sweeps/resume': { input: z.object({ sweep_id: z.number().int().positive() }).strict(), output: z.object({ sweep_id: z.number().int() }) },
+  /**
+   * Imports runs from a path on the machine Runboard runs on: an MLflow file store (`mlruns/`), an MLflow SQLite
+   * database, or a TensorBoard log folder. Each run in one transaction, once however often it is imported. Progress
+   * arrives as `import/progressed` events.
+   */
+  'runs/import': {
+    input: z
+      .object({
+        path: z.string().min(1, { error: 'path is required' }).max(4096),
+        /** Every run into this experiment instead of its own. */
+        experiment: z.string().min(1).max(500).optional(),
+      })
+      .strict(),
+    output: importSummarySchema,
+  },
+  'tracking/status': { input: empty, output: trackingServerSchema },
+  /** Switches the tracking API on or off (the desktop app; `serve` always serves it). */
+  'tracking/enable': { input: z.object({ enabled: z.boolean() }).strict(), output: trackingServerSchema },
   'runs/export': {
     input: exportRequestSchema.strict(),
     output: z.object({ filename: z.string(), mime_type: z.string(), content: z.string(), encoding: z.enum(['utf8', 'base64']), rows: z.number().int() }),

@@ -24,6 +24,8 @@ export const events = {
   'store/changed': z.object({ at: z.number() }),
   /** A dataset download went on: bytes received of the total expected. */
   'dataset/fetch-progressed': z.object({ dataset: z.string(), bytes: z.number(), total: z.number() }),
+  /** An import of another tracker's runs went on: runs handled of the total, the last one's name. */
+  'import/progressed': z.object({ path: z.string(), done: z.number().int(), total: z.number().int(), name: z.string() }),
   /** A sweep started, a trial started or ended, or the sweep's status changed. */
   'sweep/updated': z.object({ sweep: sweepSummarySchema }),
 } as const;

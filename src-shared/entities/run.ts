@@ -34,9 +34,30 @@ export const runProgressSchema = z.object({
 });
 export type RunProgress = z.infer<typeof runProgressSchema>;
 
-/** What a run is: a normal training run, or a sanity check that overfits one batch (`--overfit-batch`). */
-export const RUN_KINDS = ['train', 'sanity'] as const;
+/**
+ * What a run is: a normal training run, a sanity check that overfits one batch (`--overfit-batch`), or a run Runboard
+ * did not train: logged by a script through the MLflow API, or imported from MLflow or TensorBoard records.
+ */
+export const RUN_KINDS = ['train', 'sanity', 'external'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
+
+/** How an external run reached Runboard. */
+export const RUN_SOURCE_TYPES = ['mlflow-api', 'mlflow-file-store', 'mlflow-sqlite', 'tensorboard'] as const;
+export type RunSourceType = (typeof RUN_SOURCE_TYPES)[number];
+
+/** Where an external run came from, recorded with it. */
+export const runSourceSchema = z.object({
+  type: z.enum(RUN_SOURCE_TYPES),
+  /** The script (MLflow's `mlflow.source.name`), or the folder or database file it was imported from. */
+  location: z.string().nullable(),
+  /** The run's id in the tracker it came from (an MLflow run id; a TensorBoard run's first event file). */
+  original_id: z.string().nullable(),
+  /** Who ran it (MLflow's `user_id`), when known. */
+  user: z.string().nullable(),
+  /** When it was imported, ms since the Unix epoch; null for a run logged live. */
+  imported_at: z.number().nullable(),
+});
+export type RunSource = z.infer<typeof runSourceSchema>;
 
 /** How a run ended and what it left, recorded when it ends (fields are null while unknown). */
 export const runOutcomeSchema = z.object({
@@ -65,6 +86,8 @@ export const runSummarySchema = z.object({
   experiment: z.string(),
   status: runStatusSchema,
   kind: z.enum(RUN_KINDS),
+  /** Where an `external` run came from; null for runs Runboard trained. */
+  source: runSourceSchema.nullable(),
   /** Backend the run trained on (`wasm`, `tensorflow`...), or the one requested while it is queued. */
   backend: z.string().nullable(),
   /** Device description, e.g. `CPU (WebAssembly SIMD, 1 thread)`. */
@@ -105,7 +128,7 @@ export const runSummarySchema = z.object({
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
 export const metricPointSchema = z.object({
-  /** Epoch, counted from 1. */
+  /** Epoch, counted from 1 (an external run's step, from 0). */
   step: z.number().int(),
   value: metricValueSchema,
   /** Wall time the epoch ended, ms since the Unix epoch. */

@@ -3,10 +3,12 @@ import { ApiService } from '../../src-main/api/api-service';
 import { EventBus } from '../../src-main/api/event-bus';
 import type { Handlers } from '../../src-main/api/handlers';
 import { contract, METHODS, type Method } from '../../src-shared/api/contract';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireBuiltWorker, tinyRun, useCore } from '../helpers/core';
 import { useTempDir } from '../helpers/temp';
 import { png, writeImageFolder } from '../datasets/image-files';
+import { eventFile } from '../interop/tfevents';
 
 requireBuiltWorker();
 const newCore = useCore();
@@ -73,6 +75,14 @@ describe('API contract, against the real service', () => {
     expect(await call('runs/archive', { run_ids: [run_id], archived: false })).toEqual({ changed: 1 });
     expect(await call('runs/delete', { run_ids: [run_id] })).toEqual({ deleted: [run_id] });
     expect(await call('runs/restore', { run_ids: [run_id] })).toEqual({ restored: 1 });
+    // The CLI's core serves no tracking API: it says so, and cannot be switched on.
+    expect(await call('tracking/status', {})).toEqual({ available: false, switchable: false, enabled: false, url: null, lines: [], error: null });
+    expect(await core.api.call('tracking/enable', { enabled: true })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringMatching(/runboard serve/) } });
+    covered.add('tracking/enable');
+    const logs = join(tempDir(), 'logs');
+    mkdirSync(join(logs, 'mlp'), { recursive: true });
+    writeFileSync(join(logs, 'mlp', 'events.out.tfevents.1.host.1.0'), eventFile([{ wallTime: 1, step: 0, values: [{ tag: 'loss', simple: 0.5 }] }]));
+    expect(await call('runs/import', { path: logs })).toMatchObject({ kind: 'tensorboard', runs: 1, points: 1, skipped: [], failed: [] });
     const { sweep_id } = await call('sweeps/start', { strategy: 'grid', params: ['lr=[0.1]'], fixed: { dataset: 'iris', hidden: [4], epochs: 1, backend: 'wasm' }, parallel: 1 });
     await core.sweeps.wait(sweep_id);
     expect((await call('sweeps/list', {}))[0]).toMatchObject({ sweep_id, status: 'finished' });

@@ -5,7 +5,7 @@ import { laterProgress, progressAfterEpoch, withEpoch } from '../../src-renderer
 const progress = (epoch: number, batch: number): RunProgress => ({ epoch, epochs: 30, batch, batches: 45, loss: 0.5, eta_ms: 1000 });
 
 const run: RunSummary = {
-  run_id: 1, name: 'r', experiment: 'default', status: 'running', kind: 'train', backend: 'wasm', device: null, parent_run_id: null,
+  run_id: 1, name: 'r', experiment: 'default', status: 'running', kind: 'train', source: null, backend: 'wasm', device: null, parent_run_id: null,
   sweep_id: null, trial: null, attempt: null, seed: 1, created_at: 0, started_at: 0, ended_at: null, duration_s: null, error: null, params: {},
   metrics: { val_loss: 0.3 }, best: { val_loss: 0.3 }, epochs: 3, progress: progress(4, 22), outcome: null, tags: {}, notes: null,
   archived: false, deleted: false,

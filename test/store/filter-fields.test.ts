@@ -156,6 +156,18 @@ describe('filter fields: each README field reads its own column', () => {
     await expect(select('created > "last week"')).rejects.toThrow(/created compares with a date/);
   });
 
+  it('started and ended: when the run began training and ended, a date or ms since 1970 (MLflow\'s start_time, end_time)', async () => {
+    expect(await select('started >= "2026-11-25"')).toEqual(['alpha', 'charlie']);
+    expect(await select(`attributes.start_time < ${at('2026-11-21T00:00:00Z')}`)).toEqual(['bravo']);
+    expect(await select('ended > "2026-11-28T12:01:00Z"')).toEqual(['alpha']);
+    expect(await select(`end_time = ${at('2026-11-20T12:00:05Z')}`)).toEqual(['bravo']);
+  });
+
+  it('user: who ran an external run; none for runs Runboard trained', async () => {
+    expect(await select('user = "ana"')).toEqual([]);
+    expect(await select('user IS NULL')).toEqual(['alpha', 'bravo', 'charlie', 'delta']);
+  });
+
   it('seed', async () => {
     expect(await select('seed = 22')).toEqual(['bravo']);
     expect(await select('seed > 30')).toEqual(['charlie', 'delta']);
@@ -175,6 +187,6 @@ describe('filter fields: each README field reads its own column', () => {
 
   it('covers every attribute the language knows', () => {
     // A new attribute needs a case above; this list is the README's.
-    expect([...FILTER_ATTRIBUTES].sort()).toEqual(['archived', 'backend', 'created', 'device', 'duration', 'epochs', 'experiment', 'kind', 'name', 'notes', 'parent', 'run_id', 'seed', 'status', 'sweep', 'trial'].sort());
+    expect([...FILTER_ATTRIBUTES].sort()).toEqual(['archived', 'backend', 'created', 'device', 'duration', 'ended', 'epochs', 'experiment', 'kind', 'name', 'notes', 'parent', 'run_id', 'seed', 'started', 'status', 'sweep', 'trial', 'user'].sort());
   });
 });

@@ -135,6 +135,20 @@ describe('trainer host', () => {
     expect(await core.store.listRuns()).toHaveLength(2);
   });
 
+  it('refuses to fine-tune from a run a script logged, saying Runboard did not train it, before writing anything', async () => {
+    const { core } = await newCore();
+    const external = await core.store.createExternalRun({
+      experiment: 'default',
+      name: 'script',
+      startTime: 1_000,
+      tags: {},
+      source: { type: 'mlflow-api', location: 'train.py', original_id: null, user: null, imported_at: null },
+    });
+    await core.store.updateExternalRun(external.run_id, { status: 'finished', endTime: 2_000 }, 2_000);
+    await expect(core.trainer.start(config({ from_run: external.run_id }))).rejects.toThrow(`from_run: run ${external.run_id} was not trained by Runboard (a script logged it, or it was imported): it has no weights to start from`);
+    expect(await core.store.listRuns()).toHaveLength(1);
+  });
+
   it('stops every run when disposed: they end as stopped, nothing is left running', async () => {
     const { core } = await newCore();
     const a = await core.trainer.start(config({ dataset: 'digits', epochs: 500 }));
