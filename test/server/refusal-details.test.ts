@@ -13,7 +13,7 @@ const FORBIDDEN_HOST =
   'Forbidden: this server answers only to the Host it was started for (localhost, 127.0.0.1 or [::1] on its port). Open the URL printed by `runboard serve`.';
 /** Asks to keep the connection open, so that a `Connection: close` in the answer is the server's choice. */
 const keepAlive = { Connection: 'keep-alive' };
-const UNAUTHORIZED = 'Missing or wrong token: open the URL printed by `runboard serve`, or send Authorization: Bearer <token>.';
+const UNAUTHORIZED = 'Missing or wrong token: open the URL printed by `runboard serve`, or send Authorization: Bearer <token> (MLflow clients: set MLFLOW_TRACKING_TOKEN).';
 
 describe('refusals: their words and their connection', () => {
   let running: TestServer;
