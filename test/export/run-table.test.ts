@@ -36,6 +36,7 @@ function run(overrides: Partial<RunSummary> = {}): RunSummary {
     notes: 'rerun of bravo',
     archived: true,
     deleted: false,
+    source: null,
     ...overrides,
   };
 }

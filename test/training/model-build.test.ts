@@ -3,7 +3,7 @@
  * with the settings its spec names), which layers count as having weights, freezing, the forward pass in training
  * and evaluation mode, the initialisers and the optimisers.
  */
-import type { Tensor } from '@tensorflow/tfjs';
+import type { Tensor, Variable } from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadBackend } from '../../src-main/training/worker/backends';
 import { initializerFor } from '../../src-main/training/worker/initializers';
@@ -46,7 +46,7 @@ function build(layers: string, input: SampleShape = TABLE, classes = 3, kernel =
 }
 
 /** Each layer's class and the settings that matter, as TensorFlow.js reports them. */
-function describeLayers(model: ReturnType<typeof build>) {
+function describeLayers(model: ReturnType<typeof build>): ({ class: string } & Record<string, unknown>)[] {
   return model.layers.map((layer) => {
     const config = layer.getConfig() as Record<string, unknown>;
     const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => k in config).map((k) => [k, config[k]]));
@@ -146,7 +146,7 @@ describe('frozen layers', () => {
       expect(weightLayers(model).map((l) => l.trainable)).toEqual([false, true, false]);
       const names = trainableVariables(model).map((v) => v.name);
       expect(names).toHaveLength(2);
-      expect(names).toEqual(weightLayers(model)[1]?.trainableWeights.map((w) => w.read().name));
+      expect(names).toEqual(weightLayers(model)[1]?.trainableWeights.map((w) => (w.read() as Variable).name));
     } finally {
       model.dispose();
     }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backendStatuses } from '../../src-main/training/host/backend-status';
-import { probeBackend } from '../../src-main/training/host/probe-backend';
+import { probeBackend, type ProbeResult } from '../../src-main/training/host/probe-backend';
 import type { WorkerExit, WorkerHandle, WorkerLauncher } from '../../src-main/training/host/worker-launcher';
 import { loadBackend } from '../../src-main/training/worker/backends';
 import type { HostToWorker, WorkerToHost } from '../../src-main/training/worker-protocol';
@@ -55,7 +55,7 @@ function launcherOf(answer: (worker: ProbeWorker) => void): { launcher: WorkerLa
   };
 }
 
-const PROBED = { backend: 'auto', chosen: 'wasm', ok: true, device: 'CPU (WebAssembly SIMD, 1 thread)', error: null, skipped: [{ backend: 'webgpu', reason: 'software' }], adapters: null } as const;
+const PROBED: ProbeResult = { backend: 'auto', chosen: 'wasm', ok: true, device: 'CPU (WebAssembly SIMD, 1 thread)', error: null, skipped: [{ backend: 'webgpu', reason: 'software' }], adapters: null };
 
 describe('a probe in a throwaway training process', () => {
   it('asks the process to load the backend, reports what it found, and ends the process', async () => {

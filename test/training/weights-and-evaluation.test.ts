@@ -312,7 +312,7 @@ describe('augmenting a training batch', () => {
     const augment = buildAugmenter(tf, { ...NO_AUGMENTATION, noise: 0.5, rotate: 30 }, null, new Prng(2));
     const x = tf.zeros([400, 10]);
     const out = tf.tidy(() => augment?.(x) as Tensor);
-    const values = out.dataSync();
+    const values = Array.from(out.dataSync());
     const mean = values.reduce((a, b) => a + b, 0) / values.length;
     const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
     expect(out.shape).toEqual([400, 10]);
