@@ -50,12 +50,12 @@ const refusal = async (filter: string) => {
 };
 
 describe('params compare with the value of their own type', () => {
-  it('a number with number params, text with text params', async () => {
+  it('a number with number params; text with any param written as text (MLflow compares params as text)', async () => {
     expect(await select('params.x = 1')).toEqual(['num-one']);
-    expect(await select('params.x = "1"')).toEqual(['text-one']);
+    expect(await select('params.x = "1"')).toEqual(['num-one', 'text-one']);
     expect(await select('params.x >= 1')).toEqual(['num-one', 'plain']);
     expect(await select('params.x in (1, 2)')).toEqual(['num-one', 'plain']);
-    expect(await select('params.x in ("1", "2")')).toEqual(['text-one']);
+    expect(await select('params.x in ("1", "2")')).toEqual(['num-one', 'text-one', 'plain']);
   });
 
   it('true and false with boolean params only', async () => {
@@ -140,7 +140,7 @@ describe('refusals say what is wrong and where', () => {
       expect((await refusal(`${attribute} = 1`)).message, attribute).toBe(`Filter: ${attribute} is text: compare it with a quoted string (at column 1).`);
     }
     expect((await refusal('archived = "a"')).message).toBe('Filter: archived is true or false (at column 1).');
-    expect((await refusal('created = "a"')).message).toBe('Filter: created compares with a date like "2026-11-28" or "2026-11-28T10:00" (at column 1).');
+    expect((await refusal('created = "a"')).message).toBe('Filter: created compares with a date like "2026-11-28" or "2026-11-28T10:00", or ms since 1970 (at column 1).');
   });
 
   it('compares created with a number of milliseconds as well as a date', async () => {
@@ -149,11 +149,11 @@ describe('refusals say what is wrong and where', () => {
   });
 
   it('refuses a kind that does not exist with = and != alike', async () => {
-    expect((await refusal('kind != "eval"')).message).toBe('Filter: there is no kind "eval"; one of train, sanity (at column 1).');
+    expect((await refusal('kind != "eval"')).message).toBe('Filter: there is no kind "eval"; one of train, sanity, external (at column 1).');
   });
 
   it('refuses a kind that does not exist, naming the kinds, and a substring search on a date', async () => {
-    expect((await refusal('kind = "killed"')).message).toBe('Filter: there is no kind "killed"; one of train, sanity (at column 1).');
+    expect((await refusal('kind = "killed"')).message).toBe('Filter: there is no kind "killed"; one of train, sanity, external (at column 1).');
     expect((await refusal('created ~ "2026"')).message).toBe('Filter: "~" searches text; created is a number (at column 1).');
   });
 

@@ -138,7 +138,7 @@ describe('sorting', () => {
       expect(error, column).toBeInstanceOf(AppError);
       expect(error, column).toMatchObject({ code: 'BAD_INPUT', fields: [{ field: 'sort', message: `unknown column "${column}"` }] });
       expect((error as AppError).message, column).toBe(
-        `Cannot sort by "${column}": use run_id, name, status, kind, backend, experiment, created, started, duration, epochs, sweep, trial, parent, gap, params.NAME, metrics.KEY, best.KEY, min.KEY, max.KEY or tags.NAME.`,
+        `Cannot sort by "${column}": use run_id, name, status, kind, backend, experiment, created, started, ended, user, duration, epochs, sweep, trial, parent, gap, params.NAME, metrics.KEY, best.KEY, min.KEY, max.KEY or tags.NAME.`,
       );
     }
   });
