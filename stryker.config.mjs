@@ -24,7 +24,8 @@ import { existsSync } from 'node:fs';
 const MODULES = {
   store: {
     mutate: ['src-main/store/**/*.ts'],
-    tests: ['test/store/**/*.test.ts', 'test/filter/**/*.test.ts', 'test/core/purge.test.ts'],
+    // The MLflow importers write external runs through the store (store/external-runs.ts).
+    tests: ['test/store/**/*.test.ts', 'test/filter/**/*.test.ts', 'test/core/purge.test.ts', 'test/interop/import.test.ts'],
   },
   export: {
     mutate: ['src-main/export/**/*.ts'],
@@ -32,7 +33,8 @@ const MODULES = {
   },
   server: {
     mutate: ['src-main/server/**/*.ts'],
-    tests: ['test/server/**/*.test.ts'],
+    // The MLflow API is served by routes-server.ts; its tests start the server in this process.
+    tests: ['test/server/**/*.test.ts', 'test/interop/mlflow-api.test.ts'],
   },
   asha: {
     mutate: ['src-main/search/asha.ts'],
