@@ -33,8 +33,9 @@ const MODULES = {
   },
   server: {
     mutate: ['src-main/server/**/*.ts'],
-    // The MLflow API is served by routes-server.ts; its tests start the server in this process.
-    tests: ['test/server/**/*.test.ts', 'test/interop/mlflow-api.test.ts'],
+    // The MLflow API goes through serve's gateway (mlflow-api), and through the desktop app's loopback server,
+    // routes-server.ts (tracking-server); both tests start their server in this process.
+    tests: ['test/server/**/*.test.ts', 'test/interop/mlflow-api.test.ts', 'test/interop/tracking-server.test.ts'],
   },
   asha: {
     mutate: ['src-main/search/asha.ts'],
