@@ -1,3 +1,4 @@
+import type { Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
 import { RUN_KINDS, RUN_STATUSES, hasBest, metricDirection } from '../../src-shared/entities/run';
 import { FilterSyntaxError, filterFields, parseFilter, type FieldRef, type FilterNode, type Literal } from '../../src-shared/filter/parse';
@@ -10,9 +11,20 @@ export interface KnownColumns {
 }
 
 export interface CompiledFilter {
-  /** A condition over `runs r`, with `?` placeholders only: no value or name is ever spliced into the SQL. */
+  /**
+   * A condition over `runs r`, with `?` placeholders only: no value or name is ever spliced into the SQL. It may call
+   * the functions `registerFilterFunctions` adds to the connection.
+   */
   sql: string;
   args: unknown[];
+}
+
+/**
+ * Adds the SQL functions compiled filters call. `fold_case` lowers text as JavaScript does, in every script: SQLite's
+ * own `lower()` and `LIKE` fold ASCII letters only, so `name ~ "École"` would not find the run named "École".
+ */
+export function registerFilterFunctions(db: Database): void {
+  db.function('fold_case', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
 }
 
 type Kind = 'number' | 'text' | 'boolean';
@@ -163,7 +175,7 @@ function compileNode(node: FilterNode): CompiledFilter {
           const arg = argument(node.field, kind, node.value, node.column, node.op === '=' || node.op === '!=');
           if (node.op === '~' || node.op === '!~') {
             if (kind !== 'text') refuse(`"${node.op}" searches text; ${node.field.key} is a ${kind}`, node.column);
-            return { sql: `${node.op === '!~' ? 'NOT ' : ''}lower(coalesce(${column}, '')) LIKE ? ESCAPE '\\'`, args: [likePattern(String(arg))] };
+            return { sql: `${node.op === '!~' ? 'NOT ' : ''}fold_case(coalesce(${column}, '')) LIKE ? ESCAPE '\\'`, args: [likePattern(String(arg))] };
           }
           return { sql: `${column} ${SQL_OPERATORS[node.op]} ?`, args: [arg] };
         },

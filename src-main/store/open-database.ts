@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
 import type { DbLocation } from '../paths';
+import { registerFilterFunctions } from './filter-sql';
 import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, assertMigrationsAreMonotonic, type Migration } from './migrations';
 
 export interface OpenOptions {
@@ -92,6 +93,7 @@ export function openDatabase(location: DbLocation, options: OpenOptions = {}): O
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    registerFilterFunctions(db);
     const backupPath = version > 0 && version < latest ? backUp(db, path, version) : null;
     migrate(db, version, migrations);
     return { db, path, schemaVersion: latest, backupPath };

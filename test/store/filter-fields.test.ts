@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src-main/store/sqlite-store';
 import { FILTER_ATTRIBUTES } from '../../src-shared/filter/parse';
 const at = (iso: string) => Date.parse(iso);
@@ -28,7 +28,7 @@ const RUNS = [
 let dir: string;
 let store: SqliteStore;
 
-beforeAll(async () => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'runboard-filter-fields-'));
   store = SqliteStore.open({ path: join(dir, 'fields.db'), explicit: true });
   const sweepId = store.sweeps.create({
@@ -67,7 +67,7 @@ beforeAll(async () => {
   store.annotations.setArchived([4], true);
 });
 
-afterAll(() => {
+afterEach(() => {
   store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
