@@ -206,6 +206,13 @@ describe('planning a run', () => {
       field: 'from_run',
       message: `Invalid input: from_run: run ${failed} has no saved weights (only runs that finished keep them; it ended failed).`,
     });
+    // A parent still running has no outcome yet: a refusal naming its status, not a TypeError.
+    const running = await store.createRun({ experiment: 'e', config: {}, params: { dataset: 'iris' }, seed: 21, backend: 'wasm', dataset: 'iris' });
+    expect(await asyncRefusal(() => planRun(config({ from_run: running.run_id }), catalogue, store))).toEqual({
+      code: 'BAD_INPUT',
+      field: 'from_run',
+      message: `Invalid input: from_run: run ${running.run_id} has no saved weights (only runs that finished keep them; it is queued and has not finished).`,
+    });
     const missingFile = await parent(store, 'iris', null, 'finished');
     expect(await asyncRefusal(() => planRun(config({ from_run: missingFile }), catalogue, store))).toMatchObject({ field: 'from_run', message: expect.stringContaining('has no saved weights') });
     const moons = await parent(store, 'moons', {});

@@ -206,6 +206,20 @@ describe('the training loop, batch by batch', () => {
     ).rejects.toThrow('the GPU device was lost');
     expect(checks).toBe(3);
   });
+
+  it('a run that fails after early stopping kept a copy of its best weights frees that copy too', async () => {
+    const data = trainingData(dataset(10), range(0, 8), range(8, 10));
+    let checks = 0;
+    // Two batches an epoch: the copy of epoch 1's weights exists when the device fails in epoch 2 (afterEach counts).
+    await expect(
+      train(data, { epochs: 5, batchSize: 4, earlyStopping: { patience: 3, minDelta: 0 } }, {
+        checkDevice: () => {
+          checks++;
+          if (checks === 3) throw new Error('the GPU device was lost');
+        },
+      }),
+    ).rejects.toThrow('the GPU device was lost');
+  });
 });
 
 describe('stopping and divergence', () => {
