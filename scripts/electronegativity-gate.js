@@ -3,7 +3,7 @@
 // been reviewed. The scanner's CLI exits 0 whatever it finds, so this reads its CSV report instead.
 // Usage: node scripts/electronegativity-gate.js   (after `npm run build`; fetches the scanner from the npm registry)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -21,11 +21,19 @@ const BLOCKING = new Set(['MEDIUM', 'HIGH', 'CRITICAL']);
 const dir = mkdtempSync(join(tmpdir(), 'runboard-electronegativity-'));
 const report = join(dir, 'report.csv');
 const electronVersion = JSON.parse(readFileSync(new URL('../node_modules/electron/package.json', import.meta.url), 'utf8')).version;
-const scan = spawnSync(
-  'npx',
-  ['--yes', '@doyensec/electronegativity@1.10.3', '-i', 'out', '-e', electronVersion, '-r', '-x', 'AvailableSecurityFixesGlobalCheck', '-o', report],
-  { stdio: ['ignore', 'ignore', 'inherit'] },
-);
+// npx fetches the scanner from the registry: a network hiccup there is not a finding, so a run that wrote no report
+// is tried again (three attempts, a few seconds apart) before the gate gives up.
+let scan;
+for (let attempt = 1; attempt <= 3; attempt++) {
+  scan = spawnSync(
+    'npx',
+    ['--yes', '@doyensec/electronegativity@1.10.3', '-i', 'out', '-e', electronVersion, '-r', '-x', 'AvailableSecurityFixesGlobalCheck', '-o', report],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  if (existsSync(report)) break;
+  console.error(`electronegativity: attempt ${attempt} wrote no report (scanner exit status ${scan.status}${scan.error ? `, ${scan.error.message}` : ''})`);
+  if (attempt < 3) spawnSync('sleep', [String(5 * attempt)]);
+}
 let rows;
 try {
   rows = parse(readFileSync(report), { columns: true, trim: true, skip_empty_lines: true });
