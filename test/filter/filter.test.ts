@@ -23,7 +23,7 @@ async function storeWithRuns() {
     fast: await add('fast-lr', { lr: 0.1, optimizer: 'adam', nesterov: false }, { val_accuracy: [0.7, 0.85], val_loss: [0.9, 0.3] }),
     small: await add('baseline-small', { lr: 0.001, optimizer: 'sgd', nesterov: true }, { val_accuracy: [0.5, 0.6], val_loss: [1.5, 1.2] }, 'failed', 'other'),
   };
-  store.annotations.setTags(ids.fast, { stage: 'final' });
+  await store.annotations.setTags(ids.fast, { stage: 'final' });
   return { store, ids };
 }
 
@@ -121,27 +121,27 @@ describe('runs query', () => {
 
   it('hides archived runs unless asked, and deleted runs until restored', async () => {
     const { store, ids } = await storeWithRuns();
-    store.annotations.setArchived([ids.fast], true);
+    await store.annotations.setArchived([ids.fast], true);
     expect((await store.queryRuns({ offset: 0, limit: 10 })).total).toBe(2);
     expect((await store.queryRuns({ offset: 0, limit: 10, includeArchived: true })).total).toBe(3);
-    expect(store.annotations.delete([ids.baseline])).toEqual([ids.baseline]);
+    expect(await store.annotations.delete([ids.baseline])).toEqual([ids.baseline]);
     expect((await store.listRuns()).map((r) => r.run_id)).not.toContain(ids.baseline);
     expect((await store.getRun(ids.baseline))?.deleted).toBe(true);
-    expect(store.annotations.restore([ids.baseline])).toBe(1);
+    expect(await store.annotations.restore([ids.baseline])).toBe(1);
     expect((await store.listRuns()).map((r) => r.run_id)).toContain(ids.baseline);
-    store.annotations.delete([ids.baseline], 1000);
-    expect(store.annotations.purge(2000)).toEqual([ids.baseline]);
+    await store.annotations.delete([ids.baseline], 1000);
+    expect(await store.annotations.purge(2000)).toEqual([ids.baseline]);
     expect(await store.getRun(ids.baseline)).toBeNull();
     store.close();
   });
 
   it('keeps tags and notes with the run', async () => {
     const { store, ids } = await storeWithRuns();
-    store.annotations.setTags(ids.baseline, { stage: 'paper', owner: 'ana' });
-    store.annotations.setTags(ids.baseline, { owner: null });
-    store.annotations.setNotes(ids.baseline, 'best so far <img src=x>');
+    await store.annotations.setTags(ids.baseline, { stage: 'paper', owner: 'ana' });
+    await store.annotations.setTags(ids.baseline, { owner: null });
+    await store.annotations.setNotes(ids.baseline, 'best so far <img src=x>');
     expect(await store.getRun(ids.baseline)).toMatchObject({ tags: { stage: 'paper' }, notes: 'best so far <img src=x>' });
-    expect(() => store.annotations.setTags(999, { a: 'b' })).toThrow(/does not exist/);
+    await expect(store.annotations.setTags(999, { a: 'b' })).rejects.toThrow(/does not exist/);
     store.close();
   });
 });

@@ -31,7 +31,7 @@ let store: SqliteStore;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'runboard-filter-fields-'));
   store = SqliteStore.open({ path: join(dir, 'fields.db'), explicit: true });
-  const sweepId = store.sweeps.create({
+  const sweepId = await store.sweeps.create({
     name: 'search',
     experiment: 'default',
     strategy: 'grid',
@@ -62,9 +62,9 @@ beforeAll(async () => {
     for (let step = 1; step <= r.epochs; step++) await store.logEpoch(run.run_id, { step, time: started + step, metrics: { val_accuracy: 0.5 } });
     await store.endRun(run.run_id, { status: 'finished', time: started + r.seconds * 1000 });
     store.connection.prepare('UPDATE runs SET created_at = ? WHERE id = ?').run(at(r.created), run.run_id);
-    if (r.notes) store.annotations.setNotes(run.run_id, r.notes);
+    if (r.notes) await store.annotations.setNotes(run.run_id, r.notes);
   }
-  store.annotations.setArchived([4], true);
+  await store.annotations.setArchived([4], true);
 });
 
 afterAll(() => {

@@ -51,9 +51,9 @@ describe('SqliteStore runs', () => {
     const kept = await sampleRun(store, { experiment: 'counted' });
     const trashed = await sampleRun(store, { experiment: 'counted' });
     await store.endRun(trashed.run_id, { status: 'finished', time: 1 });
-    expect(store.annotations.delete([trashed.run_id])).toEqual([trashed.run_id]);
+    expect(await store.annotations.delete([trashed.run_id])).toEqual([trashed.run_id]);
     expect((await store.listExperiments()).find((e) => e.name === 'counted')?.run_count).toBe(1);
-    store.annotations.restore([trashed.run_id]);
+    await store.annotations.restore([trashed.run_id]);
     expect((await store.listExperiments()).find((e) => e.name === 'counted')?.run_count).toBe(2);
     expect(kept.experiment).toBe('counted');
     store.close();
@@ -61,7 +61,7 @@ describe('SqliteStore runs', () => {
 
   it('numbers the runs of a sweep trial: attempt 1, then 2 for its rerun after a resume; null outside sweeps', async () => {
     const store = openStore();
-    const sweepId = store.sweeps.create({
+    const sweepId = await store.sweeps.create({
       name: 'resumed',
       experiment: 'default',
       strategy: 'random',
