@@ -64,6 +64,22 @@ describe.skipIf('reason' in server && !required)('the CLI on a PostgreSQL store'
     }
   });
 
+  it('a sweep runs its trials into the database, and export --sweep reads them back', async () => {
+    const sweep = await runCli(['sweep', '--dataset', 'iris', '--hidden', '8', '--epochs', '2', '--backend', 'wasm', '--parallel', '2', '--strategy', 'grid', '--param', 'lr=[0.1,0.01]', '--json', '--db', url()], { env, timeoutMs: 180_000 });
+    expect(sweep.code, sweep.stderr).toBe(0);
+    const detail = JSON.parse(sweep.stdout) as { sweep_id: number; status: string; trials: { status: string; epochs: number }[] };
+    expect(detail.status).toBe('finished');
+    expect(detail.trials.map((t) => [t.status, t.epochs])).toEqual([
+      ['finished', 2],
+      ['finished', 2],
+    ]);
+    const csv = await runCli(['export', '--sweep', String(detail.sweep_id), '--format', 'csv', '--db', url()], { env });
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout.trim().split('\n')).toHaveLength(3);
+    const sweeps = await runCli(['sweeps', '--json', '--db', url()], { env });
+    expect((JSON.parse(sweeps.stdout) as { sweep_id: number; status: string }[]).map((s) => [s.sweep_id, s.status])).toEqual([[detail.sweep_id, 'finished']]);
+  });
+
   it('doctor shows the database with its password masked, its schema and its runs', async () => {
     const doctor = await runCli(['doctor', '--json', '--db', url()], { env, timeoutMs: 120_000 });
     expect(doctor.code, doctor.stderr).toBe(0);
