@@ -3,6 +3,7 @@
  * (in Debian's Chromium when it is there), `doctor` and every message show the location without its password, and a
  * server that cannot be reached or refuses the password is named in one line, with no stack trace.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHOTS, hasChromium, launchChromium, startServe, stopProcess } from '../e2e/harness';
@@ -32,11 +33,22 @@ describe.skipIf('reason' in server && !required)('the CLI on a PostgreSQL store'
     expect(train.stdout).toMatch(/in experiment "default", database postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//);
     expect(train.stdout + train.stderr).not.toContain(POSTGRES_TEST_PASSWORD);
 
+    // Its saved weights are on this machine, in the data folder's folder for this server and database.
+    if ('reason' in server) throw new Error(server.reason);
+    const files = join(env.XDG_DATA_HOME as string, 'runboard', 'servers', `127.0.0.1-${server.port}-${database()}`);
+    expect(existsSync(join(files, 'checkpoints', '1', 'final.json')), `checkpoints under ${files}`).toBe(true);
+    // A fine-tuned run finds its parent's weights there.
+    const child = await runCli(['train', '--dataset', 'iris', '--epochs', '1', '--backend', 'wasm', '--from-run', '1', '--name', 'child', '--db', url()], { env, timeoutMs: 180_000 });
+    expect(child.code, child.stderr).toBe(0);
+
     // RUNBOARD_DB works as --db does.
     const listed = await runCli(['runs', '--json'], { env: { ...env, RUNBOARD_DB: url() } });
     expect(listed.code, listed.stderr).toBe(0);
     const runs = JSON.parse(listed.stdout) as RunJson[];
-    expect(runs.map((r) => [r.name, r.status, r.epochs])).toEqual([['on-postgres', 'finished', 3]]);
+    expect(runs.map((r) => [r.name, r.status, r.epochs, r.parent_run_id])).toEqual([
+      ['child', 'finished', 1, 1],
+      ['on-postgres', 'finished', 3, null],
+    ]);
 
     const serve = await startServe(url(), env as Record<string, string>);
     try {
@@ -46,7 +58,10 @@ describe.skipIf('reason' in server && !required)('the CLI on a PostgreSQL store'
       const answer = await fetch(`${origin}/api/runs/list`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', origin }, body: '{}' });
       const body = (await answer.json()) as { ok: boolean; value: { name: string; status: string }[] };
       expect(body.ok).toBe(true);
-      expect(body.value.map((r) => [r.name, r.status])).toEqual([['on-postgres', 'finished']]);
+      expect(body.value.map((r) => [r.name, r.status])).toEqual([
+        ['child', 'finished'],
+        ['on-postgres', 'finished'],
+      ]);
       if (hasChromium) {
         const browser = await launchChromium();
         try {

@@ -62,7 +62,10 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'runboard-pg-'));
   const data = join(dir, 'data');
   let started = false;
+  let stopped = false;
   const stop = () => {
+    if (stopped) return;
+    stopped = true;
     if (started) {
       try {
         runAs(asRoot, join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
