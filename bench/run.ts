@@ -67,7 +67,7 @@ if (wanted('import')) {
 }
 if (wanted('fashion')) {
   const epochsArg = args.indexOf('--fashion-epochs');
-  const epochs = epochsArg >= 0 ? Number(args[epochsArg + 1]) : 8;
+  const epochs = epochsArg >= 0 ? Number(args[epochsArg + 1]) : 10;
   say(`fashion: the cnn preset on all 60,000 Fashion-MNIST training images for ${epochs} epochs, test accuracy on the 10,000 test images (about 15 minutes)...`);
   Object.assign(results, await benchFashionAccuracy(epochs));
 }

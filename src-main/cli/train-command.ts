@@ -10,6 +10,7 @@ import { localFilesDir, resolveDbLocation, userDatasetsDir } from '../paths';
 import { EXIT, type CliIo } from './io';
 import { formatDuration, formatValue, modelAsText } from './format';
 import { progressLine } from './progress-bar';
+import { frozenLayersText, hiddenLayerCount, weightLayerNames } from '../../src-shared/model/frozen-layers';
 
 /** The `train` flags as commander hands them over: every value is still text. */
 export interface TrainFlags {
@@ -134,7 +135,7 @@ export function outcomeNotes(run: RunSummary): string[] {
   if (run.kind === 'sanity') notes.push(`Sanity check: trained on one batch of ${run.params.overfit_batch} sample(s); train_accuracy ${formatValue(run.metrics.train_accuracy)}.`);
   if (o?.stop_reason === 'early_stopping') notes.push(`Early stopping ended the run at epoch ${run.epochs}; the best epoch was ${o.best_epoch}.`);
   if (o?.restored_best) notes.push(`Restored the weights of epoch ${o.best_epoch} (lowest val_loss).`);
-  if (run.parent_run_id !== null) notes.push(`Fine-tuned from run ${run.parent_run_id}${o && o.frozen_layers.length > 0 ? `, frozen layers ${o.frozen_layers.join(',')}` : ''}.`);
+  if (run.parent_run_id !== null) notes.push(`Fine-tuned from run ${run.parent_run_id}${o && o.frozen_layers.length > 0 ? `, frozen layers ${frozenLayersText(o.frozen_layers, hiddenLayerCount(run), weightLayerNames(run))}` : ''}.`);
   if (o?.output_layer_replaced) notes.push('The output layer was replaced: the dataset has other classes than the parent run.');
   if (run.metrics.test_accuracy !== undefined) notes.push(`Test set: test_loss ${formatValue(run.metrics.test_loss)}, test_accuracy ${formatValue(run.metrics.test_accuracy)}.`);
   return notes;

@@ -2,6 +2,7 @@
  * How the New run form starts from another run: `clone` (same params, a new seed), `finetune` (from its weights,
  * hidden layers frozen), `scale-up` (a sanity run's config on the full training set, same seed).
  */
+import { experimentIdOf, experimentNumber } from '../../src-shared/entities/mlflow-experiment-id';
 import { queryFromParams, queryToParams, type TableQuery } from './runs-query';
 
 export const NEW_RUN_MODES = ['clone', 'finetune', 'scale-up'] as const;
@@ -25,6 +26,8 @@ export type Route =
   | { name: 'import' }
   /** The MLflow tracking API switch and the lines to paste. */
   | { name: 'settings' }
+  /** An experiment by Runboard's number, as the link MLflow's client prints names it: it opens the runs table on it. */
+  | { name: 'experiment'; experimentId: number }
   | { name: 'not-found'; hash: string };
 
 function parseRunId(text: string | undefined | null): number | null {
@@ -70,7 +73,8 @@ export function parseRoute(hash: string): Route {
   if (segments[0] === 'experiments') {
     const runId = segments.length === 4 && segments[2] === 'runs' ? parseRunId(segments[3]) : null;
     if (runId !== null) return { name: 'run', runId };
-    if (segments.length === 2) return { name: 'runs', query: null };
+    const experimentId = segments.length === 2 ? experimentNumber(segments[1] as string) : null;
+    if (experimentId !== null) return { name: 'experiment', experimentId };
   }
   if (segments.length === 2 && segments[0] === 'runs') {
     const runId = parseRunId(segments[1]);
@@ -102,5 +106,7 @@ export function routeHref(route: Exclude<Route, { name: 'not-found' }>): string 
       return '#/import';
     case 'settings':
       return '#/settings';
+    case 'experiment':
+      return `#/experiments/${experimentIdOf(route.experimentId)}`;
   }
 }

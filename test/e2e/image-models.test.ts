@@ -159,6 +159,15 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(await samples.first().locator('figcaption').innerText()).toMatch(/^true \d → predicted \d/);
     expect(await page.locator('table.matrix tbody tr').count()).toBe(11);
     expect(await page.locator('[data-fact="speed"] dd').innerText()).toMatch(/^[\d.]+ s per epoch · [\d,]+ samples\/s$/);
+    // The Params card holds its values, the long layer list included: none is pushed out of the card (and under the
+    // Lineage card beside it, where `dataset` and `model` were hidden).
+    const params = page.locator('section.card:has(> h2:text-is("Params"))');
+    expect(await params.locator('tr[data-param="layers"] td.value').innerText()).toContain('conv2d(32,3,padding=same),relu,');
+    const overflow = await params.evaluate((card) => {
+      const box = card.getBoundingClientRect();
+      return [...card.querySelectorAll('td.value')].filter((cell) => cell.getBoundingClientRect().right > box.right + 0.5).map((cell) => cell.parentElement?.getAttribute('data-param'));
+    });
+    expect(overflow, 'param values drawn outside the Params card').toEqual([]);
     await shot(page, 'cnn-run');
     expect(pageProblems).toEqual([]);
   });

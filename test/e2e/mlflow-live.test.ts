@@ -88,6 +88,20 @@ describe.skipIf(!hasChromium || !hasPython)(title, () => {
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
     await until('the run shown finished', async () => /finished/.test((await page.locator('.run-header').textContent()) ?? ''));
     await shot(page, '2-live-finished');
+    // Its page says where it came from and offers nothing that needs Runboard's training: no weights, model or
+    // error analysis, no Stop, Clone, Fine-tune or Sweep.
+    const header = page.locator('.run-header');
+    expect(await header.locator('[data-fact="source"] dd').textContent()).toBe(`logged by an MLflow client from ${COURSE_LOOP}`);
+    expect(await header.locator('a, button').allTextContents()).toEqual(['Compare…']);
+    const panels = await page.locator('.run-view h2').allTextContents();
+    expect(panels.filter((heading) => /Weights|Model|Error analysis/.test(heading))).toEqual([]);
+    // The experiment link the client printed (`View experiment at .../#/experiments/N`) opens the runs table on it.
+    const experimentLink = /View experiment at: (\S+)/.exec(result.stdout + result.stderr)?.[1];
+    expect(experimentLink, 'the client printed the experiment link').toMatch(/#\/experiments\/\d+$/);
+    await page.goto(new URL(`/${new URL(experimentLink as string).hash}`, url.origin).href);
+    await until('the runs table on the experiment', async () => /experiment=course/.test(await page.evaluate(() => location.hash)));
+    await until('its run listed', async () => (await page.locator('tr[data-run-id]').count()) === 1);
+    expect(await page.locator('tr[data-run-id]').getAttribute('data-run-id')).toBe(runId);
 
     const trained = JSON.parse(execFileSync(process.execPath, [CLI, 'train', '--dataset', 'iris', '--epochs', '4', '--hidden', '8', '--backend', 'wasm', '--seed', '1', '--json', '--db', db], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })) as RunSummary;
     await page.goto(new URL(`/#/compare?ids=${runId},${trained.run_id}`, url.origin).href);

@@ -1,3 +1,4 @@
+import { experimentIdOf } from '../../../src-shared/entities/mlflow-experiment-id';
 import { toMetricValue, type MetricValue, type RunStatus, type RunSummary } from '../../../src-shared/entities/run';
 import type { ExperimentRecord, RunRecord } from '../../store/run-store';
 import { invalid, MlflowError } from './errors';
@@ -5,22 +6,12 @@ import type { MlflowStatus } from './messages';
 
 /**
  * How Runboard's entities read in MLflow's terms, both ways. Runboard's experiment 1 (`default`) is MLflow's default
- * experiment "0"; any other experiment keeps its number. A run's id is its Runboard number, as text.
+ * experiment "0"; any other experiment keeps its number (`src-shared/entities/mlflow-experiment-id.ts`, which the
+ * app's links use too). A run's id is its Runboard number, as text.
  */
 
-export const DEFAULT_EXPERIMENT_ID = '0';
-
-export function experimentIdOf(id: number): string {
-  return id === 1 ? DEFAULT_EXPERIMENT_ID : String(id);
-}
-
-/** Runboard's experiment number for MLflow's id; null for an id that cannot name one. */
-export function experimentNumber(mlflowId: string): number | null {
-  if (!/^\d{1,15}$/.test(mlflowId)) return null;
-  const id = Number(mlflowId);
-  if (id === 0) return 1;
-  return id === 1 ? null : id;
-}
+export { DEFAULT_EXPERIMENT_ID, experimentNumber } from '../../../src-shared/entities/mlflow-experiment-id';
+export { experimentIdOf };
 
 /** Runboard's run number for MLflow's run id. @throws MlflowError RESOURCE_DOES_NOT_EXIST for one that cannot be ours. */
 export function runNumber(runId: string): number {
