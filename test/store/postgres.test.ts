@@ -150,11 +150,24 @@ describePostgres('PostgresStore', () => {
     expect(passwordFromPgpass({ host: 'db.example.org', port: 5433, database: 'runs', user: 'ana' }, env)).toBeUndefined();
   });
 
-  it('passes sslmode and the other libpq options through', () => {
+  it('passes sslmode and the other libpq options through, sslmode as libpq reads it', async () => {
     const { config, identity } = connectionConfig('postgres://ana:pw@db.example.org:6543/runs?sslmode=verify-full&application_name=lab&options=-c%20statement_timeout%3D5000', {});
     expect(identity).toEqual({ host: 'db.example.org', port: 6543, database: 'runs', user: 'ana' });
     expect(config).toMatchObject({ host: 'db.example.org', port: 6543, database: 'runs', user: 'ana', application_name: 'lab', options: '-c statement_timeout=5000' });
     expect(config.ssl).toBeTruthy();
+    // sslmode means what it means to libpq (and psql): require encrypts without checking the certificate, disable
+    // does not encrypt; no warning about another reading of it is printed.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      expect(connectionConfig('postgres://ana@db.example.org/runs?sslmode=require', {}).config.ssl).toEqual({ rejectUnauthorized: false });
+      expect(connectionConfig('postgres://ana@db.example.org/runs?sslmode=disable', {}).config.ssl).toBe(false);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
   });
 
   it('says plainly, naming the server and not the password, when a wrong password is refused', async () => {

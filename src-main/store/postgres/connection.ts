@@ -23,7 +23,9 @@ export interface ServerIdentity {
 export function connectionConfig(url: string, env: NodeJS.ProcessEnv = process.env): { config: PoolConfig; identity: ServerIdentity } {
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(url);
+    // libpq's meaning of sslmode (`require` encrypts without checking the certificate, as psql and psycopg do),
+    // not node-postgres's older reading of it as `verify-full`.
+    parsed = parse(url, { useLibpqCompat: true });
   } catch (error) {
     throw new AppError('BAD_INPUT', `--db ${maskPassword(url)} is not a PostgreSQL URL like postgres://user@host:5432/database (${(error as Error).message}).`);
   }
