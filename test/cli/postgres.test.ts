@@ -69,6 +69,8 @@ describe.skipIf('reason' in server && !required)('the CLI on a PostgreSQL store'
           await page.goto(serve.url);
           await page.locator('tbody tr[data-run-id]', { hasText: 'on-postgres' }).waitFor({ timeout: 20_000 });
           await page.screenshot({ path: join(SHOTS, 'postgres-runs-table.png'), fullPage: true });
+          // The header names the database and its server.
+          expect(await page.locator('header .system').innerText()).toContain(`db: ${database()} on 127.0.0.1:${new URL(url()).port}`);
           expect(await page.locator('body').innerText()).not.toContain(POSTGRES_TEST_PASSWORD);
         } finally {
           await browser.close();
