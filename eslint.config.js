@@ -14,7 +14,7 @@ const noMain = { group: ['**/src-main', '**/src-main/**'], message: 'The UI and 
 const noRenderer = { group: ['**/src-renderer', '**/src-renderer/**'], message: 'Only the renderer imports src-renderer.' };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', '.venv-interop/**', '.venv-bench/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'reports/**', '.stryker-tmp/**', '.venv-interop/**', '.venv-bench/**'] },
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
   {

@@ -11,7 +11,10 @@ export interface KnownColumns {
 }
 
 export interface CompiledFilter {
-  /** A condition over `runs r`, with `?` placeholders only: no value or name is ever spliced into the SQL. */
+  /**
+   * A condition over `runs r`, with `?` placeholders only: no value or name is ever spliced into the SQL. On SQLite it
+   * may call the functions `registerFilterFunctions` (sql-dialect.ts) adds to the connection.
+   */
   sql: string;
   args: unknown[];
 }
@@ -162,7 +165,7 @@ function compileNode(node: FilterNode, dialect: SqlDialect): CompiledFilter {
           const arg = argument(node.field, kind, node.value, node.column, node.op === '=' || node.op === '!=');
           if (node.op === '~' || node.op === '!~') {
             if (kind !== 'text') refuse(`"${node.op}" searches text; ${node.field.key} is a ${kind}`, node.column);
-            return { sql: `${node.op === '!~' ? 'NOT ' : ''}lower(coalesce(${column}, '')) LIKE ${placeholder('text')} ESCAPE '\\'`, args: [likePattern(String(arg))] };
+            return { sql: `${node.op === '!~' ? 'NOT ' : ''}${dialect.foldCase(`coalesce(${column}, '')`)} LIKE ${placeholder('text')} ESCAPE '\\'`, args: [likePattern(String(arg))] };
           }
           return { sql: `${column} ${SQL_OPERATORS[node.op]} ${placeholder(kind)}`, args: [arg] };
         },

@@ -4,6 +4,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
 import type { FileLocation } from '../paths';
 import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, assertMigrationsAreMonotonic, type Migration } from './migrations';
+import { registerFilterFunctions } from './sql-dialect';
 
 export interface OpenOptions {
   /** Path to a better-sqlite3 binary built for this runtime (Electron); the package's own build otherwise. */
@@ -92,6 +93,7 @@ export function openDatabase(location: FileLocation, options: OpenOptions = {}):
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    registerFilterFunctions(db);
     const backupPath = version > 0 && version < latest ? backUp(db, path, version) : null;
     migrate(db, version, migrations);
     return { db, path, schemaVersion: latest, backupPath };

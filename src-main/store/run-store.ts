@@ -122,6 +122,11 @@ export interface SweepStore {
   setStatus(id: number, status: SweepStatus, endedAt: number | null, error?: string | null): Promise<void>;
   /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
   claim(id: number): Promise<boolean>;
+  /**
+   * Sweeps left `running` by a process of this host that is gone, or by no known process, become `interrupted` (they
+   * can be resumed); returns their ids. Opening a store does this; `isAlive` says whether a pid of this host runs.
+   */
+  recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]>;
 }
 
 /** Tags, notes, archiving and deletion of runs; each method is one transaction. */

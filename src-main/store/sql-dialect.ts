@@ -1,3 +1,5 @@
+import type { Database } from 'better-sqlite3';
+
 /**
  * What differs between the SQL of the engines Runboard stores runs in, for the code that builds queries for both
  * (the filter language, sorts, pages). Everything else is the same SQL. Placeholders are always `?`: an engine that
@@ -15,6 +17,11 @@ export interface SqlDialect {
   readonly paramText: string;
   /** `column` against an SQL `LIKE` pattern (`%`, `_`, no escape character), ignoring case or not. */
   like(column: string, pattern: string, caseless: boolean): { sql: string; args: unknown[] };
+  /**
+   * `column` in lower case as JavaScript's `toLowerCase` writes it, in every script (the filter's `~` compares it with
+   * a pattern lowered in JavaScript), so `name ~ "École"` finds the run named "École".
+   */
+  foldCase(column: string): string;
   /** An ORDER BY key that ignores case. */
   caseless(column: string): string;
   /**
@@ -29,6 +36,14 @@ function likeToGlob(pattern: string): string {
   return pattern.replace(/[%_*?[]/g, (c) => (c === '%' ? '*' : c === '_' ? '?' : `[${c}]`));
 }
 
+/**
+ * Adds the SQL functions `SQLITE_DIALECT` calls to a connection (openDatabase does, for every one). `fold_case` lowers
+ * text as JavaScript does: SQLite's own `lower()` and `LIKE` fold ASCII letters only.
+ */
+export function registerFilterFunctions(db: Database): void {
+  db.function('fold_case', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
+}
+
 export const SQLITE_DIALECT: SqlDialect = {
   name: 'sqlite',
   parameter: () => '?',
@@ -39,6 +54,7 @@ export const SQLITE_DIALECT: SqlDialect = {
   WHEN 'boolean' THEN iif(p.num_value = 1, 'true', 'false') END)`,
   // SQLite's LIKE ignores case (ASCII), as ILIKE does; GLOB keeps it.
   like: (column, pattern, caseless) => (caseless ? { sql: `${column} LIKE ?`, args: [pattern] } : { sql: `${column} GLOB ?`, args: [likeToGlob(pattern)] }),
+  foldCase: (column) => `fold_case(${column})`,
   caseless: (column) => `${column} COLLATE NOCASE`,
   // SQLite orders numbers before texts within one column.
   paramSortKeys: ['(SELECT coalesce(p.num_value, p.text_value) FROM params p WHERE p.run_id = r.id AND p.key = ?)'],
@@ -55,6 +71,10 @@ export const POSTGRES_DIALECT: SqlDialect = {
   WHEN 'number' THEN CASE WHEN p.num_value = trunc(p.num_value) AND abs(p.num_value) < 1e15 THEN (p.num_value::bigint)::text ELSE p.num_value::text END
   WHEN 'boolean' THEN CASE WHEN p.num_value = 1 THEN 'true' ELSE 'false' END END)`,
   like: (column, pattern, caseless) => ({ sql: `${column} ${caseless ? 'ILIKE' : 'LIKE'} ? ESCAPE ''`, args: [pattern] }),
+  // lower() follows the collation's character type: a database made with the C locale would fold ASCII only. ICU's
+  // root collation (every PostgreSQL built with ICU has it, as Debian's, the official images and the hosted services
+  // are) folds every script.
+  foldCase: (column) => `lower((${column}) COLLATE "und-x-icu")`,
   caseless: (column) => `lower(${column})`,
   // One column cannot hold numbers and texts: numbers sort first (texts have none), then texts.
   paramSortKeys: [

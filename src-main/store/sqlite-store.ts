@@ -83,7 +83,7 @@ export class SqliteStore implements RunStore {
     const opened = openDatabase(location, options);
     const store = new SqliteStore(opened.db, opened.path, opened.schemaVersion, opened.backupPath);
     store.recoverSync();
-    store.sweeps.recoverInterrupted(isProcessAlive);
+    store.sweeps.recoverInterruptedSync(isProcessAlive);
     return store;
   }
 

@@ -4,7 +4,7 @@ import type { ParamValue } from '../../src-shared/search/space';
 import type { AshaSettings, Objective, Strategy, SweepDetail, SweepStatus, SweepSummary, Trial } from '../../src-shared/entities/sweep';
 import type { RunStatus } from '../../src-shared/entities/run';
 import type { SweepStore } from './run-store';
-import { orphanedRuns } from './stored-values';
+import { isProcessAlive, orphanedRuns } from './stored-values';
 
 export interface CreateSweepInput {
   name: string;
@@ -151,8 +151,12 @@ export class SweepTable implements SweepStore {
     return this.write(() => this.s.claim.run(hostname(), process.pid, id).changes === 1);
   }
 
-  /** Sweeps left `running` by a process that is gone become `interrupted`; they can be resumed. */
-  recoverInterrupted(isAlive: (pid: number) => boolean): number[] {
+  async recoverInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): Promise<number[]> {
+    return this.recoverInterruptedSync(isAlive);
+  }
+
+  /** `recoverInterrupted` at once, for `SqliteStore.open`, which is synchronous. */
+  recoverInterruptedSync(isAlive: (pid: number) => boolean): number[] {
     const here = hostname();
     const orphaned = orphanedRuns(this.s.unfinished.all() as { id: number; owner_host: string | null; owner_pid: number | null }[], here, isAlive);
     if (orphaned.length > 0) this.write(() => orphaned.forEach((r) => this.s.interrupt.run(Date.now(), r.id)));

@@ -1,20 +1,8 @@
 /** What `runboard train` prints under a finished run: how a fine-tuned run came to be, in the run page's words. */
 import { describe, expect, it } from 'vitest';
-import type { RunOutcome, RunSummary } from '../../src-shared/entities/run';
+import type { RunSummary } from '../../src-shared/entities/run';
 import { outcomeNotes } from '../../src-main/cli/train-command';
-
-const outcome = (overrides: Partial<RunOutcome>): RunOutcome => ({
-  stop_reason: 'completed',
-  best_epoch: null,
-  restored_best: false,
-  frozen_layers: [],
-  output_layer_replaced: false,
-  checkpoint: { final: true, best: false },
-  train_size: 100,
-  val_size: 20,
-  test_size: 0,
-  ...overrides,
-});
+import { runOutcome as outcome } from '../helpers/run-outcome';
 
 const fineTuned = (params: RunSummary['params'], frozen: number[]): RunSummary =>
   ({ kind: 'train', epochs: 3, parent_run_id: 6, params, metrics: {}, outcome: outcome({ frozen_layers: frozen, output_layer_replaced: true }) }) as unknown as RunSummary;

@@ -248,6 +248,12 @@ describe('Ctrl+C on a running sweep, then resume', () => {
     // In a process group of its own, as a terminal runs it: Ctrl+C signals the CLI and its workers together.
     const cli = startCli([...longSweep(6, 2, 6), '--db', db], { env, detached: true });
     await waitForTrainingTrial(cli, db);
+    // Its training processes are held still (SIGSTOP) while the other process looks, so the sweep is mid-trial when
+    // Ctrl+C comes however fast this machine trains (on an idle one the whole sweep takes about 10 s, less than the
+    // look). Only the workers: the CLI, the one writer, stays free to finish what it writes and to answer.
+    const workers = processesTagged(tag).filter((pid) => pid !== cli.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('training-worker'));
+    expect(workers.length, 'training processes of the sweep').toBeGreaterThan(0);
+    for (const pid of workers) process.kill(pid, 'SIGSTOP');
 
     // While it runs: listed as running (its owner is alive), and a resume from another process is refused.
     const [live] = await listSweeps(db);
@@ -256,8 +262,9 @@ describe('Ctrl+C on a running sweep, then resume', () => {
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/Sweep 1 is running/);
 
-    await waitForTrainingTrial(cli, db);
+    // Ctrl+C while the trials are still training; then the held processes go on, and meet the CLI's stop.
     process.kill(-cli.pid, 'SIGINT');
+    for (const pid of workers) process.kill(pid, 'SIGCONT');
     const exit = await Promise.race([cli.exited, sleep(45_000).then(() => null)]);
     expect(exit, 'the CLI did not exit within 45 s of Ctrl+C').not.toBeNull();
     expect(exit?.code, `stderr: ${exit?.stderr}`).toBe(130);

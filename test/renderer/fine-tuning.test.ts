@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RunOutcome } from '../../src-shared/entities/run';
 import { fineTuningLearningRate, formValuesFromParams } from '../../src-renderer/lib/new-run-fields';
 import { frozenLayersText, weightLayerNames } from '../../src-renderer/lib/outcome';
 import { weightsOrigin } from '../../src-renderer/lib/weights-origin';
-
-const outcome = (overrides: Partial<RunOutcome> = {}): RunOutcome => ({
-  stop_reason: 'completed',
-  best_epoch: null,
-  restored_best: false,
-  frozen_layers: [],
-  output_layer_replaced: false,
-  checkpoint: { final: true, best: false },
-  train_size: 100,
-  val_size: 20,
-  test_size: 0,
-  ...overrides,
-});
+import { runOutcome as outcome } from '../helpers/run-outcome';
 
 describe('the fine-tune form', () => {
   it('proposes a tenth of the parent\'s learning rate, freezes all but the last layer and keeps the seed', () => {

@@ -3,8 +3,7 @@
  * a field mapped to a neighbour (sweep to parent, trial to sweep, seed to run_id, created to started_at...) or read
  * in the wrong unit (duration in milliseconds) selects other runs than the right mapping does.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src-main/store';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunStore } from '../../src-main/store/run-store';
 import { describeStores } from '../helpers/stores';
 import { FILTER_ATTRIBUTES } from '../../src-shared/filter/parse';
@@ -24,11 +23,13 @@ const RUNS = [
   { name: 'delta', kind: 'train', backend: 'wasm', device: 'CPU (WebAssembly, 1 thread)', seed: 44, parent: 3, trial: 1, epochs: 0, seconds: 30, created: '2026-11-28T11:00:00Z', started: '2026-11-22T12:00:00Z', notes: 'rerun of charlie', archived: true },
 ] as const;
 
-describeStores('filter fields', ({ location, sql }) => {
+describeStores('filter fields', ({ open, sql }) => {
   let store: RunStore;
 
-  beforeAll(async () => {
-    store = await openStore(await location());
+  // Built per test, not in beforeAll: mutation testing's per-test coverage counts what beforeAll runs as code every
+  // test reaches (stryker.config.mjs). The harness closes the store after each test.
+  beforeEach(async () => {
+    store = await open();
     const sweepId = await store.sweeps.create({
       name: 'search',
       experiment: 'default',
@@ -63,10 +64,6 @@ describeStores('filter fields', ({ location, sql }) => {
       if (r.notes) await store.annotations.setNotes(run.run_id, r.notes);
     }
     await store.annotations.setArchived([4], true);
-  });
-
-  afterAll(async () => {
-    await store?.close();
   });
 
   /** Names of the runs a filter selects, archived runs included (so `archived` itself can be tested), in run order. */

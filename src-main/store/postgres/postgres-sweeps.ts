@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { SweepDetail, SweepStatus, SweepSummary } from '../../../src-shared/entities/sweep';
 import type { SweepStore } from '../run-store';
-import { orphanedRuns } from '../stored-values';
+import { isProcessAlive, orphanedRuns } from '../stored-values';
 import { EPOCHS_TRAINED_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
 import { query, value, type Queryable } from './session';
 import type { PoolClient } from 'pg';
@@ -83,10 +83,9 @@ export class PostgresSweeps implements SweepStore {
     });
   }
 
-  /** Sweeps left `running` by a process of this host that is gone become `interrupted`; they can be resumed. */
-  async recoverInterrupted(): Promise<number[]> {
+  async recoverInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): Promise<number[]> {
     const rows = await query<{ id: number; owner_host: string | null; owner_pid: number | null }>(this.read, "SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running'");
-    const orphaned = orphanedRuns(rows, hostname());
+    const orphaned = orphanedRuns(rows, hostname(), isAlive);
     if (orphaned.length > 0) {
       await this.write((client) => query(client, "UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ANY(?::bigint[]) AND status = 'running'", [Date.now(), orphaned.map((r) => r.id)]));
     }

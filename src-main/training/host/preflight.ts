@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { AppError } from '../../../src-shared/api/errors';
 import type { DatasetInfo } from '../../../src-shared/entities/dataset';
-import type { RunKind } from '../../../src-shared/entities/run';
+import { TERMINAL_STATUSES, type RunKind } from '../../../src-shared/entities/run';
 import { isGeometric, parseAugment, parseFreeze, type Parsed } from '../../../src-shared/entities/specs';
 import { dropoutRates, type TrainConfig } from '../../../src-shared/entities/train-config';
 import { frozenWeightLayers, modelField, planFor, sampleShape } from '../../../src-shared/model/resolve';
@@ -102,7 +102,8 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
   }
   const manifestFile = checkpointFiles(checkpointDirectory(store.filesDir, parent.run_id), 'final').manifest;
   if (!parent.outcome?.checkpoint.final || !existsSync(manifestFile)) {
-    refuse('from_run', `run ${parent.run_id} has no saved weights (only runs that finished keep them; it ended ${parent.status})`);
+    const state = TERMINAL_STATUSES.includes(parent.status) ? `it ended ${parent.status}` : `it is ${parent.status} and has not finished`;
+    refuse('from_run', `run ${parent.run_id} has no saved weights (only runs that finished keep them; ${state})`);
   }
   const manifest = readManifest(manifestFile);
   const info = datasets.info(config.dataset);
