@@ -73,6 +73,17 @@ export interface StoreHarness {
   open(location?: DbLocation): Promise<RunStore>;
   /** Raw SQL with `?` placeholders on a store's own connection, for what the contract cannot do (a dead owner). */
   sql(store: RunStore, text: string, args?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Makes the database itself refuse to insert a row with this key into `table` (a trigger raising `<key> refused`),
+   * for tests of how a write the database fails is told and undone.
+   */
+  refuseKey(store: RunStore, table: 'tags' | 'metrics', key: string): Promise<void>;
+}
+
+/** A name the tests choose, checked before it is written into SQL. */
+function sqlName(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`refuseKey: "${name}" is not a plain SQL name`);
+  return name;
 }
 
 let warned = false;
@@ -96,6 +107,10 @@ export function describeStores(title: string, body: (harness: StoreHarness) => v
       sql: async (store, text, args = []) => {
         const statement = (store as SqliteStore).connection.prepare(text);
         return statement.reader ? (statement.all(...args) as Record<string, unknown>[]) : (statement.run(...args), []);
+      },
+      refuseKey: async (store, table, key) => {
+        const name = `refuse_${sqlName(table)}_${sqlName(key)}`;
+        (store as SqliteStore).connection.exec(`CREATE TEMP TRIGGER ${name} BEFORE INSERT ON ${table} WHEN NEW.key = '${key}' BEGIN SELECT RAISE(ABORT, '${key} refused'); END`);
       },
     });
   });
@@ -136,6 +151,12 @@ export function describeStores(title: string, body: (harness: StoreHarness) => v
         return store;
       },
       sql: async (store, text, args = []) => (await (store as PostgresStore).connection.query(numberPlaceholders(text), args as unknown[])).rows as Record<string, unknown>[],
+      refuseKey: async (store, table, key) => {
+        const name = `refuse_${sqlName(table)}_${sqlName(key)}`;
+        const pool = (store as PostgresStore).connection;
+        await pool.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${key} refused'; END $$`);
+        await pool.query(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW WHEN (NEW.key = '${key}') EXECUTE FUNCTION ${name}()`);
+      },
     });
   });
 }

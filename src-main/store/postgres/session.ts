@@ -73,7 +73,11 @@ export async function transaction<T>(pool: Pool, body: (client: PoolClient) => P
   }
 }
 
-/** PostgreSQL's check and constraint failures as the store's errors; anything else unchanged. */
+/**
+ * PostgreSQL's failures as the store's errors, as SQLite's are (`describeSqliteError`): check and constraint failures
+ * say what was refused; any other failure of the server (a trigger that raises, a lock timeout...) is an INTERNAL
+ * error naming the database. Errors that are not the server's (the code's own) are left unchanged.
+ */
 export function describePostgresError(error: unknown, where: string): unknown {
   if (error instanceof AppError) return error;
   const code = (error as { code?: string }).code ?? '';
@@ -82,5 +86,6 @@ export function describePostgresError(error: unknown, where: string): unknown {
   if (code === '23514' || code === '22P02' || code === '22003') return new AppError('BAD_INPUT', `The database refused a value: ${message}.`);
   if (code === '53100') return new AppError('IO_ERROR', `The disk of ${where} is full; nothing was written.`);
   if (code.startsWith('08') || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01') return new AppError('DB_UNREACHABLE', `Lost the connection to ${where}: ${message}`);
+  if (error instanceof pg.DatabaseError) return new AppError('INTERNAL', `Database error on ${where}: ${message}`);
   return error;
 }
