@@ -85,6 +85,8 @@ export class PostgresStore implements RunStore {
   private readonly listeners = new Set<() => void>();
   private listener: pg.Client | null = null;
   private closed = false;
+  /** Writes and reads under way, which `close` lets finish before it ends the pool. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly pool: Pool,
@@ -134,24 +136,31 @@ export class PostgresStore implements RunStore {
     return this.pool;
   }
 
-  /** One transaction that announces itself to other hosts when it commits; database failures become the store's errors. */
-  private async write<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs work on the pool unless the store is closed, keeping it in `pending` until it settles; the pool's and the
+   * server's failures become the store's errors.
+   */
+  private async use<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) throw new AppError('INTERNAL', 'The database is closed.');
+    const running = work();
+    this.pending.add(running);
     try {
-      return await transaction(this.pool, body, { notify: (client) => query(client, 'SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, this.instance]).then(() => undefined) });
+      return await running;
     } catch (error) {
       throw describePostgresError(describeConnectionError(error, this.identity), this.path);
+    } finally {
+      this.pending.delete(running);
     }
   }
 
+  /** One transaction that announces itself to other hosts when it commits; database failures become the store's errors. */
+  private write<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.use(() => transaction(this.pool, body, { notify: (client) => query(client, 'SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, this.instance]).then(() => undefined) }));
+  }
+
   /** A read on the pool; failures become the store's errors. */
-  private async read<T>(body: (on: Queryable) => Promise<T>): Promise<T> {
-    if (this.closed) throw new AppError('INTERNAL', 'The database is closed.');
-    try {
-      return await body(this.pool);
-    } catch (error) {
-      throw describePostgresError(describeConnectionError(error, this.identity), this.path);
-    }
+  private read<T>(body: (on: Queryable) => Promise<T>): Promise<T> {
+    return this.use(() => body(this.pool));
   }
 
   async createRun(input: CreateRunInput): Promise<RunSummary> {
@@ -308,9 +317,9 @@ export class PostgresStore implements RunStore {
 
   async queryRuns(query_: RunQuery): Promise<{ runs: RunSummary[]; total: number }> {
     const plan = await planRunsPage(query_, this.columnCache, POSTGRES_DIALECT);
-    try {
-      // One snapshot: the page, the count and the rows agree.
-      return await transaction(
+    // One snapshot: the page, the count and the rows agree.
+    return this.use(() =>
+      transaction(
         this.pool,
         async (client) => {
           const ids = await column<number>(client, plan.ids.sql, plan.ids.args);
@@ -319,10 +328,8 @@ export class PostgresStore implements RunStore {
           return { runs: ids.map((id) => byId.get(id)).filter((run): run is RunSummary => run !== undefined), total };
         },
         { readOnly: true },
-      );
-    } catch (error) {
-      throw describePostgresError(describeConnectionError(error, this.identity), this.path);
-    }
+      ),
+    );
   }
 
   async columns(): Promise<{ params: string[]; metrics: string[]; tags: string[] }> {
@@ -461,6 +468,8 @@ export class PostgresStore implements RunStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // What was asked before the close is done (or fails) first: ending the pool would leave it waiting for a connection.
+    await Promise.allSettled([...this.pending]);
     this.listeners.clear();
     await this.listener?.end().catch(() => undefined);
     await this.pool.end();
