@@ -24,6 +24,9 @@ import { existsSync } from 'node:fs';
 const MODULES = {
   store: {
     mutate: ['src-main/store/**/*.ts'],
+    // The contract tests run on SQLite and on PostgreSQL (test/helpers/stores.ts), the latter on the throwaway server
+    // vitest.config.ts's globalSetup starts, which vitest.mutate.config.mjs keeps: so store/postgres/ mutants can be
+    // killed too. Without PostgreSQL installed those halves skip, saying why, and store/postgres/ shows no coverage.
     // The MLflow importers write external runs through the store (store/external-runs.ts).
     tests: ['test/store/**/*.test.ts', 'test/filter/**/*.test.ts', 'test/core/purge.test.ts', 'test/interop/import.test.ts'],
   },

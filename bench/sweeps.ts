@@ -23,7 +23,7 @@ async function runSweep(core: Core, input: SweepRequestInput) {
   const sweep = await core.sweeps.start(sweepRequestSchema.parse(input));
   const status = await core.sweeps.wait(sweep.sweep_id);
   if (status !== 'finished') throw new Error(`benchmark sweep ended ${status}`);
-  const detail = core.store.sweeps.get(sweep.sweep_id);
+  const detail = await core.store.sweeps.get(sweep.sweep_id);
   if (!detail) throw new Error('sweep vanished');
   return { seconds: (performance.now() - started) / 1000, detail };
 }

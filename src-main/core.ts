@@ -6,15 +6,12 @@ import { EventBus } from './api/event-bus';
 import { createHandlers, type TrackingServerControl } from './api/handlers';
 import { DatasetCatalogue } from './datasets/catalogue';
 import { checkpointDirectory, userDatasetsDir, type DbLocation } from './paths';
-import { SqliteStore } from './store/sqlite-store';
-import type { RunDetail } from './store/run-store';
+import { openStore } from './store';
+import type { RunDetail, RunStore } from './store/run-store';
 import type { RunSummary } from '../src-shared/entities/run';
 import { SweepRunner } from './search/sweep-runner';
 import { TrainerHost } from './training/host/trainer-host';
 import { NodeWorkerLauncher, type WorkerLauncher } from './training/host/worker-launcher';
-
-/** How often a UI host checks whether another process wrote to the database. */
-const EXTERNAL_CHANGE_POLL_MS = 1000;
 
 /** How long a deleted run can be restored. */
 export const PURGE_AFTER_MS = 7 * 24 * 3600 * 1000;
@@ -46,7 +43,7 @@ export interface CoreOptions {
   nativeBinding?: string;
   /** The dataset catalogue, when the caller already has one (the CLI checks a run before opening the database). */
   datasets?: DatasetCatalogue;
-  /** Tell the UI when another process writes to the database (polls SQLite's data version); for the app and `serve`. */
+  /** Tell the UI when another process writes to the store (`RunStore.watchExternalChanges`); for the app and `serve`. */
   watchExternalChanges?: boolean;
   /** For tests: the worker script to fork. */
   workerEntry?: string;
@@ -66,10 +63,11 @@ function withoutConfig(run: RunDetail): RunSummary {
 /** Runboard's core, the same under the desktop app, `serve` and the CLI. */
 export interface Core {
   api: ApiHost;
-  store: SqliteStore;
+  store: RunStore;
   trainer: TrainerHost;
   sweeps: SweepRunner;
   datasets: DatasetCatalogue;
+  /** The store's location as it may be shown (a PostgreSQL URL without its password). */
   dbPath: string;
   /** The bus every UI hears: what the MLflow routes log reaches the charts through it. */
   events: EventBus;
@@ -86,10 +84,10 @@ export interface Core {
  * @throws AppError when the database cannot be used; nothing has been written then.
  */
 export async function openCore(options: CoreOptions): Promise<Core> {
-  const store = SqliteStore.open(options.db, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  const store = await openStore(options.db, { nativeBinding: options.nativeBinding });
   // Runs deleted more than a week ago go for good, with their saved weights.
-  for (const runId of store.annotations.purge(Date.now() - PURGE_AFTER_MS)) rmSync(checkpointDirectory(store.path, runId), { recursive: true, force: true });
-  const datasets = options.datasets ?? new DatasetCatalogue({ userDir: userDatasetsDir(store.path) });
+  for (const runId of await store.annotations.purge(Date.now() - PURGE_AFTER_MS)) rmSync(checkpointDirectory(store.filesDir, runId), { recursive: true, force: true });
+  const datasets = options.datasets ?? new DatasetCatalogue({ userDir: userDatasetsDir(store.filesDir) });
   const events = new EventBus();
   const trainer = new TrainerHost({
     store,
@@ -115,16 +113,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     events,
   );
   let disposed = false;
-  let lastVersion = store.dataVersion();
-  const watcher = options.watchExternalChanges
-    ? setInterval(() => {
-        const version = store.dataVersion();
-        if (version === lastVersion) return;
-        lastVersion = version;
-        events.emit({ event: 'store/changed', payload: { at: Date.now() } });
-      }, EXTERNAL_CHANGE_POLL_MS)
-    : null;
-  watcher?.unref();
+  const stopWatching = options.watchExternalChanges ? store.watchExternalChanges(() => events.emit({ event: 'store/changed', payload: { at: Date.now() } })) : null;
   const silentRunMs = options.silentRunMs ?? DEFAULT_SILENT_RUN_MS;
   const interruptSilentRuns = async (): Promise<number[]> => {
     const ids = await store.interruptSilentRuns(Date.now() - silentRunMs);
@@ -151,12 +140,12 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     async dispose() {
       if (disposed) return;
       disposed = true;
-      if (watcher) clearInterval(watcher);
+      stopWatching?.();
       if (silenceWatch) clearInterval(silenceWatch);
       await trackingServer?.dispose?.();
       await sweeps.dispose();
       await trainer.dispose();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -54,25 +54,70 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
   return join(xdg, 'runboard');
 }
 
-export interface DbLocation {
+/** A database file (SQLite). */
+export interface FileLocation {
   path: string;
   /** True when the user named the file (`--db` or `RUNBOARD_DB`): its folder must already exist. */
   explicit: boolean;
 }
 
-/** `--db PATH` wins over `RUNBOARD_DB`, which wins over the default file in the data directory. */
+/** A database server (PostgreSQL): a libpq connection URL, `postgres://user@host:port/db?sslmode=...`. */
+export interface ServerLocation {
+  url: string;
+}
+
+/** Where the runs are: chosen by `--db` or `RUNBOARD_DB`, a file path or a `postgres://` URL. */
+export type DbLocation = FileLocation | ServerLocation;
+
+const SERVER_URL = /^postgres(?:ql)?:\/\//i;
+
+export function isServerLocation(location: DbLocation): location is ServerLocation {
+  return 'url' in location;
+}
+
+/** `--db PATH|URL` wins over `RUNBOARD_DB`, which wins over the default file in the data directory. */
 export function resolveDbLocation(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): DbLocation {
-  if (flag) return { path: resolve(flag), explicit: true };
-  if (env.RUNBOARD_DB) return { path: resolve(env.RUNBOARD_DB), explicit: true };
+  const named = flag || env.RUNBOARD_DB;
+  if (named && SERVER_URL.test(named.trim())) return { url: named.trim() };
+  if (named) return { path: resolve(named), explicit: true };
   return { path: join(defaultDataDir(env), 'runboard.db'), explicit: false };
 }
 
-/** Imported datasets live next to the database file, in `datasets/`. */
-export function userDatasetsDir(dbPath: string): string {
-  return join(dirname(dbPath), 'datasets');
+/** A connection URL with its password (in the authority or as a `password=` option) replaced by `***`, for printing. */
+export function maskPassword(url: string): string {
+  const masked = url.replace(/^([a-z]+:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@');
+  return masked.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
-/** A run's saved weights live next to the database file, in `checkpoints/<run id>/`. */
-export function checkpointDirectory(dbPath: string, runId: number): string {
-  return join(dirname(dbPath), 'checkpoints', String(runId));
+/** The location as it may be shown anywhere (a path, or a URL without its password). */
+export function displayLocation(location: DbLocation): string {
+  return isServerLocation(location) ? maskPassword(location.url) : location.path;
+}
+
+/**
+ * The folder of a store's files on this machine (saved weights, imported datasets): the database file's folder, or
+ * for a server one folder per server and database in the data directory (`servers/<host>-<port>-<database>`), so two
+ * stores' run ids never share a checkpoint folder.
+ */
+export function localFilesDir(location: DbLocation, env: NodeJS.ProcessEnv = process.env): string {
+  if (!isServerLocation(location)) return dirname(location.path);
+  let label = 'server';
+  try {
+    const url = new URL(location.url);
+    const host = decodeURIComponent(url.hostname) || url.searchParams.get('host') || 'localhost';
+    label = `${host}-${url.port || '5432'}-${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}`;
+  } catch {
+    // An unreadable URL fails when the store connects, with the reason; its files would go to `servers/server`.
+  }
+  return join(defaultDataDir(env), 'servers', label.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+/** Imported datasets live in the store's files folder (`localFilesDir`), in `datasets/`. */
+export function userDatasetsDir(filesDir: string): string {
+  return join(filesDir, 'datasets');
+}
+
+/** A run's saved weights live in the store's files folder (`localFilesDir`), in `checkpoints/<run id>/`. */
+export function checkpointDirectory(filesDir: string, runId: number): string {
+  return join(filesDir, 'checkpoints', String(runId));
 }

@@ -10,7 +10,7 @@ import { exportRuns } from '../export';
 import { importRuns } from '../interop/import';
 import { appVersion } from '../paths';
 import type { SweepRunner } from '../search/sweep-runner';
-import type { SqliteStore } from '../store/sqlite-store';
+import type { RunStore } from '../store/run-store';
 import { backendStatuses } from '../training/host/backend-status';
 import type { TrainerHost } from '../training/host/trainer-host';
 
@@ -27,7 +27,7 @@ export interface TrackingServerControl {
 const NO_TRACKING_SERVER: TrackingServerStatus = { available: false, switchable: false, enabled: false, url: null, lines: [], error: null };
 
 export interface HandlerDeps {
-  store: SqliteStore;
+  store: RunStore;
   trainer: TrainerHost;
   sweeps: SweepRunner;
   datasets: DatasetCatalogue;
@@ -43,8 +43,8 @@ export interface HandlerDeps {
 
 /** The contract's handlers over the store and the trainer host. Input is already validated. */
 export function createHandlers({ store, trainer, sweeps, datasets, host, datasetsMirror, trackingServer, sqliteBinding, emit }: HandlerDeps): Handlers {
-  const requireSweep = (sweepId: number) => {
-    const sweep = store.sweeps.get(sweepId);
+  const requireSweep = async (sweepId: number) => {
+    const sweep = await store.sweeps.get(sweepId);
     if (!sweep) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
     return sweep;
   };
@@ -105,23 +105,23 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
       return groupRuns(runs, input.by, input.metric);
     },
     'runs/annotate': async (input) => {
-      if (input.tags) store.annotations.setTags(input.run_id, input.tags);
-      if (input.notes !== undefined) store.annotations.setNotes(input.run_id, input.notes);
+      if (input.tags) await store.annotations.setTags(input.run_id, input.tags);
+      if (input.notes !== undefined) await store.annotations.setNotes(input.run_id, input.notes);
       await emitUpdated(input.run_id);
       return { run_id: input.run_id };
     },
     'runs/archive': async (input) => {
-      const changed = store.annotations.setArchived(input.run_ids, input.archived);
+      const changed = await store.annotations.setArchived(input.run_ids, input.archived);
       for (const id of input.run_ids) await emitUpdated(id);
       return { changed };
     },
     'runs/delete': async (input) => {
-      const deleted = store.annotations.delete(input.run_ids);
+      const deleted = await store.annotations.delete(input.run_ids);
       for (const id of deleted) await emitUpdated(id);
       return { deleted };
     },
     'runs/restore': async (input) => {
-      const restored = store.annotations.restore(input.run_ids);
+      const restored = await store.annotations.restore(input.run_ids);
       for (const id of input.run_ids) await emitUpdated(id);
       return { restored };
     },
@@ -149,7 +149,7 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
     'sweeps/get': async (input) => requireSweep(input.sweep_id),
     'sweeps/start': async (input) => ({ sweep_id: (await sweeps.start(input)).sweep_id }),
     'sweeps/stop': async (input) => {
-      requireSweep(input.sweep_id);
+      await requireSweep(input.sweep_id);
       return { stopping: sweeps.stop(input.sweep_id) };
     },
     'sweeps/resume': async (input) => ({ sweep_id: (await sweeps.resume(input.sweep_id)).sweep_id }),

@@ -7,7 +7,7 @@ import { DatasetCatalogue, type ImageImportInput } from '../datasets/catalogue';
 import { parseImageSize } from '../datasets/image-folder';
 import { KNOWN_DATASETS } from '../datasets/known-datasets';
 import type { ImportProgress } from '../datasets/csv-import';
-import { resolveDbLocation, userDatasetsDir, type DbLocation } from '../paths';
+import { isServerLocation, localFilesDir, resolveDbLocation, userDatasetsDir, type DbLocation } from '../paths';
 import { textTable } from './format';
 import { EXIT, type CliIo } from './io';
 
@@ -31,7 +31,14 @@ interface ImportFlags extends ListFlags {
 
 /** Imported datasets live in `datasets/` in the database's folder; the database itself is never opened here. */
 function datasetsDir(location: DbLocation): string {
-  return userDatasetsDir(location.path);
+  return userDatasetsDir(localFilesDir(location));
+}
+
+/** A database file's folder that must exist (the user named the file) and does not; null otherwise. */
+function missingFolder(location: DbLocation): string | null {
+  if (isServerLocation(location) || !location.explicit) return null;
+  const folder = dirname(location.path);
+  return existsSync(folder) ? null : folder;
 }
 
 function catalogueFor(location: DbLocation): DatasetCatalogue {
@@ -56,8 +63,8 @@ function listCommand(flags: ListFlags, io: CliIo): number {
 /** `runboard datasets import`: streams the file in (progress on a terminal for big files); Ctrl+C cancels, keeping nothing. */
 async function importCommand(file: string, flags: ImportFlags, io: CliIo): Promise<number> {
   const location = resolveDbLocation(flags.db, io.env);
-  const folder = dirname(location.path);
-  if (location.explicit && !existsSync(folder)) {
+  const folder = missingFolder(location);
+  if (folder !== null) {
     throw new AppError('DB_DIR_MISSING', `Cannot import into ${datasetsDir(location)}: the folder ${folder} of the database does not exist. Create it first, or choose another path with --db.`);
   }
   let size = 0;
@@ -158,8 +165,8 @@ interface FetchFlags extends ListFlags {
 /** `runboard datasets fetch NAME`: downloads, checks and imports a known dataset; Ctrl+C cancels, keeping nothing. */
 async function fetchCommand(dataset: string, flags: FetchFlags, io: CliIo): Promise<number> {
   const location = resolveDbLocation(flags.db, io.env);
-  const folder = dirname(location.path);
-  if (location.explicit && !existsSync(folder)) {
+  const folder = missingFolder(location);
+  if (folder !== null) {
     throw new AppError('DB_DIR_MISSING', `Cannot fetch into ${datasetsDir(location)}: the folder ${folder} of the database does not exist. Create it first, or choose another path with --db.`);
   }
   const controller = new AbortController();
@@ -220,7 +227,7 @@ export function registerDatasetsCommand(program: Command, io: CliIo, result: { c
   const datasets = program
     .command('datasets')
     .description('list the datasets (built-in, synthetic, imported); import a CSV file or delete an imported dataset')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .option('--json', 'print a JSON array')
     .action((flags: ListFlags) => {
       result.code = listCommand(flags, io);
@@ -241,7 +248,7 @@ export function registerDatasetsCommand(program: Command, io: CliIo, result: { c
     .option('--size <WxH>', 'image folder: resize every image to this size, e.g. 32x32 (default: the first image\'s size)')
     .option('--grayscale', 'image folder: keep one grey channel (default: grey when every image is grey)')
     .option('--classes <names>', 'IDX files: class names in label order, comma separated (default: known names for MNIST and Fashion-MNIST, else the label values)')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .option('--json', 'print the imported dataset as JSON')
     .action(async (file: string, flags: ImportFlags) => {
       result.code = await importCommand(file, { ...flags, ...inherited(flags) }, io);
@@ -253,7 +260,7 @@ export function registerDatasetsCommand(program: Command, io: CliIo, result: { c
     .argument('<dataset>', KNOWN_DATASETS.map((d) => d.name).join(' | '))
     .option('--name <name>', 'import it under another name (default: the dataset\'s own)')
     .option('--mirror <url>', 'download from a mirror that serves the same file names (default: $RUNBOARD_DATASETS_MIRROR, else the official address)')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .option('--json', 'print the imported dataset as JSON')
     .action(async (dataset: string, flags: FetchFlags) => {
       result.code = await fetchCommand(dataset, { ...flags, ...inherited(flags) }, io);
@@ -263,7 +270,7 @@ export function registerDatasetsCommand(program: Command, io: CliIo, result: { c
     .command('delete')
     .description('delete an imported dataset')
     .argument('<name>', 'the dataset name')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .action((name: string, flags: ListFlags) => {
       result.code = deleteCommand(name, inherited(flags), io);
     });

@@ -14,7 +14,7 @@ export function registerDevCommand(program: Command, io: CliIo, result: { code: 
     .requiredOption('--runs <n>', 'how many runs')
     .option('--epochs <n>', 'epochs per run (default 50)')
     .option('--seed <n>', 'seed of the generator (default 1)')
-    .option('--db <path>', dbHelp)
+    .option('--db <path|url>', dbHelp)
     .action(async (flags: { runs: string; epochs?: string; seed?: string; db?: string }) => {
       const runs = Number(flags.runs);
       const epochs = flags.epochs === undefined ? 50 : Number(flags.epochs);

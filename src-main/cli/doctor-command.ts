@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { appVersion, resolveDbLocation } from '../paths';
-import { inspectDatabase } from '../store/inspect-database';
+import { inspectStore } from '../store/inspect-database';
 import { AUTO_ORDER, NATIVE_PACKAGES, hasNvidiaDevice, isPackageInstalled, notInstalledReason, webGpuNotInstalledReason } from '../training/backend-diagnosis';
 import { dawnReasons, explainNoHardwareAdapter, findVulkanSetup } from '../training/webgpu-diagnosis';
 import type { AdapterList } from '../training/worker-protocol';
@@ -110,7 +110,7 @@ export async function doctorCommand(flags: { db?: string; json?: boolean }, io: 
   const nodeReport = nodeRequirements();
   const gpu = hasNvidiaDevice();
   const { backends, webgpu, auto } = await probeAll();
-  const database = inspectDatabase(resolveDbLocation(flags.db, io.env).path);
+  const database = await inspectStore(resolveDbLocation(flags.db, io.env));
   const report = {
     runboard: appVersion(),
     node: process.version,

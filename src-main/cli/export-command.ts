@@ -50,7 +50,7 @@ export async function exportCommand(flags: ExportFlags, io: CliIo): Promise<numb
   if (sweepId !== undefined && (!Number.isInteger(sweepId) || sweepId < 1)) throw new AppError('BAD_INPUT', `--sweep: "${flags.sweep}" is not a sweep id.`);
   const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
   try {
-    if (sweepId !== undefined && !core.store.sweeps.get(sweepId)) throw new AppError('NOT_FOUND', `--sweep: sweep ${sweepId} does not exist (runboard sweeps lists them).`);
+    if (sweepId !== undefined && !(await core.store.sweeps.get(sweepId))) throw new AppError('NOT_FOUND', `--sweep: sweep ${sweepId} does not exist (runboard sweeps lists them).`);
     if (flags.experiment !== undefined) await requireExperiment(core.store, flags.experiment);
     const table = await exportRuns(core.store, format, {
       experiment: flags.experiment,

@@ -46,7 +46,7 @@ export function addTrainingOptions(command: Command): Command {
     .option('--freeze <layers>', 'layers that do not train: indices of layers with weights like 0,1, conv (the convolutional part), or all-but-last');
 }
 
-const DB_HELP = 'database file (default: $RUNBOARD_DB, else ~/.local/share/runboard/runboard.db)';
+const DB_HELP = 'database file, or a PostgreSQL URL postgres://user@host:port/db (default: $RUNBOARD_DB, else ~/.local/share/runboard/runboard.db)';
 
 /** Builds the `runboard` command tree. Each action stores its exit status in `result.code`. */
 export function buildProgram(io: CliIo, result: { code: number }): Command {
@@ -67,7 +67,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--backend <name>', `${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
     .option('--name <name>', 'run name (default <dataset>-<id>)')
     .option('--experiment <name>', 'experiment (default "default")')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .option('--json', 'print one JSON object with the result when done')
     .action(async (flags: TrainFlags) => {
       result.code = await trainCommand(flags, io);
@@ -82,7 +82,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--columns <list>', 'these columns, in order: run_id,name,params.lr,best.val_accuracy,gap,tags,...')
     .option('--limit <n>', 'at most this many runs')
     .option('--include-archived', 'include archived runs')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .option('--json', 'print a JSON array (of the chosen columns with --columns)')
     .action(async (flags: RunsFlags) => {
       result.code = await runsCommand(flags, io);
@@ -99,7 +99,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--columns <list>', 'these columns, in order: run_id,name,params.lr,best.val_accuracy,...')
     .option('--sort <column>', 'sort by a column, e.g. best.val_accuracy:desc (default run_id:asc)')
     .option('--include-archived', 'include archived runs')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .action(async (flags: ExportFlags) => {
       result.code = await exportCommand(flags, io);
     });
@@ -109,7 +109,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .argument('<path>', 'an MLflow file store (mlruns/), an MLflow database (mlflow.db), or a TensorBoard log folder')
     .description("import another tracker's runs, with their params, metrics, tags and times; importing again adds nothing")
     .option('--experiment <name>', 'put every run in this experiment (default: MLflow runs keep theirs; TensorBoard runs go to one named after the folder)')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .option('--json', 'print the summary as JSON')
     .action(async (path: string, flags: ImportFlags) => {
       result.code = await importCommand(path, flags, io);
@@ -122,7 +122,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--host <address>', 'interface to listen on (default 127.0.0.1)')
     .option('--allow-remote', 'allow listening on an interface other machines can reach')
     .option('--silent-run-minutes <n>', 'a run logged through the MLflow API whose script is silent this long becomes interrupted (default 30; $RUNBOARD_SILENT_RUN_MINUTES)')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .action(async (flags: { port?: string; host?: string; db?: string; allowRemote?: boolean; silentRunMinutes?: string }) => {
       result.code = await serveCommand(flags, io);
     });
@@ -130,7 +130,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
   program
     .command('doctor')
     .description('check Node, Electron, each training backend (and why one does not load) and the database')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .option('--json', 'print the report as JSON')
     .action(async (flags: { db?: string; json?: boolean }) => {
       result.code = await doctorCommand(flags, io);
@@ -156,7 +156,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--yes', 'run a grid of more than 1000 trials')
     .option('--name <name>', 'sweep name (default sweep-<id>)')
     .option('--experiment <name>', 'experiment (default "default")')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .option('--json', 'print one JSON object with the result when done')
     .action(async (action: string | undefined, sweepId: string | undefined, flags: SweepFlags) => {
       result.code = await sweepCommand(action, sweepId, flags, io);
@@ -165,7 +165,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
   program
     .command('sweeps')
     .description('list sweeps')
-    .option('--db <path>', DB_HELP)
+    .option('--db <path|url>', DB_HELP)
     .option('--json', 'print a JSON array')
     .action(async (flags: { db?: string; json?: boolean }) => {
       result.code = await sweepsCommand(flags, io);
@@ -190,7 +190,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     if (error instanceof AppError) {
       io.stderr.write(`runboard: ${error.message}\n`);
-      return error.code === 'INTERNAL' ? EXIT.failed : EXIT.usage;
+      return error.code === 'INTERNAL' || error.code === 'DB_UNREACHABLE' ? EXIT.failed : EXIT.usage;
     }
     io.stderr.write(`runboard: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
     return EXIT.failed;

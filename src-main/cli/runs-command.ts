@@ -4,7 +4,7 @@ import { openCore } from '../core';
 import { displayCell, tableRow } from '../export';
 import { BASE_COLUMNS, EXTRA_COLUMNS } from '../export/run-table';
 import { resolveDbLocation } from '../paths';
-import type { SqliteStore } from '../store/sqlite-store';
+import type { RunStore } from '../store/run-store';
 import { runsAsText, textTable } from './format';
 import { EXIT, type CliIo } from './io';
 import { parseColumns, parseLimit, parseSort, requireExperiment } from './table-flags';
@@ -22,7 +22,7 @@ export interface RunsFlags {
 }
 
 /** Every column the runs in the database can fill, as `--columns` names them (the export's names). */
-async function knownColumns(store: SqliteStore): Promise<string[]> {
+async function knownColumns(store: RunStore): Promise<string[]> {
   const { params, metrics, tags } = await store.columns();
   return [
     ...BASE_COLUMNS,

@@ -108,7 +108,7 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
     }
     const status = await core.sweeps.wait(started.sweep_id);
     if (live) io.stderr.write('\r\x1b[K');
-    const detail = core.store.sweeps.get(started.sweep_id) as SweepDetail;
+    const detail = (await core.store.sweeps.get(started.sweep_id)) as SweepDetail;
     if (flags.json) {
       io.stdout.write(JSON.stringify(sweepJson(detail)) + '\n');
     } else {
@@ -130,7 +130,7 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
 export async function sweepsCommand(flags: { db?: string; json?: boolean }, io: CliIo): Promise<number> {
   const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
   try {
-    const sweeps = core.store.sweeps.list();
+    const sweeps = await core.store.sweeps.list();
     if (flags.json) {
       io.stdout.write(JSON.stringify(sweeps) + '\n');
     } else if (sweeps.length === 0) {

@@ -6,7 +6,7 @@ import { parseOrThrow } from '../../src-shared/api/validation';
 import { openCore } from '../core';
 import { DatasetCatalogue } from '../datasets/catalogue';
 import { checkTrainable } from '../training/host/preflight';
-import { resolveDbLocation, userDatasetsDir } from '../paths';
+import { localFilesDir, resolveDbLocation, userDatasetsDir } from '../paths';
 import { EXIT, type CliIo } from './io';
 import { formatDuration, formatValue, modelAsText } from './format';
 import { progressLine } from './progress-bar';
@@ -145,7 +145,7 @@ export function outcomeNotes(run: RunSummary): string[] {
 export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number> {
   const config = parseTrainFlags(flags);
   const db = resolveDbLocation(flags.db, io.env);
-  const datasets = new DatasetCatalogue({ userDir: userDatasetsDir(db.path) });
+  const datasets = new DatasetCatalogue({ userDir: userDatasetsDir(localFilesDir(db, io.env)) });
   const model = withFlagNames(() => checkTrainable(config, datasets));
   const core = await openCore({ db, host: 'cli', datasets });
   const live = io.stderr.isTTY === true;

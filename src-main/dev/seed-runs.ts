@@ -1,7 +1,7 @@
 import { Prng } from '../../src-shared/prng';
 import { usesMomentum, type OptimizerName } from '../../src-shared/entities/train-config';
 import type { MetricPointInput } from '../store/run-store';
-import type { SqliteStore } from '../store/sqlite-store';
+import type { RunStore } from '../store/run-store';
 
 export interface SeedOptions {
   runs: number;
@@ -21,7 +21,7 @@ const DATASETS = ['digits', 'iris', 'spirals'];
  * learning curves whose speed and final level depend on the params, some overfitting, a few failures and
  * divergences, spread over experiments and sweeps. Deterministic for a seed.
  */
-export async function seedRuns(store: SqliteStore, options: SeedOptions): Promise<number> {
+export async function seedRuns(store: RunStore, options: SeedOptions): Promise<number> {
   const rng = new Prng(options.seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
   const start = Date.now() - options.runs * 60_000;

@@ -1,11 +1,11 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { app, BrowserWindow, dialog, protocol, session, shell, utilityProcess } from 'electron';
 import { isAppError } from '../../src-shared/api/errors';
 import type { Core } from '../core';
 import { openCore } from '../core';
 import { silentRunTimeoutMs } from '../core';
 import { LoopbackTracking } from '../interop/mlflow/tracking-server';
-import { appRoot, rendererDir, resolveDbLocation } from '../paths';
+import { appRoot, localFilesDir, rendererDir, resolveDbLocation } from '../paths';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol';
 import { registerIpc } from './ipc';
 import { dbFlagFromArgv, rendererSource, sqliteBindingFrom } from './launch-options';
@@ -75,7 +75,7 @@ async function start(): Promise<void> {
     host: 'desktop',
     watchExternalChanges: true,
     silentRunMs: silentRunTimeoutMs(process.env.RUNBOARD_SILENT_RUN_MINUTES),
-    trackingServer: (parts) => (tracking = new LoopbackTracking(parts, join(dirname(db.path), 'tracking-server.json'))),
+    trackingServer: (parts) => (tracking = new LoopbackTracking(parts, join(localFilesDir(db), 'tracking-server.json'))),
     launcher: new UtilityWorkerLauncher((entry, args, options) => utilityProcess.fork(entry, args, options)),
     ...(nativeBinding ? { nativeBinding } : {}),
   });

@@ -1,7 +1,7 @@
 import { AppError } from '../../src-shared/api/errors';
 import { EXPORT_FORMATS, type ExportFormat } from '../../src-shared/api/contract';
 import type { MetricPoint, RunSummary } from '../../src-shared/entities/run';
-import type { SqliteStore } from '../store/sqlite-store';
+import type { RunStore } from '../store/run-store';
 import { toCsv } from './csv';
 import { toLatex } from './latex';
 import { displayCell } from './display-cell';
@@ -46,7 +46,7 @@ const FORMATS: Record<ExportFormat, { extension: string; mime: string }> = {
  * columns asked for (the runs table's `gap`, `created_at` and `tags` among them).
  * @throws AppError(BAD_INPUT) for an unknown format or column (listing the valid ones) or a bad filter or sort.
  */
-export async function exportRuns(store: SqliteStore, format: ExportFormat, selection: ExportSelection = {}): Promise<ExportedTable> {
+export async function exportRuns(store: RunStore, format: ExportFormat, selection: ExportSelection = {}): Promise<ExportedTable> {
   if (!FORMATS[format]) throw new AppError('BAD_INPUT', `Unknown export format "${format}"; valid formats: ${EXPORT_FORMATS.join(', ')}.`, [{ field: 'format', message: 'unknown format' }]);
   const { runs } = await store.queryRuns({
     filter: selection.filter,
@@ -96,7 +96,7 @@ function checkColumns(columns: readonly string[], runs: readonly RunSummary[]): 
 }
 
 /** JSON rows: the chosen columns flat (or params, metrics and best nested by default), plus every epoch's history. */
-async function jsonRows(store: SqliteStore, runs: RunSummary[], columns: string[] | null, extra: readonly string[]) {
+async function jsonRows(store: RunStore, runs: RunSummary[], columns: string[] | null, extra: readonly string[]) {
   const series = await store.getMetrics(
     runs.map((r) => r.run_id),
     undefined,

@@ -4,7 +4,7 @@ import type { AnyEvent } from '../../src-shared/api/events';
 import { fromMetricValue, type RunStatus } from '../../src-shared/entities/run';
 import { ashaRungs, type SweepDetail, type SweepRequest, type SweepStatus } from '../../src-shared/entities/sweep';
 import type { DatasetCatalogue } from '../datasets/catalogue';
-import type { SqliteStore } from '../store/sqlite-store';
+import type { RunStore } from '../store/run-store';
 import { DONE_TRIAL_STATUSES } from '../store/sweep-store';
 import type { RungJudge, TrainerHost } from '../training/host/trainer-host';
 import { Rungs } from './asha';
@@ -28,7 +28,7 @@ interface ActiveSweep {
 }
 
 export interface SweepRunnerOptions {
-  store: SqliteStore;
+  store: RunStore;
   trainer: TrainerHost;
   datasets: DatasetCatalogue;
   emit(event: AnyEvent): void;
@@ -59,7 +59,7 @@ export class SweepRunner {
   async start(request: SweepRequest): Promise<SweepDetail> {
     this.assertOpen();
     const plan = planSweep(request, this.options.datasets, this.options.cores ?? availableParallelism());
-    const sweepId = this.options.store.sweeps.create({
+    const sweepId = await this.options.store.sweeps.create({
       name: plan.name,
       experiment: plan.experiment,
       strategy: plan.strategy,
@@ -77,11 +77,11 @@ export class SweepRunner {
   /** Resumes a sweep that is not running: its unfinished trials run again. */
   async resume(sweepId: number): Promise<SweepDetail> {
     this.assertOpen();
-    const detail = this.options.store.sweeps.get(sweepId);
+    const detail = await this.options.store.sweeps.get(sweepId);
     if (!detail) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
     if (detail.status === 'finished') throw new AppError('CONFLICT', `Sweep ${sweepId} has finished: every trial ran.`);
     // Claiming is atomic: of two resumes at once, one wins and the other is refused.
-    if (this.active.has(sweepId) || !this.options.store.sweeps.claim(sweepId)) throw new AppError('CONFLICT', `Sweep ${sweepId} is running; it can be resumed once it has stopped.`);
+    if (this.active.has(sweepId) || !(await this.options.store.sweeps.claim(sweepId))) throw new AppError('CONFLICT', `Sweep ${sweepId} is running; it can be resumed once it has stopped.`);
     return this.launch(sweepId);
   }
 
@@ -100,7 +100,7 @@ export class SweepRunner {
   async wait(sweepId: number): Promise<SweepStatus> {
     const sweep = this.active.get(sweepId);
     if (sweep) return sweep.done;
-    const detail = this.options.store.sweeps.get(sweepId);
+    const detail = await this.options.store.sweeps.get(sweepId);
     if (!detail) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
     return detail.status;
   }
@@ -122,8 +122,8 @@ export class SweepRunner {
     if (this.disposed) throw new AppError('CONFLICT', 'Runboard is shutting down; the sweep was not started.');
   }
 
-  private launch(sweepId: number): SweepDetail {
-    const detail = this.options.store.sweeps.get(sweepId) as SweepDetail;
+  private async launch(sweepId: number): Promise<SweepDetail> {
+    const detail = (await this.options.store.sweeps.get(sweepId)) as SweepDetail;
     let finish!: (status: SweepStatus) => void;
     const done = new Promise<SweepStatus>((resolve) => (finish = resolve));
     const sweep: ActiveSweep = {
@@ -223,9 +223,12 @@ export class SweepRunner {
     this.active.delete(sweep.sweepId);
     this.options.trainer.releaseWorkers(sweep.sweepId);
     const status: SweepStatus = sweep.failure ? 'failed' : sweep.stopping ? 'stopped' : 'finished';
-    this.options.store.sweeps.setStatus(sweep.sweepId, status, Date.now(), sweep.failure ? `A trial could not start: ${sweep.failure}` : null);
-    this.emitUpdated(sweep.sweepId);
-    sweep.finish(status);
+    // The sweep is done once its status is written: `wait` resolves after, whatever the write's outcome.
+    void this.options.store.sweeps
+      .setStatus(sweep.sweepId, status, Date.now(), sweep.failure ? `A trial could not start: ${sweep.failure}` : null)
+      .catch((error: unknown) => console.error(`runboard: could not record sweep ${sweep.sweepId} as ${status}:`, error))
+      .then(() => this.emitUpdated(sweep.sweepId))
+      .finally(() => sweep.finish(status));
   }
 
   /** A trial's run starting (queued -> running) changes the sweep's counts. */
@@ -234,11 +237,16 @@ export class SweepRunner {
     for (const sweep of this.active.values()) if (sweep.running.has(event.payload.run.run_id)) this.emitUpdated(sweep.sweepId);
   }
 
-  private emitUpdated(sweepId: number): void {
-    const detail = this.options.store.sweeps.get(sweepId);
-    if (!detail) return;
-    const { trials: _trials, ...summary } = detail;
-    this.options.emit({ event: 'sweep/updated', payload: { sweep: summary } });
+  /** Tells the UIs about the sweep's counts; a failed read is logged, never thrown into the scheduler. */
+  private emitUpdated(sweepId: number): Promise<void> {
+    return this.options.store.sweeps.get(sweepId).then(
+      (detail) => {
+        if (!detail) return;
+        const { trials: _trials, ...summary } = detail;
+        this.options.emit({ event: 'sweep/updated', payload: { sweep: summary } });
+      },
+      (error: unknown) => console.error(`runboard: could not read sweep ${sweepId}:`, error),
+    );
   }
 }
 

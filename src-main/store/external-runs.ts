@@ -1,8 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
-import { paramText, typedParam } from '../../src-shared/entities/param-text';
 import { isTerminal, type RunSource } from '../../src-shared/entities/run';
-import type { ParamValue } from '../../src-shared/entities/train-config';
+import { encodeParamText, storedParamText } from './stored-values';
 import { decodeMetric } from './run-summaries';
 import type { ExperimentRecord, ExternalLogEntry, ExternalRunChange, ExternalRunInput, ImportedRun, MetricPointInput, ParamText, RunRecord } from './run-store';
 
@@ -11,21 +10,6 @@ interface RunRow {
   kind: string;
   status: string;
   heard_at: number | null;
-}
-
-/** A param's stored type, number and text: a text-logged one keeps its text beside the type it reads as. */
-function encodeParamText(text: string): [string, number | null, string] {
-  const value = typedParam(text);
-  if (typeof value === 'number') return ['number', value, text];
-  if (typeof value === 'boolean') return ['boolean', value ? 1 : 0, text];
-  return ['string', null, text];
-}
-
-/** A stored param as text: its logged text, or its typed value written out (Runboard's own params keep no text). */
-function storedParamText(type: string, num: number | null, text: string | null): string {
-  if (text !== null) return text;
-  const value: ParamValue = type === 'number' ? num : type === 'boolean' ? num === 1 : null;
-  return paramText(value);
 }
 
 /**

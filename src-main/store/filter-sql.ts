@@ -1,7 +1,7 @@
-import type { Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
 import { RUN_KINDS, RUN_STATUSES, hasBest, metricDirection } from '../../src-shared/entities/run';
 import { FilterSyntaxError, filterFields, parseFilter, type FieldRef, type FilterNode, type Literal } from '../../src-shared/filter/parse';
+import { SQLITE_DIALECT, type SqlDialect } from './sql-dialect';
 
 /** The columns a filter may name besides the attributes: what the runs in the database have logged. */
 export interface KnownColumns {
@@ -12,19 +12,11 @@ export interface KnownColumns {
 
 export interface CompiledFilter {
   /**
-   * A condition over `runs r`, with `?` placeholders only: no value or name is ever spliced into the SQL. It may call
-   * the functions `registerFilterFunctions` adds to the connection.
+   * A condition over `runs r`, with `?` placeholders only: no value or name is ever spliced into the SQL. On SQLite it
+   * may call the functions `registerFilterFunctions` (sql-dialect.ts) adds to the connection.
    */
   sql: string;
   args: unknown[];
-}
-
-/**
- * Adds the SQL functions compiled filters call. `fold_case` lowers text as JavaScript does, in every script: SQLite's
- * own `lower()` and `LIKE` fold ASCII letters only, so `name ~ "École"` would not find the run named "École".
- */
-export function registerFilterFunctions(db: Database): void {
-  db.function('fold_case', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
 }
 
 type Kind = 'number' | 'text' | 'boolean';
@@ -58,7 +50,8 @@ const ATTRIBUTES: Record<string, Attribute> = {
   created: { sql: 'r.created_at', kind: 'number' },
   started: { sql: 'r.started_at', kind: 'number' },
   ended: { sql: 'r.ended_at', kind: 'number' },
-  user: { sql: "json_extract(r.source, '$.user')", kind: 'text' },
+  // The script's user, from the run's source (JSON): see `attributeSql`.
+  user: { sql: '', kind: 'text' },
   notes: { sql: "coalesce(r.notes, '')", kind: 'text' },
   archived: { sql: 'r.archived', kind: 'boolean' },
 };
@@ -71,13 +64,10 @@ const MLFLOW_STATUSES: Record<string, string> = { killed: 'stopped', scheduled: 
 /** Attributes that hold times: compared with ms since the Unix epoch, or a date. */
 const TIME_ATTRIBUTES = new Set(['created', 'started', 'ended']);
 
-/**
- * A param as text: the text it was logged as, or its typed value written out (Runboard's own params keep no text),
- * so `params.lr = '0.01'` (MLflow compares params as text) finds a run that logged the number 0.01.
- */
-const PARAM_TEXT = `coalesce(p.text_value, CASE p.type
-  WHEN 'number' THEN iif(p.num_value = CAST(p.num_value AS INTEGER), CAST(CAST(p.num_value AS INTEGER) AS TEXT), CAST(p.num_value AS TEXT))
-  WHEN 'boolean' THEN iif(p.num_value = 1, 'true', 'false') END)`;
+/** An attribute's SQL in this dialect. */
+function attributeSql(key: string, dialect: SqlDialect): string {
+  return key === 'user' ? dialect.jsonText('r.source', 'user') : (ATTRIBUTES[key] as Attribute).sql;
+}
 
 function refuse(message: string, column: number): never {
   throw new AppError('BAD_INPUT', `Filter: ${message} (at column ${column}).`, [{ field: 'filter', message: `${message} (at column ${column})` }]);
@@ -115,23 +105,21 @@ function argument(field: FieldRef, kind: Kind, value: Literal, column: number, e
   return value;
 }
 
-/** An SQL `LIKE` pattern (`%`, `_`) as a `GLOB` pattern, which SQLite compares case-sensitively as `LIKE` is in MLflow. */
-function likeToGlob(pattern: string): string {
-  return pattern.replace(/[%_*?[]/g, (c) => (c === '%' ? '*' : c === '_' ? '?' : `[${c}]`));
-}
-
 /** Builds `EXISTS (...)` or an attribute comparison for one condition. */
-function condition(field: FieldRef, test: (column: string, kind: Kind) => { sql: string; args: unknown[] }, literalKind: Kind): CompiledFilter {
+function condition(field: FieldRef, test: (column: string, kind: Kind) => { sql: string; args: unknown[] }, literalKind: Kind, dialect: SqlDialect): CompiledFilter {
   switch (field.group) {
     case 'attr': {
       const attribute = ATTRIBUTES[field.key] as Attribute;
+      const sql = attributeSql(field.key, dialect);
       // The words are stored in lower case and the argument is lowered to match (see `argument`).
-      return test(attribute.caseless ? `lower(${attribute.sql})` : attribute.sql, attribute.kind);
+      return test(attribute.caseless ? `lower(${sql})` : sql, attribute.kind);
     }
     case 'params': {
-      // Numbers compare with num_value, booleans with num_value of a boolean param, text with the param as text.
+      // Numbers compare with num_value, booleans with num_value of a boolean param, text with the param as text
+      // (the text it was logged as, or its typed value written out, so `params.lr = '0.01'`, as MLflow compares
+      // params, finds a run that logged the number 0.01).
       if (literalKind === 'text') {
-        const inner = test(PARAM_TEXT, 'text');
+        const inner = test(`(${dialect.paramText})`, 'text');
         return { sql: `EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND ${inner.sql})`, args: [field.key, ...inner.args] };
       }
       const typeTest = literalKind === 'boolean' ? "p.type = 'boolean'" : "p.type = 'number'";
@@ -155,16 +143,18 @@ function kindOf(value: Literal): Kind {
   return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'text';
 }
 
-function compileNode(node: FilterNode): CompiledFilter {
+function compileNode(node: FilterNode, dialect: SqlDialect): CompiledFilter {
+  // Booleans compare as 0 and 1: a number.
+  const placeholder = (kind: Kind) => dialect.parameter(kind === 'text' ? 'text' : 'number');
   switch (node.type) {
     case 'and':
     case 'or': {
-      const left = compileNode(node.left);
-      const right = compileNode(node.right);
+      const left = compileNode(node.left, dialect);
+      const right = compileNode(node.right, dialect);
       return { sql: `(${left.sql} ${node.type.toUpperCase()} ${right.sql})`, args: [...left.args, ...right.args] };
     }
     case 'not': {
-      const inner = compileNode(node.expr);
+      const inner = compileNode(node.expr, dialect);
       return { sql: `(NOT ${inner.sql})`, args: inner.args };
     }
     case 'compare': {
@@ -175,11 +165,12 @@ function compileNode(node: FilterNode): CompiledFilter {
           const arg = argument(node.field, kind, node.value, node.column, node.op === '=' || node.op === '!=');
           if (node.op === '~' || node.op === '!~') {
             if (kind !== 'text') refuse(`"${node.op}" searches text; ${node.field.key} is a ${kind}`, node.column);
-            return { sql: `${node.op === '!~' ? 'NOT ' : ''}fold_case(coalesce(${column}, '')) LIKE ? ESCAPE '\\'`, args: [likePattern(String(arg))] };
+            return { sql: `${node.op === '!~' ? 'NOT ' : ''}${dialect.foldCase(`coalesce(${column}, '')`)} LIKE ${placeholder('text')} ESCAPE '\\'`, args: [likePattern(String(arg))] };
           }
-          return { sql: `${column} ${SQL_OPERATORS[node.op]} ?`, args: [arg] };
+          return { sql: `${column} ${SQL_OPERATORS[node.op]} ${placeholder(kind)}`, args: [arg] };
         },
         literalKind,
+        dialect,
       );
     }
     case 'in': {
@@ -189,10 +180,11 @@ function compileNode(node: FilterNode): CompiledFilter {
       const compiled = condition(
         node.field,
         (column, kind) => ({
-          sql: `${column} IN (${node.values.map(() => '?').join(', ')})`,
+          sql: `${column} IN (${node.values.map(() => placeholder(kind)).join(', ')})`,
           args: node.values.map((v) => argument(node.field, kind, v, node.column, true)),
         }),
         literalKind,
+        dialect,
       );
       return node.negated ? { sql: `(NOT ${compiled.sql})`, args: compiled.args } : compiled;
     }
@@ -202,25 +194,25 @@ function compileNode(node: FilterNode): CompiledFilter {
         (column, kind) => {
           if (kind !== 'text') refuse(`LIKE and ILIKE compare text; ${node.field.group === 'attr' ? node.field.key : `${node.field.group}.${node.field.key}`} is a ${kind}`, node.column);
           const attribute = node.field.group === 'attr' ? ATTRIBUTES[node.field.key] : undefined;
-          const not = node.negated ? 'NOT ' : '';
-          // SQLite's LIKE ignores case (ASCII), as ILIKE does; GLOB keeps it. Caseless attributes ignore it either way.
-          if (node.caseless || attribute?.caseless) return { sql: `${not}coalesce(${column}, '') LIKE ?`, args: [node.pattern] };
-          return { sql: `${not}coalesce(${column}, '') GLOB ?`, args: [likeToGlob(node.pattern)] };
+          // ILIKE ignores case, LIKE keeps it; caseless attributes ignore it either way.
+          const like = dialect.like(`coalesce(${column}, '')`, node.pattern, node.caseless || attribute?.caseless === true);
+          return { sql: `${node.negated ? 'NOT ' : ''}${like.sql}`, args: like.args };
         },
         'text',
+        dialect,
       );
     case 'null': {
-      const present = presence(node.field);
+      const present = presence(node.field, dialect);
       return { sql: node.negated ? present.sql : `(NOT ${present.sql})`, args: present.args };
     }
   }
 }
 
 /** Whether a run has a value in a column: a param, tag or metric it logged, an attribute that is set. */
-function presence(field: FieldRef): CompiledFilter {
+function presence(field: FieldRef, dialect: SqlDialect): CompiledFilter {
   switch (field.group) {
     case 'attr':
-      return { sql: `(${(ATTRIBUTES[field.key] as Attribute).sql}) IS NOT NULL`, args: [] };
+      return { sql: `(${attributeSql(field.key, dialect)}) IS NOT NULL`, args: [] };
     case 'params':
       return { sql: 'EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ?)', args: [field.key] };
     case 'tags':
@@ -236,6 +228,8 @@ export interface CompileOptions {
    * table), or compiled as it is, matching nothing (MLflow's search does so).
    */
   unknownNames?: 'refuse' | 'match-nothing';
+  /** The engine's SQL (SQLite when absent): the parse and the checks are the same for every engine. */
+  dialect?: SqlDialect;
 }
 
 /**
@@ -266,5 +260,22 @@ export function compileFilter(text: string, known: KnownColumns, refresh?: () =>
       refuse(`unknown ${what} "${field.key}"${names.size > 0 ? `; known: ${[...names].sort().slice(0, 20).join(', ')}` : ''}`, field.column);
     }
   }
-  return tree ? compileNode(tree) : null;
+  return tree ? compileNode(tree, options.dialect ?? SQLITE_DIALECT) : null;
+}
+
+/**
+ * Whether a filter names a param, metric or tag missing from `known`: a cached list is renewed before compiling, so
+ * new names are never refused. False for a filter that does not parse (compiling it says why).
+ */
+export function namesUnknownTo(text: string, known: KnownColumns): boolean {
+  let tree: FilterNode | null;
+  try {
+    tree = parseFilter(text);
+  } catch {
+    return false;
+  }
+  return filterFields(tree).some((field) => {
+    const names = field.group === 'params' ? known.params : field.group === 'tags' ? known.tags : field.group === 'attr' ? null : known.metrics;
+    return names !== null && !names.has(field.key);
+  });
 }

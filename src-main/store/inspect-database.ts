@@ -1,14 +1,22 @@
 import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
+import { isServerLocation, type DbLocation } from '../paths';
 import { LATEST_SCHEMA_VERSION } from './migrations';
+import { inspectServer } from './postgres/inspect-server';
 
 export interface DatabaseInspection {
+  /** The location as it may be shown (a PostgreSQL URL without its password). */
   path: string;
   exists: boolean;
   schemaVersion: number | null;
   latestSchemaVersion: number;
   runs: number | null;
   problem: string | null;
+}
+
+/** Reads a store's schema version and size without changing it: a database file, or a PostgreSQL database. */
+export async function inspectStore(location: DbLocation): Promise<DatabaseInspection> {
+  return isServerLocation(location) ? inspectServer(location) : inspectDatabase(location.path);
 }
 
 /** Reads a database's schema version and size without changing it (read-only), for `runboard doctor`. */

@@ -2,9 +2,9 @@ import { closeSync, existsSync, openSync, readSync, statSync, mkdirSync, copyFil
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
-import type { DbLocation } from '../paths';
-import { registerFilterFunctions } from './filter-sql';
+import type { FileLocation } from '../paths';
 import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, assertMigrationsAreMonotonic, type Migration } from './migrations';
+import { registerFilterFunctions } from './sql-dialect';
 
 export interface OpenOptions {
   /** Path to a better-sqlite3 binary built for this runtime (Electron); the package's own build otherwise. */
@@ -45,7 +45,7 @@ function readHeader(path: string): string {
  * by a newer Runboard. A migration runs in one transaction after a backup copy is taken.
  * @throws AppError with code DB_DIR_MISSING, DB_NOT_SQLITE, DB_CORRUPT, DB_TOO_NEW or IO_ERROR.
  */
-export function openDatabase(location: DbLocation, options: OpenOptions = {}): OpenedDatabase {
+export function openDatabase(location: FileLocation, options: OpenOptions = {}): OpenedDatabase {
   const migrations = options.migrations ?? MIGRATIONS;
   assertMigrationsAreMonotonic(migrations);
   const latest = options.migrations ? migrations.length : LATEST_SCHEMA_VERSION;

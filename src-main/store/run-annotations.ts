@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
+import type { RunAnnotationStore } from './run-store';
 
 /** Tags, notes, archiving and deletion of runs, on the store's connection and writer. */
-export class RunAnnotations {
+export class RunAnnotations implements RunAnnotationStore {
   private readonly s;
 
   constructor(
@@ -29,7 +30,7 @@ export class RunAnnotations {
   }
 
   /** Sets tags (a null value removes that tag); all or nothing. */
-  setTags(runId: number, tags: Record<string, string | null>): void {
+  async setTags(runId: number, tags: Record<string, string | null>): Promise<void> {
     this.write(() => {
       this.requireRun(runId);
       for (const [key, value] of Object.entries(tags)) {
@@ -39,7 +40,7 @@ export class RunAnnotations {
     });
   }
 
-  setNotes(runId: number, notes: string | null): void {
+  async setNotes(runId: number, notes: string | null): Promise<void> {
     this.write(() => {
       this.requireRun(runId);
       this.s.setNotes.run(notes === '' ? null : notes, runId);
@@ -47,21 +48,21 @@ export class RunAnnotations {
   }
 
   /** Archives or unarchives runs; returns how many changed. */
-  setArchived(runIds: readonly number[], archived: boolean): number {
+  async setArchived(runIds: readonly number[], archived: boolean): Promise<number> {
     return this.write(() => runIds.reduce((n, id) => n + this.s.setArchived.run(archived ? 1 : 0, id).changes, 0));
   }
 
   /** Moves finished runs to the trash (a running run cannot be deleted); `restore` undoes it. Returns the ids deleted. */
-  delete(runIds: readonly number[], time = Date.now()): number[] {
+  async delete(runIds: readonly number[], time = Date.now()): Promise<number[]> {
     return this.write(() => runIds.filter((id) => this.s.markDeleted.run(time, id).changes > 0));
   }
 
-  restore(runIds: readonly number[]): number {
+  async restore(runIds: readonly number[]): Promise<number> {
     return this.write(() => runIds.reduce((n, id) => n + this.s.restore.run(id).changes, 0));
   }
 
   /** Removes runs deleted at or before `time` for good (their params, metrics, tags and artifacts too). Returns their ids. */
-  purge(time: number): number[] {
+  async purge(time: number): Promise<number[]> {
     return this.write(() => {
       const ids = this.s.deletedBefore.all(time) as number[];
       for (const id of ids) {

@@ -1,6 +1,8 @@
 import type { MetricSeries, MetricValue, RunKind, RunOutcome, RunSource, RunStatus, RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
+import type { SweepDetail, SweepStatus, SweepSummary } from '../../src-shared/entities/sweep';
 import type { RunQuery } from './run-query';
+import type { CreateSweepInput } from './sweep-store';
 
 export interface CreateRunInput {
   experiment: string;
@@ -111,13 +113,52 @@ export interface ExperimentRecord {
   created_at: number;
 }
 
+/** Sweeps and their trials; each method is one transaction. */
+export interface SweepStore {
+  /** Creates a sweep with every planned trial, in one transaction; returns its id. */
+  create(input: CreateSweepInput): Promise<number>;
+  get(id: number): Promise<SweepDetail | null>;
+  list(): Promise<SweepSummary[]>;
+  setStatus(id: number, status: SweepStatus, endedAt: number | null, error?: string | null): Promise<void>;
+  /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
+  claim(id: number): Promise<boolean>;
+  /**
+   * Sweeps left `running` by a process of this host that is gone, or by no known process, become `interrupted` (they
+   * can be resumed); returns their ids. Opening a store does this; `isAlive` says whether a pid of this host runs.
+   */
+  recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]>;
+}
+
+/** Tags, notes, archiving and deletion of runs; each method is one transaction. */
+export interface RunAnnotationStore {
+  /** Sets tags (a null value removes that tag); all or nothing. @throws AppError(NOT_FOUND) */
+  setTags(runId: number, tags: Record<string, string | null>): Promise<void>;
+  /** @throws AppError(NOT_FOUND) */
+  setNotes(runId: number, notes: string | null): Promise<void>;
+  /** Archives or unarchives runs; returns how many changed. */
+  setArchived(runIds: readonly number[], archived: boolean): Promise<number>;
+  /** Moves ended runs to the trash (a running run cannot be deleted); `restore` undoes it. Returns the ids deleted. */
+  delete(runIds: readonly number[], time?: number): Promise<number[]>;
+  restore(runIds: readonly number[]): Promise<number>;
+  /** Removes runs deleted at or before `time` for good (their params, metrics, tags and artifacts too). Returns their ids. */
+  purge(time: number): Promise<number[]>;
+}
+
 /**
- * Where runs live. Asynchronous, although SQLite is synchronous here, so that a server-backed store can
- * implement it later without touching callers. Each method is one transaction; none holds one across an await.
+ * Where runs live: one contract, an implementation per engine (`SqliteStore`, `PostgresStore`), chosen by the
+ * location (`openStore`). Asynchronous, although SQLite is synchronous, so that a server-backed store implements it
+ * without touching callers. Each method is one transaction; none holds one across an await.
  */
 export interface RunStore {
+  /** The location as it may be shown: a file path, or a PostgreSQL URL with its password masked. */
   readonly path: string;
+  /** The folder of this store's local files on this machine: saved weights (`checkpoints/`), imported datasets. */
+  readonly filesDir: string;
   readonly schemaVersion: number;
+  /** Sweeps and their trials, in the same database. */
+  readonly sweeps: SweepStore;
+  /** Tags, notes, archiving and deletion. */
+  readonly annotations: RunAnnotationStore;
   createRun(input: CreateRunInput): Promise<RunSummary>;
   markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void>;
   /** The logging primitive: commits a batch of points in one transaction, all of them or none. */
@@ -169,5 +210,11 @@ export interface RunStore {
   interruptSilentRuns(heardBefore: number): Promise<number[]>;
   /** The given runs' params as text and each metric's last value with its step and time, in the order asked. */
   runRecords(runIds: readonly number[]): Promise<RunRecord[]>;
-  close(): void;
+  /**
+   * Calls `onChange` when another process (or machine) writes to the store, not for this store's own writes, until
+   * the returned function is called. For hosts with a UI, which then tell it about runs logged elsewhere.
+   */
+  watchExternalChanges(onChange: () => void): () => void;
+  /** Waits for pending writes, then closes the connection(s). */
+  close(): void | Promise<void>;
 }

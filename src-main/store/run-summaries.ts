@@ -40,52 +40,57 @@ export class RunSummaryReader {
       statement = this.db.prepare(summariesSql(where)).pluck();
       this.statements.set(where, statement);
     }
-    const rows = JSON.parse(statement.get(...args) as string) as SummaryJsonRow[];
+    const rows = JSON.parse(statement.get(...args) as string) as SummaryRow[];
     const now = Date.now();
-    return rows.map(([run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, attempt, notes, archived, deleted, tags, params, summaries, source]) => {
-      const end = ended_at ?? (status === 'running' ? now : null);
-      const run: RunSummary = {
-        run_id,
-        name,
-        experiment,
-        status,
-        kind,
-        source,
-        backend,
-        device,
-        parent_run_id,
-        sweep_id,
-        trial,
-        attempt,
-        seed,
-        created_at,
-        started_at,
-        ended_at,
-        duration_s: started_at !== null && end !== null ? Math.max(0, (end - started_at) / 1000) : null,
-        error,
-        params: params ?? {},
-        metrics: {},
-        best: {},
-        epochs: 0,
-        progress: null,
-        outcome,
-        tags: tags ?? {},
-        notes,
-        archived: archived === 1,
-        deleted: deleted === 1,
-      };
-      for (const [key, lastStep, lastValue, lastSpecial, min, max] of summaries ?? []) {
-        run.metrics[key] = decodeMetric(lastValue, lastSpecial);
-        const best = metricDirection(key) === 'max' ? max : min;
-        if (best !== null && hasBest(key)) run.best[key] = best;
-        if (lastStep > run.epochs) run.epochs = lastStep;
-      }
-      return run;
-    });
+    return rows.map((row) => runSummaryFromRow(row, now));
   }
 }
 
-type SummaryJsonRow = [
+/** A run summary from its row (the same columns on every engine); `now` ends the duration of a running run. */
+export function runSummaryFromRow(row: SummaryRow, now: number): RunSummary {
+  const [run_id, name, experiment, status, backend, device, parent_run_id, seed, created_at, started_at, ended_at, error, kind, outcome, sweep_id, trial, attempt, notes, archived, deleted, tags, params, summaries, source] = row;
+  const end = ended_at ?? (status === 'running' ? now : null);
+  const run: RunSummary = {
+    run_id,
+    name,
+    experiment,
+    status,
+    kind,
+    source,
+    backend,
+    device,
+    parent_run_id,
+    sweep_id,
+    trial,
+    attempt,
+    seed,
+    created_at,
+    started_at,
+    ended_at,
+    duration_s: started_at !== null && end !== null ? Math.max(0, (end - started_at) / 1000) : null,
+    error,
+    params: params ?? {},
+    metrics: {},
+    best: {},
+    epochs: 0,
+    progress: null,
+    outcome,
+    tags: tags ?? {},
+    notes,
+    archived: archived === 1,
+    deleted: deleted === 1,
+  };
+  for (const [key, lastStep, lastValue, lastSpecial, min, max] of summaries ?? []) {
+    run.metrics[key] = decodeMetric(lastValue, lastSpecial);
+    const best = metricDirection(key) === 'max' ? max : min;
+    if (best !== null && hasBest(key)) run.best[key] = best;
+    if (lastStep > run.epochs) run.epochs = lastStep;
+  }
+  return run;
+}
+
+/** A run's row as the summary queries return it, in this order. */
+export type SummaryRow = [
   ...RunRow,
   kind: RunKind,
   outcome: RunOutcome | null,

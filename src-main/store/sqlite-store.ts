@@ -3,14 +3,15 @@ import type { Database, Transaction } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
 import { downsample } from '../../src-shared/downsample';
 import type { MetricPoint, MetricSeries, RunOutcome, RunStatus, RunSummary } from '../../src-shared/entities/run';
-import type { ParamValue } from '../../src-shared/entities/train-config';
-import type { DbLocation } from '../paths';
+import { localFilesDir, type FileLocation } from '../paths';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open-database';
 import { RunAnnotations } from './run-annotations';
-import { ColumnCache, pageOfRunIds, type RunQuery } from './run-query';
+import { ColumnCache, KNOWN_COLUMN_QUERIES, planRunsPage, type RunQuery } from './run-query';
+import { SQLITE_DIALECT } from './sql-dialect';
 import { RunSummaryReader, decodeMetric } from './run-summaries';
 import { prepareStatements } from './run-statements';
 import { SweepTable } from './sweep-store';
+import { encodeBatch, encodeParam, isProcessAlive, orphanedRuns } from './stored-values';
 import { ExternalRuns } from './external-runs';
 import type {
   CreateRunInput,
@@ -28,32 +29,13 @@ import type {
 } from './run-store';
 
 
-/** Splits a number into the stored pair: finite values in `value`, NaN and infinities named in `special`. */
-function encodeMetric(value: number): [number | null, string | null] {
-  if (Number.isFinite(value)) return [value, null];
-  return [null, Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'];
-}
-
-
-function encodeParam(value: ParamValue): [string, number | null, string | null] {
-  if (value === null) return ['null', null, null];
-  if (typeof value === 'number') return ['number', value, null];
-  if (typeof value === 'boolean') return ['boolean', value ? 1 : 0, null];
-  return ['string', null, value];
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** How often a UI host looks whether another process wrote to the database file. */
+const EXTERNAL_CHANGE_POLL_MS = 1000;
 
 /** The SQLite implementation of `RunStore` (better-sqlite3: synchronous, prepared once, `BEGIN IMMEDIATE` for writers). */
 export class SqliteStore implements RunStore {
   readonly path: string;
+  readonly filesDir: string;
   readonly schemaVersion: number;
   readonly backupPath: string | null;
   private readonly db: Database;
@@ -76,45 +58,32 @@ export class SqliteStore implements RunStore {
   private constructor(db: Database, path: string, schemaVersion: number, backupPath: string | null) {
     this.db = db;
     this.path = path;
+    this.filesDir = localFilesDir({ path, explicit: true });
     this.schemaVersion = schemaVersion;
     this.backupPath = backupPath;
     this.statements = prepareStatements(db);
     this.inTransaction = db.transaction((body: () => unknown) => body());
     this.sweeps = new SweepTable(db, (body) => this.write(body));
     this.annotations = new RunAnnotations(db, (body) => this.write(body));
-    this.columnCache = new ColumnCache(db);
+    const names = (sql: string) => new Set(db.prepare(sql).pluck().all() as string[]);
+    this.columnCache = new ColumnCache(() => ({ params: names(KNOWN_COLUMN_QUERIES.params), metrics: names(KNOWN_COLUMN_QUERIES.metrics), tags: names(KNOWN_COLUMN_QUERIES.tags) }));
     this.summaries = new RunSummaryReader(db);
     const s = this.statements;
     // Epochs count from 1; an external run's steps from 0, as MLflow's and TensorBoard's do.
     this.writeBatch = db.transaction((runId: number, points: readonly MetricPointInput[], firstStep: 0 | 1 = 1) => {
-      const summaries = new Map<string, { step: number; time: number; value: number | null; special: string | null; min: number | null; max: number | null; count: number }>();
-      for (const point of points) {
-        if (!Number.isInteger(point.step) || point.step < firstStep) throw new AppError('BAD_INPUT', `Metric "${point.key}": step must be a whole number from ${firstStep}; got ${point.step}.`);
-        const [value, special] = encodeMetric(point.value);
-        s.insertMetric.run(runId, point.key, point.step, value, special, point.time);
-        const summary = summaries.get(point.key);
-        if (!summary) {
-          summaries.set(point.key, { step: point.step, time: point.time, value, special, min: value, max: value, count: 1 });
-          continue;
-        }
-        if (point.step > summary.step || (point.step === summary.step && point.time >= summary.time)) Object.assign(summary, { step: point.step, time: point.time, value, special });
-        if (value !== null) {
-          summary.min = summary.min === null ? value : Math.min(summary.min, value);
-          summary.max = summary.max === null ? value : Math.max(summary.max, value);
-        }
-        summary.count++;
-      }
+      const { rows, summaries } = encodeBatch(points, firstStep);
+      for (const row of rows) s.insertMetric.run(runId, row.key, row.step, row.value, row.special, row.time);
       for (const [key, m] of summaries) s.upsertSummary.run(runId, key, m.step, m.value, m.special, m.time, m.min, m.max, m.count);
     });
     this.external = new ExternalRuns(db, (body) => this.write(body), (runId, points) => this.writeBatch(runId, points, 0));
   }
 
   /** Opens the database (see `openDatabase` for what it refuses). Runs orphaned by a dead process become `interrupted`. */
-  static open(location: DbLocation, options: OpenOptions = {}): SqliteStore {
+  static open(location: FileLocation, options: OpenOptions = {}): SqliteStore {
     const opened = openDatabase(location, options);
     const store = new SqliteStore(opened.db, opened.path, opened.schemaVersion, opened.backupPath);
     store.recoverSync();
-    store.sweeps.recoverInterrupted(isProcessAlive);
+    store.sweeps.recoverInterruptedSync(isProcessAlive);
     return store;
   }
 
@@ -247,8 +216,10 @@ export class SqliteStore implements RunStore {
 
   /** One page of the runs table: filtered, sorted, with the total count of matching runs. */
   async queryRuns(query: RunQuery): Promise<{ runs: RunSummary[]; total: number }> {
+    const plan = await planRunsPage(query, this.columnCache, SQLITE_DIALECT);
     const read = this.db.transaction(() => {
-      const { ids, total } = pageOfRunIds(this.db, query, this.columnCache);
+      const ids = this.db.prepare(plan.ids.sql).pluck().all(...plan.ids.args) as number[];
+      const total = this.db.prepare(plan.total.sql).pluck().get(...plan.total.args) as number;
       const byId = new Map(this.summaries.read('r.id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)]).map((run) => [run.run_id, run]));
       return { runs: ids.map((id) => byId.get(id)).filter((run): run is RunSummary => run !== undefined), total };
     });
@@ -257,15 +228,29 @@ export class SqliteStore implements RunStore {
 
   /**
    * SQLite's data version: it changes when another connection (another process) commits, not for our own writes.
-   * Polled by hosts with a UI to tell it about runs started from the CLI.
+   * Polled by `watchExternalChanges`.
    */
   dataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
 
+  /** Polls SQLite's data version every `intervalMs` (a file has no way to announce another process's commit). */
+  watchExternalChanges(onChange: () => void, intervalMs = EXTERNAL_CHANGE_POLL_MS): () => void {
+    let lastVersion = this.dataVersion();
+    const timer = setInterval(() => {
+      if (this.closed) return;
+      const version = this.dataVersion();
+      if (version === lastVersion) return;
+      lastVersion = version;
+      onChange();
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** Param, metric and tag names that runs have logged (for filter checks and completion). */
   async columns(): Promise<{ params: string[]; metrics: string[]; tags: string[] }> {
-    const known = this.columnCache.refresh();
+    const known = await this.columnCache.refresh();
     return { params: [...known.params].sort(), metrics: [...known.metrics].sort(), tags: [...known.tags].sort() };
   }
 
@@ -343,9 +328,7 @@ export class SqliteStore implements RunStore {
   private recoverSync(): number[] {
     const here = hostname();
     const candidates = this.statements.unfinishedRuns.all() as { id: number; owner_host: string | null; owner_pid: number | null }[];
-    const orphaned = candidates.filter(
-      (run) => run.owner_pid !== process.pid && (run.owner_pid === null || (run.owner_host === here && !isProcessAlive(run.owner_pid))),
-    );
+    const orphaned = orphanedRuns(candidates, here);
     if (orphaned.length === 0) return [];
     this.write(() => {
       for (const run of orphaned) {

@@ -3,6 +3,8 @@ import type { Database } from 'better-sqlite3';
 import type { ParamValue } from '../../src-shared/search/space';
 import type { AshaSettings, Objective, Strategy, SweepDetail, SweepStatus, SweepSummary, Trial } from '../../src-shared/entities/sweep';
 import type { RunStatus } from '../../src-shared/entities/run';
+import type { SweepStore } from './run-store';
+import { isProcessAlive, orphanedRuns } from './stored-values';
 
 export interface CreateSweepInput {
   name: string;
@@ -18,7 +20,8 @@ export interface CreateSweepInput {
   asha: AshaSettings | null;
 }
 
-type SweepRow = {
+/** A sweep's row as the sweep queries return it. */
+export type SweepRow = {
   id: number;
   name: string;
   experiment: string;
@@ -37,19 +40,37 @@ type SweepRow = {
   ended_at: number | null;
 };
 
-type TrialRow = { trial: number; params: string; run_id: number | null; status: RunStatus | null; value: number | null; epochs: number | null };
+/** A trial's row as the sweep queries return it. */
+export type TrialRow = { trial: number; params: string; run_id: number | null; status: RunStatus | null; value: number | null; epochs: number | null };
 
 /** Trial statuses that count as done: a resumed sweep does not run these again. */
 export const DONE_TRIAL_STATUSES: readonly RunStatus[] = ['finished', 'pruned', 'failed', 'diverged'];
 
-const SWEEP_COLUMNS = `s.id, s.name, e.name AS experiment, s.strategy, s.space, s.fixed, s.objective_metric, s.objective_direction, s.trials,
+export const SWEEP_COLUMNS = `s.id, s.name, e.name AS experiment, s.strategy, s.space, s.fixed, s.objective_metric, s.objective_direction, s.trials,
   s.seed, s.parallel, s.asha, s.status, s.error, s.created_at, s.ended_at`;
+
+/** A sweep's trials with their latest run's status, objective value and epochs (the same SQL on every engine). */
+export const TRIALS_SQL = `SELECT t.trial, t.params, t.run_id, r.status,
+         CASE s.objective_direction WHEN 'max' THEN m.max_value ELSE m.min_value END AS value,
+         (SELECT max(last_step) FROM metric_summaries x WHERE x.run_id = t.run_id) AS epochs
+  FROM sweep_trials t JOIN sweeps s ON s.id = t.sweep_id
+  LEFT JOIN runs r ON r.id = t.run_id
+  LEFT JOIN metric_summaries m ON m.run_id = t.run_id AND m.key = s.objective_metric
+  WHERE t.sweep_id = ? ORDER BY t.trial`;
+
+/** How many epochs a sweep's runs trained in all. */
+export const EPOCHS_TRAINED_SQL = `SELECT coalesce(sum((SELECT max(last_step) FROM metric_summaries m WHERE m.run_id = r.id)), 0) FROM runs r WHERE r.sweep_id = ?`;
+
+/** A trial from its row. */
+export function trialFromRow(t: TrialRow): Trial {
+  return { trial: t.trial, params: JSON.parse(t.params) as Record<string, ParamValue>, run_id: t.run_id, status: t.status ?? 'pending', value: t.value, epochs: t.epochs ?? 0 };
+}
 
 /**
  * Sweeps and their trials, on the store's connection. Writes go through the store's `write` (one BEGIN IMMEDIATE
  * transaction each); a trial's run is linked when the run is created (`SqliteStore.createRun` with `sweep`).
  */
-export class SweepTable {
+export class SweepTable implements SweepStore {
   private readonly s;
 
   constructor(
@@ -67,18 +88,8 @@ export class SweepTable {
       rename: db.prepare('UPDATE sweeps SET name = ? WHERE id = ?'),
       sweep: db.prepare(`SELECT ${SWEEP_COLUMNS} FROM sweeps s JOIN experiments e ON e.id = s.experiment_id WHERE s.id = ?`),
       sweeps: db.prepare(`SELECT ${SWEEP_COLUMNS} FROM sweeps s JOIN experiments e ON e.id = s.experiment_id ORDER BY s.id DESC`),
-      trials: db.prepare(
-        `SELECT t.trial, t.params, t.run_id, r.status,
-                CASE s.objective_direction WHEN 'max' THEN m.max_value ELSE m.min_value END AS value,
-                (SELECT max(last_step) FROM metric_summaries x WHERE x.run_id = t.run_id) AS epochs
-         FROM sweep_trials t JOIN sweeps s ON s.id = t.sweep_id
-         LEFT JOIN runs r ON r.id = t.run_id
-         LEFT JOIN metric_summaries m ON m.run_id = t.run_id AND m.key = s.objective_metric
-         WHERE t.sweep_id = ? ORDER BY t.trial`,
-      ),
-      epochsTrained: db
-        .prepare(`SELECT coalesce(sum((SELECT max(last_step) FROM metric_summaries m WHERE m.run_id = r.id)), 0) FROM runs r WHERE r.sweep_id = ?`)
-        .pluck(),
+      trials: db.prepare(TRIALS_SQL),
+      epochsTrained: db.prepare(EPOCHS_TRAINED_SQL).pluck(),
       setStatus: db.prepare('UPDATE sweeps SET status = ?, ended_at = ?, error = ? WHERE id = ?'),
       claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished')"),
       unfinished: db.prepare("SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running'"),
@@ -87,7 +98,7 @@ export class SweepTable {
   }
 
   /** Creates a sweep with every planned trial, in one transaction; returns its id. */
-  create(input: CreateSweepInput): number {
+  async create(input: CreateSweepInput): Promise<number> {
     return this.write(() => {
       this.s.insertExperiment.run(input.experiment, Date.now());
       const result = this.s.insertSweep.run({
@@ -113,79 +124,78 @@ export class SweepTable {
     });
   }
 
-  get(id: number): SweepDetail | null {
-    const row = this.s.sweep.get(id) as SweepRow | undefined;
-    if (!row) return null;
-    const trials = (this.s.trials.all(id) as TrialRow[]).map(
-      (t): Trial => ({
-        trial: t.trial,
-        params: JSON.parse(t.params) as Record<string, ParamValue>,
-        run_id: t.run_id,
-        status: t.status ?? 'pending',
-        value: t.value,
-        epochs: t.epochs ?? 0,
-      }),
-    );
-    return { ...this.summarise(row, trials), trials };
+  async get(id: number): Promise<SweepDetail | null> {
+    return this.read(id);
   }
 
-  list(): SweepSummary[] {
+  private read(id: number): SweepDetail | null {
+    const row = this.s.sweep.get(id) as SweepRow | undefined;
+    if (!row) return null;
+    const trials = (this.s.trials.all(id) as TrialRow[]).map(trialFromRow);
+    return { ...summariseSweep(row, trials, this.s.epochsTrained.get(row.id) as number), trials };
+  }
+
+  async list(): Promise<SweepSummary[]> {
     return (this.s.sweeps.all() as SweepRow[]).map((row) => {
-      const { trials: _trials, ...summary } = this.get(row.id) as SweepDetail;
+      const { trials: _trials, ...summary } = this.read(row.id) as SweepDetail;
       return summary;
     });
   }
 
-  setStatus(id: number, status: SweepStatus, endedAt: number | null, error: string | null = null): void {
+  async setStatus(id: number, status: SweepStatus, endedAt: number | null, error: string | null = null): Promise<void> {
     this.write(() => this.s.setStatus.run(status, endedAt, error, id));
   }
 
   /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
-  claim(id: number): boolean {
+  async claim(id: number): Promise<boolean> {
     return this.write(() => this.s.claim.run(hostname(), process.pid, id).changes === 1);
   }
 
-  /** Sweeps left `running` by a process that is gone become `interrupted`; they can be resumed. */
-  recoverInterrupted(isAlive: (pid: number) => boolean): number[] {
+  async recoverInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): Promise<number[]> {
+    return this.recoverInterruptedSync(isAlive);
+  }
+
+  /** `recoverInterrupted` at once, for `SqliteStore.open`, which is synchronous. */
+  recoverInterruptedSync(isAlive: (pid: number) => boolean): number[] {
     const here = hostname();
-    const rows = this.s.unfinished.all() as { id: number; owner_host: string | null; owner_pid: number | null }[];
-    const orphaned = rows.filter((r) => r.owner_pid !== process.pid && (r.owner_pid === null || (r.owner_host === here && !isAlive(r.owner_pid))));
+    const orphaned = orphanedRuns(this.s.unfinished.all() as { id: number; owner_host: string | null; owner_pid: number | null }[], here, isAlive);
     if (orphaned.length > 0) this.write(() => orphaned.forEach((r) => this.s.interrupt.run(Date.now(), r.id)));
     return orphaned.map((r) => r.id);
   }
+}
 
-  private summarise(row: SweepRow, trials: Trial[]): SweepSummary {
-    const counts = { pending: 0, running: 0, finished: 0, pruned: 0, failed: 0 };
-    for (const t of trials) {
-      if (t.status === 'finished') counts.finished++;
-      else if (t.status === 'pruned') counts.pruned++;
-      else if (t.status === 'failed' || t.status === 'diverged') counts.failed++;
-      else if (t.status === 'running' || t.status === 'queued') counts.running++;
-      else counts.pending++;
-    }
-    const better = (a: number, b: number) => (row.objective_direction === 'max' ? a > b : a < b);
-    let best: Trial | null = null;
-    for (const t of trials) if (typeof t.value === 'number' && (best === null || better(t.value, best.value as number))) best = t;
-    return {
-      sweep_id: row.id,
-      name: row.name,
-      experiment: row.experiment,
-      status: row.status,
-      error: row.error,
-      strategy: row.strategy,
-      space: JSON.parse(row.space) as { name: string; distribution: string }[],
-      fixed: JSON.parse(row.fixed) as Record<string, unknown>,
-      objective: { metric: row.objective_metric, direction: row.objective_direction },
-      trials_planned: row.trials,
-      seed: row.seed,
-      parallel: row.parallel,
-      asha: row.asha ? (JSON.parse(row.asha) as AshaSettings) : null,
-      created_at: row.created_at,
-      ended_at: row.ended_at,
-      counts,
-      best_run_id: best?.run_id ?? null,
-      best_value: best?.value ?? null,
-      epochs_trained: this.s.epochsTrained.get(row.id) as number,
-    };
+/** A sweep's summary from its row, its trials and the epochs its runs trained (the same on every engine). */
+export function summariseSweep(row: SweepRow, trials: Trial[], epochsTrained: number): SweepSummary {
+  const counts = { pending: 0, running: 0, finished: 0, pruned: 0, failed: 0 };
+  for (const t of trials) {
+    if (t.status === 'finished') counts.finished++;
+    else if (t.status === 'pruned') counts.pruned++;
+    else if (t.status === 'failed' || t.status === 'diverged') counts.failed++;
+    else if (t.status === 'running' || t.status === 'queued') counts.running++;
+    else counts.pending++;
   }
+  const better = (a: number, b: number) => (row.objective_direction === 'max' ? a > b : a < b);
+  let best: Trial | null = null;
+  for (const t of trials) if (typeof t.value === 'number' && (best === null || better(t.value, best.value as number))) best = t;
+  return {
+    sweep_id: row.id,
+    name: row.name,
+    experiment: row.experiment,
+    status: row.status,
+    error: row.error,
+    strategy: row.strategy,
+    space: JSON.parse(row.space) as { name: string; distribution: string }[],
+    fixed: JSON.parse(row.fixed) as Record<string, unknown>,
+    objective: { metric: row.objective_metric, direction: row.objective_direction },
+    trials_planned: row.trials,
+    seed: row.seed,
+    parallel: row.parallel,
+    asha: row.asha ? (JSON.parse(row.asha) as AshaSettings) : null,
+    created_at: row.created_at,
+    ended_at: row.ended_at,
+    counts,
+    best_run_id: best?.run_id ?? null,
+    best_value: best?.value ?? null,
+    epochs_trained: epochsTrained,
+  };
 }

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   DB_NOT_SQLITE: 500,
   DB_DIR_MISSING: 500,
   DB_CORRUPT: 500,
+  // The database server cannot be reached, or refuses the credentials.
+  DB_UNREACHABLE: 503,
   IO_ERROR: 500,
   INTERNAL: 500,
 } as const;

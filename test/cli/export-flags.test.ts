@@ -36,9 +36,9 @@ beforeAll(async () => {
       await store.markRunning(run.run_id, { backend: 'wasm', device: 'cpu', time: Date.UTC(2026, 10, 1) });
       for (const [i, accuracy] of r.accuracy.entries()) await store.logEpoch(run.run_id, { step: i + 1, time: i, metrics: { val_accuracy: accuracy, val_loss: 1 - accuracy } });
       await store.endRun(run.run_id, { status: 'finished', time: Date.UTC(2026, 10, 1) + 1000 });
-      store.annotations.setTags(run.run_id, { stage: r.tag });
+      await store.annotations.setTags(run.run_id, { stage: r.tag });
     }
-    store.annotations.setArchived([5], true);
+    await store.annotations.setArchived([5], true);
   } finally {
     store.close();
   }

@@ -3,7 +3,7 @@
  * digits 5-9 with its convolutional part frozen (bit-identical afterwards) and a new output layer.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointDirectory } from '../../src-main/paths';
 import { readManifest } from '../../src-main/training/checkpoint';
@@ -31,7 +31,7 @@ async function train(db: string, args: string[]): Promise<RunJson> {
 
 /** Every weight of one layer with weights in a run's final checkpoint, as bytes. */
 function layerWeights(db: string, runId: number, layer: number): Buffer {
-  const dir = checkpointDirectory(db, runId);
+  const dir = checkpointDirectory(dirname(db), runId);
   const manifest = readManifest(join(dir, 'final.json'));
   const all = readFileSync(join(dir, 'final.bin'));
   const entries = manifest.weights[layer]?.tensors ?? [];

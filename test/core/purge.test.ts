@@ -3,7 +3,7 @@
  * (`openCore`), so the test goes through that call, with runs deleted just inside and just outside the seven days.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCore } from '../../src-main/core';
 import { checkpointDirectory } from '../../src-main/paths';
@@ -27,26 +27,26 @@ describe('deleted runs', () => {
     const recent = await finishedRun('deleted seven days less an hour ago');
     const kept = await finishedRun('never deleted');
     const now = Date.now();
-    expect(store.annotations.delete([expired], now - 7 * DAY - HOUR)).toEqual([expired]);
-    expect(store.annotations.delete([recent], now - 7 * DAY + HOUR)).toEqual([recent]);
+    expect(await store.annotations.delete([expired], now - 7 * DAY - HOUR)).toEqual([expired]);
+    expect(await store.annotations.delete([recent], now - 7 * DAY + HOUR)).toEqual([recent]);
     store.close();
     for (const runId of [expired, recent, kept]) {
-      mkdirSync(checkpointDirectory(path, runId), { recursive: true });
-      writeFileSync(join(checkpointDirectory(path, runId), 'final.json'), '{}');
+      mkdirSync(checkpointDirectory(dirname(path), runId), { recursive: true });
+      writeFileSync(join(checkpointDirectory(dirname(path), runId), 'final.json'), '{}');
     }
 
     const core = await openCore({ db: { path, explicit: true }, host: 'cli' });
     try {
       expect(await core.store.getRun(expired), 'a run deleted more than seven days ago is gone').toBeNull();
-      expect(existsSync(checkpointDirectory(path, expired)), 'and so are its saved weights').toBe(false);
+      expect(existsSync(checkpointDirectory(dirname(path), expired)), 'and so are its saved weights').toBe(false);
 
       expect((await core.store.getRun(recent))?.deleted, 'a run deleted less than seven days ago is still there, deleted').toBe(true);
-      expect(existsSync(checkpointDirectory(path, recent)), 'with its saved weights').toBe(true);
-      expect(core.store.annotations.restore([recent]), 'and can be restored').toBe(1);
+      expect(existsSync(checkpointDirectory(dirname(path), recent)), 'with its saved weights').toBe(true);
+      expect(await core.store.annotations.restore([recent]), 'and can be restored').toBe(1);
       expect((await core.store.getRun(recent))?.deleted).toBe(false);
 
       expect((await core.store.getRun(kept))?.deleted).toBe(false);
-      expect(existsSync(checkpointDirectory(path, kept))).toBe(true);
+      expect(existsSync(checkpointDirectory(dirname(path), kept))).toBe(true);
     } finally {
       await core.dispose();
     }

@@ -15,7 +15,7 @@ const tempDir = useTempDir();
 
 async function storeWithRuns() {
   const store = SqliteStore.open({ path: join(tempDir(), 'x.db'), explicit: true });
-  const sweepId = store.sweeps.create({
+  const sweepId = await store.sweeps.create({
     name: 'search',
     experiment: 'default',
     strategy: 'grid',

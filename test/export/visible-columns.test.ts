@@ -18,7 +18,7 @@ async function coreWithRuns() {
     await store.markRunning(run.run_id, { backend: 'wasm', device: 'cpu', time: Date.UTC(2026, 0, 1) });
     await store.logEpoch(run.run_id, { step: 1, time: 1, metrics });
     await store.endRun(run.run_id, { status: 'finished', time: Date.UTC(2026, 0, 1) + 2000 });
-    if (Object.keys(tags).length > 0) store.annotations.setTags(run.run_id, tags);
+    if (Object.keys(tags).length > 0) await store.annotations.setTags(run.run_id, tags);
     return (await store.getRun(run.run_id))!;
   };
   const tagged = await add('tagged', { train_loss: 0.3, train_accuracy: 0.95, val_accuracy: 0.8, val_loss: 0.4 }, { stage: 'paper', reviewed: '' });

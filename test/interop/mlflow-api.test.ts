@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src-main/core';
+import type { SqliteStore } from '../../src-main/store/sqlite-store';
 import { mlflowRoutes } from '../../src-main/interop/mlflow';
 import { startServer, type RunningServer } from '../../src-main/server/index';
 import type { AnyEvent } from '../../src-shared/api/events';
@@ -40,7 +41,7 @@ async function serveWithMlflow(): Promise<Served> {
     get: async (endpoint, query = {}) => read(await fetch(`${base}${endpoint}?${new URLSearchParams(query)}`, { headers: auth })),
     post: async (endpoint, body, headers = {}) =>
       read(await fetch(`${base}${endpoint}`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })),
-    rows: (table) => core.store.connection.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number,
+    rows: (table) => (core.store as SqliteStore).connection.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number,
   };
 }
 

@@ -25,8 +25,8 @@ describe('random search', () => {
     expect(await core.sweeps.wait(first.sweep_id)).toBe('finished');
     const again = await core.sweeps.start(request({}));
     await core.sweeps.wait(again.sweep_id);
-    const a = core.store.sweeps.get(first.sweep_id);
-    const b = core.store.sweeps.get(again.sweep_id);
+    const a = await core.store.sweeps.get(first.sweep_id);
+    const b = await core.store.sweeps.get(again.sweep_id);
     expect(a?.counts).toEqual({ pending: 0, running: 0, finished: 6, pruned: 0, failed: 0 });
     const runs = await core.store.listRuns();
     expect(runs.filter((r) => r.sweep_id === first.sweep_id).map((r) => r.trial).sort()).toEqual([1, 2, 3, 4, 5, 6]);
@@ -50,7 +50,7 @@ describe('grid search', () => {
     const { core } = await newCore();
     const sweep = await core.sweeps.start(request({ strategy: 'grid', params: ['lr=[0.1,0.01]', 'batch_size=[16,32]'], trials: undefined }));
     await core.sweeps.wait(sweep.sweep_id);
-    const detail = core.store.sweeps.get(sweep.sweep_id);
+    const detail = await core.store.sweeps.get(sweep.sweep_id);
     expect(detail?.trials.map((t) => [t.params.lr, t.params.batch_size])).toEqual([
       [0.1, 16],
       [0.1, 32],
@@ -130,7 +130,7 @@ describe('successive halving', () => {
     const { core, events } = await newCore();
     const sweep = await core.sweeps.start(request({ ...ASHA_IRIS, parallel: 2 }));
     expect(await core.sweeps.wait(sweep.sweep_id)).toBe('finished');
-    const detail = core.store.sweeps.get(sweep.sweep_id);
+    const detail = await core.store.sweeps.get(sweep.sweep_id);
     const trials = detail?.trials ?? [];
     expect(trials).toHaveLength(9);
 
@@ -180,14 +180,14 @@ describe('successive halving', () => {
     });
     core.sweeps.stop(sweep.sweep_id);
     expect(await core.sweeps.wait(sweep.sweep_id)).toBe('stopped');
-    const stopped = core.store.sweeps.get(sweep.sweep_id);
+    const stopped = await core.store.sweeps.get(sweep.sweep_id);
     const doneBefore = (stopped?.trials ?? []).filter((t) => t.status === 'finished' || t.status === 'pruned').map((t) => t.trial);
     expect(doneBefore.length).toBeGreaterThanOrEqual(3);
     expect(doneBefore.length).toBeLessThan(9);
 
     await core.sweeps.resume(sweep.sweep_id);
     expect(await core.sweeps.wait(sweep.sweep_id)).toBe('finished');
-    const detail = core.store.sweeps.get(sweep.sweep_id);
+    const detail = await core.store.sweeps.get(sweep.sweep_id);
     const trials = detail?.trials ?? [];
     expect(trials.map((t) => t.status).every((s) => s === 'finished' || s === 'pruned')).toBe(true);
     expect(detail?.counts.pruned).toBeGreaterThan(0);
@@ -219,7 +219,7 @@ describe('successive halving', () => {
       }
     });
     expect(await core.sweeps.wait(sweep.sweep_id)).toBe('stopped');
-    const [first, ...rest] = core.store.sweeps.get(sweep.sweep_id)?.trials ?? [];
+    const [first, ...rest] = (await core.store.sweeps.get(sweep.sweep_id))?.trials ?? [];
     expect(first?.status).toBe('stopped');
     expect(first?.epochs).toBe(1);
     expect(await loggedSteps(core, first?.run_id as number)).toEqual([1]);
@@ -241,7 +241,7 @@ describe('successive halving', () => {
         request({ strategy: 'asha', trials: 1, params: ['lr=choice(30)'], fixed: { dataset: 'iris', hidden: [8], epochs: 20, momentum: 0.99, seed, backend: 'wasm' }, objective, min_epochs, reduction_factor: 2, parallel: 1 }),
       );
       expect(await core.sweeps.wait(sweep.sweep_id)).toBe('finished');
-      const [trial] = core.store.sweeps.get(sweep.sweep_id)?.trials ?? [];
+      const [trial] = (await core.store.sweeps.get(sweep.sweep_id))?.trials ?? [];
       expect(trial?.status).toBe('diverged');
       expect(trial?.epochs).toBe(epoch);
       const metric = objective.split(':')[0] as string;
@@ -267,13 +267,13 @@ describe('stopping and resuming', () => {
     });
     expect(core.sweeps.stop(sweep.sweep_id)).toBe(true);
     expect(await core.sweeps.wait(sweep.sweep_id)).toBe('stopped');
-    const stopped = core.store.sweeps.get(sweep.sweep_id);
+    const stopped = await core.store.sweeps.get(sweep.sweep_id);
     const finishedRuns = stopped?.trials.filter((t) => t.status === 'finished').map((t) => t.run_id) ?? [];
     expect(core.trainer.runningCount).toBe(0);
     expect(finishedRuns.length).toBeGreaterThanOrEqual(1);
     await core.sweeps.resume(sweep.sweep_id);
     expect(await core.sweeps.wait(sweep.sweep_id)).toBe('finished');
-    const resumed = core.store.sweeps.get(sweep.sweep_id);
+    const resumed = await core.store.sweeps.get(sweep.sweep_id);
     expect(resumed?.counts.finished).toBe(4);
     for (const runId of finishedRuns) expect(resumed?.trials.map((t) => t.run_id)).toContain(runId);
   });
@@ -294,7 +294,7 @@ describe('bad sweep requests are refused before any trial starts, naming the par
     it(what, async () => {
       const { core } = await newCore();
       await expect(core.sweeps.start(request(input))).rejects.toThrow(message);
-      expect(core.store.sweeps.list()).toEqual([]);
+      expect(await core.store.sweeps.list()).toEqual([]);
       expect(await core.store.listRuns()).toEqual([]);
     });
   }

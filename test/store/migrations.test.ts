@@ -90,7 +90,7 @@ describe('schema migrations', () => {
     const store = SqliteStore.open({ path, explicit: true });
     expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(store.connection.prepare("SELECT name FROM pragma_table_info('sweeps') WHERE name = 'error'").pluck().get()).toBe('error');
-    expect(store.sweeps.list()).toEqual([]);
+    expect(await store.sweeps.list()).toEqual([]);
     store.close();
   });
 

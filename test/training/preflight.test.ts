@@ -143,7 +143,7 @@ describe('planning a run', () => {
     const outcome: RunOutcome = { stop_reason: 'completed', best_epoch: 1, restored_best: false, frozen_layers: [], output_layer_replaced: false, checkpoint: { final: status === 'finished', best: false }, train_size: 1, val_size: 1, test_size: 0 };
     await store.endRun(run.run_id, { status, time: 1, outcome });
     if (manifest) {
-      const file = checkpointFiles(checkpointDirectory(store.path, run.run_id), 'final').manifest;
+      const file = checkpointFiles(checkpointDirectory(store.filesDir, run.run_id), 'final').manifest;
       mkdirSync(dirname(file), { recursive: true });
       const info = catalogue.info(dataset);
       const full: CheckpointManifest = { format: 'runboard-weights-2', layers: 'linear(8), relu', mlp: null, input_shape: { kind: 'flat', size: info.features }, classes: info.classes, feature_names: [], epoch: 1, weights: [], ...manifest };
@@ -160,7 +160,7 @@ describe('planning a run', () => {
       kind: 'train',
       parentRunId: id,
       frozenLayers: [0],
-      initialWeights: { manifest: checkpointFiles(checkpointDirectory(store.path, id), 'final').manifest, replaceOutput: false },
+      initialWeights: { manifest: checkpointFiles(checkpointDirectory(store.filesDir, id), 'final').manifest, replaceOutput: false },
       splitSeed: 21,
       modelName: 'mlp-ish',
       config: { layers: 'linear(6), tanh', model: undefined, hidden: [99] },

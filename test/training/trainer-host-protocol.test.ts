@@ -92,7 +92,7 @@ const config = (overrides: Record<string, unknown> = {}) => trainConfigSchema.pa
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 const ended = (overrides: Partial<Extract<WorkerToHost, { type: 'ended' }>> = {}): WorkerToHost => ({ type: 'ended', status: 'finished', time: 4000, error: null, outcome: OUTCOME, reusable: false, ...overrides });
 
-function sweep(store: SqliteStore): number {
+function sweep(store: SqliteStore): Promise<number> {
   return store.sweeps.create({ name: 's', experiment: 'default', strategy: 'grid', space: [], fixed: {}, objective: { metric: 'val_loss', direction: 'min' }, trials: [{}, {}, {}], seed: 1, parallel: 1, asha: null });
 }
 
@@ -108,7 +108,7 @@ describe('starting a run in a training process', () => {
         type: 'start',
         runId: run.run_id,
         reuse: false,
-        job: { config: expect.objectContaining({ dataset: 'iris', seed: 9, hidden: [8], epochs: 3 }), dataset: datasets.source('iris'), checkpointDir: checkpointDirectory(store.path, run.run_id), initialWeights: null, frozenLayers: [] },
+        job: { config: expect.objectContaining({ dataset: 'iris', seed: 9, hidden: [8], epochs: 3 }), dataset: datasets.source('iris'), checkpointDir: checkpointDirectory(store.filesDir, run.run_id), initialWeights: null, frozenLayers: [] },
       },
     ]);
     const job = (sent[0] as Extract<HostToWorker, { type: 'start' }>).job;
@@ -284,7 +284,7 @@ describe('a write that fails', () => {
 describe('sweep trials', () => {
   it('run in a warm process kept for the sweep: released after a clean end, reused by the next trial, ended with the sweep', async () => {
     const { host, store, launched } = open();
-    const sweepId = sweep(store);
+    const sweepId = await sweep(store);
     const first = await host.start(config(), { sweepId, trial: 1 });
     const worker = launched[0] as FakeWorker;
     expect(worker.sent[0]).toMatchObject({ type: 'start', reuse: true });
@@ -320,7 +320,7 @@ describe('sweep trials', () => {
 
   it('successive halving: the rung epochs go to the process, and each is judged once the epoch is written', async () => {
     const { host, store, launched } = open();
-    const sweepId = sweep(store);
+    const sweepId = await sweep(store);
     const judged: [number, Readonly<Record<string, number>>][] = [];
     const rungs: RungJudge = {
       epochs: [1, 2],
@@ -352,7 +352,7 @@ describe('sweep trials', () => {
 
   it('a pruned trial whose process is killed ends pruned; a stop before the rung leaves it unjudged and stopped', async () => {
     const { host, store, launched } = open(20);
-    const sweepId = sweep(store);
+    const sweepId = await sweep(store);
     const judge: RungJudge = { epochs: [1], judge: () => 'prune' };
     const pruned = await host.start(config(), { sweepId, trial: 1, rungs: judge });
     launched[0]?.say({ type: 'epoch', epoch: 1, time: 1, metrics: { val_loss: 0.4 }, awaitsDecision: true });
@@ -371,7 +371,7 @@ describe('sweep trials', () => {
 
   it('a trial without a judge goes on at a rung epoch', async () => {
     const { host, store, launched } = open();
-    const sweepId = sweep(store);
+    const sweepId = await sweep(store);
     const run = await host.start(config(), { sweepId, trial: 1 });
     launched[0]?.say({ type: 'epoch', epoch: 1, time: 1, metrics: { val_loss: 0.4 }, awaitsDecision: true });
     await settle();

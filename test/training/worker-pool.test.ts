@@ -156,7 +156,7 @@ describe('sweep trials in warm processes', () => {
       }),
     );
     expect(await core.sweeps.wait(sweep.sweep_id)).toBe('finished');
-    const trials = core.store.sweeps.get(sweep.sweep_id)?.trials ?? [];
+    const trials = (await core.store.sweeps.get(sweep.sweep_id))?.trials ?? [];
     // One at a time, the order is fixed: trial 1 (lr 0.15) is first at both rungs; trial 2 (lr 0.14) leads at epoch 1
     // and trails trial 1 at epoch 3; trials 3 to 8 (lr below 0.02) trail at epoch 1; trial 9 is third of nine at
     // epoch 1 (three go on) and last at epoch 3.
@@ -192,7 +192,7 @@ describe('sweep trials in warm processes', () => {
       sweepRequestSchema.parse({ strategy: 'grid', params: ['lr=[0.05,0.02,0.01]'], fixed: { dataset: 'iris', hidden: [8], epochs: 3, backend: 'wasm' }, parallel: 1, seed: 3 }),
     );
     expect(await live.sweeps.wait(sweep.sweep_id)).toBe('finished');
-    const detail = live.store.sweeps.get(sweep.sweep_id);
+    const detail = await live.store.sweeps.get(sweep.sweep_id);
     expect(detail?.counts).toMatchObject({ finished: 2, failed: 1 });
     expect(processes).toHaveLength(2);
   });

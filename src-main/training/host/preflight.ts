@@ -100,7 +100,7 @@ export async function planRun(config: TrainConfig, datasets: DatasetCatalogue, s
   if (parent.kind === 'external') {
     refuse('from_run', `run ${parent.run_id} was not trained by Runboard (a script logged it, or it was imported): it has no weights to start from`);
   }
-  const manifestFile = checkpointFiles(checkpointDirectory(store.path, parent.run_id), 'final').manifest;
+  const manifestFile = checkpointFiles(checkpointDirectory(store.filesDir, parent.run_id), 'final').manifest;
   if (!parent.outcome?.checkpoint.final || !existsSync(manifestFile)) {
     const state = TERMINAL_STATUSES.includes(parent.status) ? `it ended ${parent.status}` : `it is ${parent.status} and has not finished`;
     refuse('from_run', `run ${parent.run_id} has no saved weights (only runs that finished keep them; ${state})`);

@@ -127,7 +127,7 @@ export class TrainerHost {
     this.launch(run.run_id, sweep ? `sweep:${sweep.sweepId}:${config.backend}` : null, rungs, {
       config,
       dataset: datasets.source(config.dataset),
-      checkpointDir: checkpointDirectory(store.path, run.run_id),
+      checkpointDir: checkpointDirectory(store.filesDir, run.run_id),
       initialWeights: plan.initialWeights,
       frozenLayers: plan.frozenLayers,
       ...(plan.splitSeed !== null ? { splitSeed: plan.splitSeed } : {}),

@@ -1,0 +1,94 @@
+import { hostname } from 'node:os';
+import type { SweepDetail, SweepStatus, SweepSummary } from '../../../src-shared/entities/sweep';
+import type { SweepStore } from '../run-store';
+import { isProcessAlive, orphanedRuns } from '../stored-values';
+import { EPOCHS_TRAINED_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
+import { query, value, type Queryable } from './session';
+import type { PoolClient } from 'pg';
+
+/** Sweeps and their trials on PostgreSQL; writes go through the store's `write` (one transaction each). */
+export class PostgresSweeps implements SweepStore {
+  constructor(
+    private readonly read: Queryable,
+    private readonly write: <T>(body: (client: PoolClient) => Promise<T>) => Promise<T>,
+  ) {}
+
+  async create(input: CreateSweepInput): Promise<number> {
+    return this.write(async (client) => {
+      await query(client, 'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [input.experiment, Date.now()]);
+      const id = (await value<number>(
+        client,
+        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, status, created_at, owner_host, owner_pid)
+         VALUES (?, (SELECT id FROM experiments WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id`,
+        [
+          input.name,
+          input.experiment,
+          input.strategy,
+          JSON.stringify(input.space),
+          JSON.stringify(input.fixed),
+          input.objective.metric,
+          input.objective.direction,
+          input.trials.length,
+          input.seed,
+          input.parallel,
+          input.asha ? JSON.stringify(input.asha) : null,
+          Date.now(),
+          hostname(),
+          process.pid,
+        ],
+      )) as number;
+      if (!input.name) await query(client, 'UPDATE sweeps SET name = ? WHERE id = ?', [`sweep-${id}`, id]);
+      // Every planned trial in one statement.
+      await query(client, 'INSERT INTO sweep_trials (sweep_id, trial, params) SELECT ?, * FROM unnest(?::int[], ?::text[])', [
+        id,
+        input.trials.map((_, i) => i + 1),
+        input.trials.map((params) => JSON.stringify(params)),
+      ]);
+      return id;
+    });
+  }
+
+  async get(id: number): Promise<SweepDetail | null> {
+    const [row] = await query<SweepRow>(this.read, `SELECT ${SWEEP_COLUMNS} FROM sweeps s JOIN experiments e ON e.id = s.experiment_id WHERE s.id = ?`, [id]);
+    if (!row) return null;
+    const trials = (await query<TrialRow>(this.read, TRIALS_SQL, [id])).map(trialFromRow);
+    const epochs = (await value<number>(this.read, EPOCHS_TRAINED_SQL, [id])) ?? 0;
+    return { ...summariseSweep(row, trials, epochs), trials };
+  }
+
+  async list(): Promise<SweepSummary[]> {
+    const ids = await query<{ id: number }>(this.read, 'SELECT id FROM sweeps ORDER BY id DESC');
+    const out: SweepSummary[] = [];
+    for (const { id } of ids) {
+      const detail = await this.get(id);
+      if (!detail) continue;
+      const { trials: _trials, ...summary } = detail;
+      out.push(summary);
+    }
+    return out;
+  }
+
+  async setStatus(id: number, status: SweepStatus, endedAt: number | null, error: string | null = null): Promise<void> {
+    await this.write((client) => query(client, 'UPDATE sweeps SET status = ?, ended_at = ?, error = ? WHERE id = ?', [status, endedAt, error, id]));
+  }
+
+  async claim(id: number): Promise<boolean> {
+    return this.write(async (client) => {
+      const rows = await query(client, "UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished') RETURNING id", [
+        hostname(),
+        process.pid,
+        id,
+      ]);
+      return rows.length === 1;
+    });
+  }
+
+  async recoverInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): Promise<number[]> {
+    const rows = await query<{ id: number; owner_host: string | null; owner_pid: number | null }>(this.read, "SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running'");
+    const orphaned = orphanedRuns(rows, hostname(), isAlive);
+    if (orphaned.length > 0) {
+      await this.write((client) => query(client, "UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ANY(?::bigint[]) AND status = 'running'", [Date.now(), orphaned.map((r) => r.id)]));
+    }
+    return orphaned.map((r) => r.id);
+  }
+}
