@@ -60,25 +60,34 @@ export const SQLITE_DIALECT: SqlDialect = {
   paramSortKeys: ['(SELECT coalesce(p.num_value, p.text_value) FROM params p WHERE p.run_id = r.id AND p.key = ?)'],
 };
 
-export const POSTGRES_DIALECT: SqlDialect = {
-  name: 'postgres',
-  parameter: (kind) => (kind === 'number' ? '?::double precision' : '?::text'),
-  idList: (ids) => ({ sql: '(SELECT unnest(?::bigint[]))', arg: ids }),
-  jsonText: (column, field) => `(${column}::jsonb ->> '${field}')`,
-  // Whole numbers are written without a fraction, as SQLite's CAST writes them (0.01 as 0.01: PostgreSQL 12+ writes
-  // the shortest text that reads back the same number).
-  paramText: `coalesce(p.text_value, CASE p.type
+/**
+ * PostgreSQL's dialect. `icu`: whether the server has ICU's root collation (`und-x-icu`; every PostgreSQL built with
+ * ICU has it, as Debian's, the official images and the hosted services are). Without it, `~` folds case with the
+ * database's own collation, which is every script under a UTF-8 locale and ASCII only under the C locale.
+ */
+export function postgresDialect(icu: boolean): SqlDialect {
+  return {
+    name: 'postgres',
+    parameter: (kind) => (kind === 'number' ? '?::double precision' : '?::text'),
+    idList: (ids) => ({ sql: '(SELECT unnest(?::bigint[]))', arg: ids }),
+    jsonText: (column, field) => `(${column}::jsonb ->> '${field}')`,
+    // Whole numbers are written without a fraction, as SQLite's CAST writes them (0.01 as 0.01: PostgreSQL 12+ writes
+    // the shortest text that reads back the same number).
+    paramText: `coalesce(p.text_value, CASE p.type
   WHEN 'number' THEN CASE WHEN p.num_value = trunc(p.num_value) AND abs(p.num_value) < 1e15 THEN (p.num_value::bigint)::text ELSE p.num_value::text END
   WHEN 'boolean' THEN CASE WHEN p.num_value = 1 THEN 'true' ELSE 'false' END END)`,
-  like: (column, pattern, caseless) => ({ sql: `${column} ${caseless ? 'ILIKE' : 'LIKE'} ? ESCAPE ''`, args: [pattern] }),
-  // lower() follows the collation's character type: a database made with the C locale would fold ASCII only. ICU's
-  // root collation (every PostgreSQL built with ICU has it, as Debian's, the official images and the hosted services
-  // are) folds every script.
-  foldCase: (column) => `lower((${column}) COLLATE "und-x-icu")`,
-  caseless: (column) => `lower(${column})`,
-  // One column cannot hold numbers and texts: numbers sort first (texts have none), then texts.
-  paramSortKeys: [
-    '(SELECT p.num_value FROM params p WHERE p.run_id = r.id AND p.key = ?)',
-    '(SELECT p.text_value FROM params p WHERE p.run_id = r.id AND p.key = ? AND p.num_value IS NULL)',
-  ],
-};
+    like: (column, pattern, caseless) => ({ sql: `${column} ${caseless ? 'ILIKE' : 'LIKE'} ? ESCAPE ''`, args: [pattern] }),
+    // lower() follows the collation's character type: a database made with the C locale would fold ASCII only, ICU's
+    // root collation folds every script.
+    foldCase: (column) => (icu ? `lower((${column}) COLLATE "und-x-icu")` : `lower(${column})`),
+    caseless: (column) => `lower(${column})`,
+    // One column cannot hold numbers and texts: numbers sort first (texts have none), then texts.
+    paramSortKeys: [
+      '(SELECT p.num_value FROM params p WHERE p.run_id = r.id AND p.key = ?)',
+      '(SELECT p.text_value FROM params p WHERE p.run_id = r.id AND p.key = ? AND p.num_value IS NULL)',
+    ],
+  };
+}
+
+/** PostgreSQL's dialect on a server with ICU (see {@link postgresDialect}). */
+export const POSTGRES_DIALECT: SqlDialect = postgresDialect(true);

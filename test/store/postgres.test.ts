@@ -105,6 +105,22 @@ describePostgres('PostgresStore', () => {
     expect(unindexed.rows).toEqual([]);
   });
 
+  it("filters with ~ on a server without ICU's collation too, folding case with the database's own", async () => {
+    // A database whose ICU root collation is gone, as on a PostgreSQL built without ICU.
+    const name = `${database()}_noicu`;
+    await adminQuery(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`);
+    try {
+      await adminQuery('DROP COLLATION pg_catalog."und-x-icu"', name);
+      const store = await open(postgresUrl(name));
+      await store.createRun({ experiment: 'default', name: 'Baseline-Run', config: {}, params: {}, seed: 1, backend: 'wasm' });
+      const page = await store.queryRuns({ filter: 'name ~ "baseline"', sort: { column: 'name', direction: 'asc' }, offset: 0, limit: 10 });
+      expect(page.runs.map((r) => r.name)).toEqual(['Baseline-Run']);
+      await store.close();
+    } finally {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  });
+
   it('logs a batch of 5,000 points in one go, a point given twice once, and reads it back', async () => {
     const store = await open(urlOf(await freshSchema()));
     const run = await store.createRun({ experiment: 'default', config: {}, params: {}, seed: 1, backend: 'wasm' });

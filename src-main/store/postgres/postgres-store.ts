@@ -21,7 +21,7 @@ import type {
   RunStore,
 } from '../run-store';
 import { decodeMetric, runSummaryFromRow, type SummaryRow } from '../run-summaries';
-import { POSTGRES_DIALECT } from '../sql-dialect';
+import { postgresDialect, type SqlDialect } from '../sql-dialect';
 import { encodeBatch, encodeParam, orphanedRuns } from '../stored-values';
 import { connectionConfig, describeConnectionError, type ServerIdentity } from './connection';
 import { LATEST_POSTGRES_SCHEMA_VERSION } from './postgres-migrations';
@@ -94,6 +94,8 @@ export class PostgresStore implements RunStore {
     private readonly config: pg.PoolConfig,
     location: ServerLocation,
     schemaVersion: number,
+    /** How filters and sorts are written for this server (whether it has ICU's collation). */
+    private readonly dialect: SqlDialect,
   ) {
     this.path = maskPassword(location.url);
     this.filesDir = localFilesDir(location);
@@ -121,7 +123,8 @@ export class PostgresStore implements RunStore {
     const where = `the database "${identity.database}" on ${maskPassword(location.url)}`;
     try {
       const version = await migratePostgres(pool, where);
-      const store = new PostgresStore(pool, identity, poolConfig, location, version);
+      const icu = (await value<boolean>(pool, "SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu')")) === true;
+      const store = new PostgresStore(pool, identity, poolConfig, location, version, postgresDialect(icu));
       await store.recoverInterruptedRuns();
       await store.sweeps.recoverInterrupted();
       return store;
@@ -316,7 +319,7 @@ export class PostgresStore implements RunStore {
   }
 
   async queryRuns(query_: RunQuery): Promise<{ runs: RunSummary[]; total: number }> {
-    const plan = await planRunsPage(query_, this.columnCache, POSTGRES_DIALECT);
+    const plan = await planRunsPage(query_, this.columnCache, this.dialect);
     // One snapshot: the page, the count and the rows agree.
     return this.use(() =>
       transaction(
