@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 // Reliability item 5: scan the built app with Electronegativity and fail on any MEDIUM or worse finding that has not
-// been reviewed. The scanner's CLI exits 0 whatever it finds, so this reads its CSV report instead.
+// been reviewed. The scanner's CLI exits 0 whatever it finds, so this reads its findings (electronegativity-scan.mjs).
 // Usage: node scripts/electronegativity-gate.js   (after `npm run build`; fetches the scanner from the npm registry)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** Findings reviewed by hand: the check name, a pattern of the flagged code, and why it is safe. */
 const REVIEWED = [
@@ -17,31 +15,30 @@ const REVIEWED = [
   },
 ];
 const BLOCKING = new Set(['MEDIUM', 'HIGH', 'CRITICAL']);
+/** What electronegativity-scan.mjs prints before its findings' JSON. */
+const RESULT_MARK = 'ELECTRONEGATIVITY_RESULT ';
 
-const dir = mkdtempSync(join(tmpdir(), 'runboard-electronegativity-'));
-const report = join(dir, 'report.csv');
 const electronVersion = JSON.parse(readFileSync(new URL('../node_modules/electron/package.json', import.meta.url), 'utf8')).version;
-// npx fetches the scanner from the registry: a network hiccup there is not a finding, so a run that wrote no report
-// is tried again (three attempts, a few seconds apart) before the gate gives up.
-let scan;
-for (let attempt = 1; attempt <= 3; attempt++) {
-  scan = spawnSync(
-    'npx',
-    ['--yes', '@doyensec/electronegativity@1.10.3', '-i', 'out', '-e', electronVersion, '-r', '-x', 'AvailableSecurityFixesGlobalCheck', '-o', report],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  if (existsSync(report)) break;
-  console.error(`electronegativity: attempt ${attempt} wrote no report (scanner exit status ${scan.status}${scan.error ? `, ${scan.error.message}` : ''})`);
-  if (attempt < 3) spawnSync('sleep', [String(5 * attempt)]);
-}
+const scanScript = fileURLToPath(new URL('./electronegativity-scan.mjs', import.meta.url));
+// npx fetches the scanner from the registry: a network hiccup there is not a finding, so a scan that printed no
+// result is tried again (three attempts, a few seconds apart) before the gate gives up.
 let rows;
-try {
-  rows = parse(readFileSync(report), { columns: true, trim: true, skip_empty_lines: true });
-} catch (error) {
-  console.error(`electronegativity: no report (${error.message}); scanner exit status ${scan.status}`);
+for (let attempt = 1; attempt <= 3 && !rows; attempt++) {
+  const scan = spawnSync('npx', ['--yes', '-p', '@doyensec/electronegativity@1.10.3', '-c', `node "${scanScript}" out ${electronVersion}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = (scan.stdout ?? '').split('\n').find((l) => l.startsWith(RESULT_MARK));
+  if (line) rows = JSON.parse(line.slice(RESULT_MARK.length));
+  else {
+    console.error(`electronegativity: attempt ${attempt} printed no result (scanner exit status ${scan.status}${scan.error ? `, ${scan.error.message}` : ''})`);
+    if (attempt < 3) spawnSync('sleep', [String(5 * attempt)]);
+  }
+}
+if (!rows) {
+  console.error('electronegativity: the scanner gave no result; see its errors above');
   process.exit(1);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
 const blocking = rows.filter((row) => BLOCKING.has(row.severity) && !REVIEWED.some((r) => r.check === row.issue && r.sample.test(row.sample)));
 for (const row of rows) {
