@@ -96,7 +96,7 @@ export class PostgresStore implements RunStore {
     this.path = maskPassword(location.url);
     this.filesDir = localFilesDir(location);
     this.schemaVersion = schemaVersion;
-    const write = <T>(body: (client: PoolClient) => Promise<T>) => this.write(body);
+    const write = <T>(body: (client: PoolClient) => Promise<T>, announce?: boolean) => this.write(body, announce);
     this.sweeps = new PostgresSweeps(pool, write);
     this.annotations = new PostgresAnnotations(write);
     this.external = new PostgresExternalRuns(pool, write, (client, runId, points, firstStep) => this.writePoints(client, runId, points, firstStep));
@@ -134,11 +134,16 @@ export class PostgresStore implements RunStore {
     return this.pool;
   }
 
-  /** One transaction that announces itself to other hosts when it commits; database failures become the store's errors. */
-  private async write<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * One transaction that announces itself to other hosts when it commits (unless `announce` is false: a worker's
+   * heartbeat or claim, which no other host needs to hear of, and which would otherwise wake every idle worker);
+   * database failures become the store's errors.
+   */
+  private async write<T>(body: (client: PoolClient) => Promise<T>, announce = true): Promise<T> {
     if (this.closed) throw new AppError('INTERNAL', 'The database is closed.');
     try {
-      return await transaction(this.pool, body, { notify: (client) => query(client, 'SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, this.instance]).then(() => undefined) });
+      const notify = (client: PoolClient) => query(client, 'SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, this.instance]).then(() => undefined);
+      return await transaction(this.pool, body, announce ? { notify } : {});
     } catch (error) {
       throw describePostgresError(describeConnectionError(error, this.identity), this.path);
     }
