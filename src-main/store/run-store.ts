@@ -254,6 +254,7 @@ export interface RunStore {
   /** Tags, notes, archiving and deletion. */
   readonly annotations: RunAnnotationStore;
   createRun(input: CreateRunInput): Promise<RunSummary>;
+  /** A queued run starts on this backend and device; a run that is no longer queued (it ended meanwhile) is left as it is. */
   markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void>;
   /** The logging primitive: commits a batch of points in one transaction, all of them or none. */
   logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void>;

@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { promotable } from '../../src-main/search/asha';
 import { SqliteStore } from '../../src-main/store/sqlite-store';
 import { assertCliIsBuilt, killAll, listRuns, makeTempDir, removeTempDirs, runCli, startCli, waitFor, workerPids } from './helpers';
 import { printedWorkerCommand, queryStore, trialsWithRuns } from './workers';
@@ -91,6 +92,26 @@ describe('runboard worker', () => {
       ['done', [['finished', 'wasm']]],
       ['done', [['finished', 'wasm']]],
     ]);
+  });
+
+  it('successive halving on two workers: each trial stops at the rung where the store judged it, against every report before it', async () => {
+    const { db, created } = await sweepOnWorkers(['--dataset', 'iris', '--hidden', '8', '--epochs', '4', '--backend', 'wasm', '--strategy', 'asha', '--trials', '8', '--min-epochs', '1', '--reduction-factor', '2', '--param', 'lr=loguniform(1e-3,0.5)', '--seed', '11']);
+    const command = printedWorkerCommand(created.stdout);
+    const workers = await Promise.all([1, 2].map(() => runCli([...command, '--parallel', '1'], { timeoutMs: 240_000 })));
+    for (const worker of workers) expect(worker.code, worker.stderr).toBe(0);
+    const [summary] = JSON.parse((await runCli(['sweeps', '--json', '--db', db])).stdout) as { status: string; counts: Record<string, number> }[];
+    expect(summary).toMatchObject({ status: 'finished', counts: { pending: 0, running: 0, failed: 0 } });
+    expect(summary?.counts.pruned).toBeGreaterThan(0);
+    const epochs = new Map((await listRuns(db)).map((r) => [r.name, r.epochs]));
+    const reports = (await queryStore(db, 'SELECT epoch, trial, value FROM sweep_rungs WHERE sweep_id = 1 ORDER BY id')).map((r) => ({ epoch: Number(r.epoch), trial: Number(r.trial), value: r.value === null ? Number.NaN : Number(r.value) }));
+    for (const [index, report] of reports.entries()) {
+      const before = reports.slice(0, index + 1).filter((r) => r.epoch === report.epoch).map((r) => r.value);
+      const trained = epochs.get(`sweep1-trial${report.trial}`) as number;
+      if (promotable(report.value, before, 'max', 2)) expect(trained, `trial ${report.trial} went on at epoch ${report.epoch}`).toBeGreaterThan(report.epoch);
+      else expect(trained, `trial ${report.trial} was pruned at epoch ${report.epoch}`).toBe(report.epoch);
+    }
+    // Every trial reported at the first rung.
+    expect(new Set(reports.filter((r) => r.epoch === 1).map((r) => r.trial)).size).toBe(8);
   });
 
   it('refuses bad flags and sweeps it cannot run, naming the flag, before anything runs', async () => {

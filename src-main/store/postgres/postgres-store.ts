@@ -202,7 +202,7 @@ export class PostgresStore implements RunStore {
   }
 
   async markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void> {
-    await this.write((client) => query(client, "UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ?", [started.backend, started.device, started.time, runId]));
+    await this.write((client) => query(client, "UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ? AND status = 'queued'", [started.backend, started.device, started.time, runId]));
   }
 
   async logEpoch(runId: number, epoch: EpochInput): Promise<void> {
