@@ -23,7 +23,8 @@ export function parseWorkerFlags(flags: WorkerFlags): { sweepId: number | null; 
   const whole = (flag: string, text: string | undefined, min: number, max: number): number | undefined => {
     if (text === undefined) return undefined;
     const value = Number(text);
-    if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) throw new AppError('BAD_INPUT', `${flag}: must be a whole number from ${min} to ${max}, not "${text}".`, [{ field: flag, message: `a whole number from ${min} to ${max}` }]);
+    const range = max === Number.MAX_SAFE_INTEGER ? `from ${min}` : `from ${min} to ${max}`;
+    if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) throw new AppError('BAD_INPUT', `${flag}: must be a whole number ${range}, not "${text}".`, [{ field: flag, message: `a whole number ${range}` }]);
     return value;
   };
   const sweepId = whole('--sweep', flags.sweep, 1, Number.MAX_SAFE_INTEGER) ?? null;

@@ -40,7 +40,7 @@ async function sweepSurvivesAKilledWorker(db: string, env: NodeJS.ProcessEnv, ch
   expect(created.code, created.stderr).toBe(0);
   checkPrinted(created.stdout);
   const command = printedWorkerCommand(created.stdout);
-  const workers = [1, 2, 3].map(() => startCli([...command, '--parallel', '1', '--grace', '2'], { env }));
+  const workers = [1, 2, 3].map(() => startCli([...command, '--parallel', '1', '--grace', '3'], { env }));
 
   // The victim: a worker seen training a trial, its training process held still, and the store read again to be sure.
   const victim = await waitFor(
@@ -88,8 +88,10 @@ async function sweepSurvivesAKilledWorker(db: string, env: NodeJS.ProcessEnv, ch
       expect(trial.runs[0]).toMatchObject({ id: victim.runId, error: `Its worker ${victimId} was not heard from for ${trial.runs[0]?.error?.match(/for (\d+) s/)?.[1]} s: the trial was handed to another worker.` });
       expect(trial.runs[1]?.pid).not.toBe(victim.worker.pid);
     } else {
-      expect(trial.attempts).toBe(1);
-      expect(trial.runs.map((r) => r.status)).toEqual(['finished']);
+      // Run once; or, should a live worker have stalled for longer than the grace period on this busy machine, handed
+      // on too, its first run stopped as interrupted: still done exactly once.
+      expect(trial.runs.at(-1)?.status).toBe('finished');
+      expect(trial.runs.slice(0, -1).every((r) => r.status === 'interrupted')).toBe(true);
     }
   }
   // One survivor said it handed the trial on, and one took it as a second attempt.

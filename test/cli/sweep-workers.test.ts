@@ -124,7 +124,7 @@ describe('runboard worker', () => {
       [['--parallel', 'two'], /--parallel: must be a whole number/],
       [['--grace', '-5'], /--grace: must be a number of seconds from 0.5 to 86400, not "-5"/],
       [['--backend', 'gpu'], /--backend: must be one of auto, tensorflow-cuda, webgpu, tensorflow, wasm, cpu, not "gpu"/],
-      [['--sweep', '1.5'], /--sweep: must be a whole number/],
+      [['--sweep', '1.5'], /--sweep: must be a whole number from 1, not "1.5"/],
       [['--sweep', '99'], /Sweep 99 does not exist/],
       [['--sweep', String(local)], new RegExp(`--sweep: sweep ${local} is run by the process that started it, not by workers`)],
     ];
