@@ -89,6 +89,15 @@ export function maskPassword(url: string): string {
   return masked.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
+/**
+ * A connection URL without its password, for a command another machine runs (the password then comes from its
+ * PGPASSWORD or ~/.pgpass). `removed` says whether there was one.
+ */
+export function withoutPassword(url: string): { url: string; removed: boolean } {
+  const bare = url.replace(/^([a-z]+:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1@').replace(/([?&])password=[^&#]*&?/gi, '$1').replace(/[?&]$/, '');
+  return { url: bare, removed: bare !== url };
+}
+
 /** The location as it may be shown anywhere (a path, or a URL without its password). */
 export function displayLocation(location: DbLocation): string {
   return isServerLocation(location) ? maskPassword(location.url) : location.path;

@@ -150,7 +150,7 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
     'sweeps/start': async (input) => ({ sweep_id: (await sweeps.start(input)).sweep_id }),
     'sweeps/stop': async (input) => {
       await requireSweep(input.sweep_id);
-      return { stopping: sweeps.stop(input.sweep_id) };
+      return { stopping: await sweeps.stopAnywhere(input.sweep_id) };
     },
     'sweeps/resume': async (input) => ({ sweep_id: (await sweeps.resume(input.sweep_id)).sweep_id }),
     'runs/import': async (input) =>

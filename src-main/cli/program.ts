@@ -15,6 +15,7 @@ import { runsCommand, type RunsFlags } from './runs-command';
 import { serveCommand } from './serve-command';
 import { sweepCommand, sweepsCommand, type SweepFlags } from './sweep-command';
 import { trainCommand, type TrainFlags } from './train-command';
+import { DEFAULT_GRACE_SECONDS, workerCommand, type WorkerFlags } from './worker-command';
 
 const DATASET_HELP = 'dataset: digits, iris, an imported one (runboard datasets), or spirals/moons/blobs with options like spirals:n=800,noise=0.1';
 
@@ -139,9 +140,9 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
   addTrainingOptions(
     program
       .command('sweep')
-      .argument('[action]', '"resume" to resume a sweep')
-      .argument('[sweep-id]', 'the sweep to resume')
-      .description('hyperparameter search: grid, random or successive halving (asha); `runboard sweep resume ID` resumes one')
+      .argument('[action]', '"resume" to resume a sweep, "stop" to stop one that runs on workers')
+      .argument('[sweep-id]', 'the sweep to resume or stop')
+      .description('hyperparameter search: grid, random or successive halving (asha); `runboard sweep resume ID` resumes one, `runboard sweep stop ID` stops one that runs on workers')
       .option('--dataset <name>', DATASET_HELP),
   )
     .option('--backend <name>', `${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
@@ -154,12 +155,25 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--min-epochs <n>', 'asha: the first rung, in epochs (default 1)')
     .option('--reduction-factor <n>', 'asha: keep the best 1/n at each rung (default 3)')
     .option('--yes', 'run a grid of more than 1000 trials')
+    .option('--no-local', 'create the sweep for `runboard worker` processes on any machine, and run nothing here (prints the worker command)')
     .option('--name <name>', 'sweep name (default sweep-<id>)')
     .option('--experiment <name>', 'experiment (default "default")')
     .option('--db <path|url>', DB_HELP)
     .option('--json', 'print one JSON object with the result when done')
     .action(async (action: string | undefined, sweepId: string | undefined, flags: SweepFlags) => {
       result.code = await sweepCommand(action, sweepId, flags, io);
+    });
+
+  program
+    .command('worker')
+    .description('claim and train the trials of sweeps made with `runboard sweep --no-local`, on this machine; exits when none is left')
+    .option('--db <path|url>', DB_HELP)
+    .option('--sweep <id>', 'only this sweep (default: every sweep made with --no-local)')
+    .option('--parallel <n>', 'trials at once, each in its own process (default: the number of cores)')
+    .option('--backend <name>', `${BACKENDS.join(' | ')} (default: the sweep's)`)
+    .option('--grace <seconds>', `a trial whose worker is silent this long goes to another worker (default ${DEFAULT_GRACE_SECONDS}); heartbeats go every quarter of it`)
+    .action(async (flags: WorkerFlags) => {
+      result.code = await workerCommand(flags, io);
     });
 
   program

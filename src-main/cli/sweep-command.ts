@@ -3,10 +3,11 @@ import type { AnyEvent } from '../../src-shared/api/events';
 import { sweepRequestSchema, type SweepDetail, type SweepSummary } from '../../src-shared/entities/sweep';
 import { parseOrThrow } from '../../src-shared/api/validation';
 import { openCore } from '../core';
-import { resolveDbLocation } from '../paths';
+import { resolveDbLocation, type DbLocation } from '../paths';
 import { formatDuration, formatValue, textTable } from './format';
 import { EXIT, type CliIo } from './io';
 import { number, trainingInputFromFlags, withFlagNames, type TrainFlags } from './train-command';
+import { workerCommandLine } from './worker-command';
 
 export interface SweepFlags extends TrainFlags {
   strategy?: string;
@@ -17,6 +18,8 @@ export interface SweepFlags extends TrainFlags {
   minEpochs?: string;
   reductionFactor?: string;
   yes?: boolean;
+  /** false with `--no-local`: the sweep is created for workers and nothing runs here. */
+  local?: boolean;
 }
 
 /** One line of sweep progress: trials done, running, pruned, failed, best so far, time left. */
@@ -42,18 +45,52 @@ function sweepJson(detail: SweepDetail) {
     objective: `${detail.objective.metric}:${detail.objective.direction}`,
     best_run_id: detail.best_run_id,
     best_value: detail.best_value,
-    trials: detail.trials.map((t) => ({ trial: t.trial, run_id: t.run_id, status: t.status, params: t.params, value: t.value, epochs: t.epochs })),
+    workers: detail.workers,
+    trials: detail.trials.map((t) => ({ trial: t.trial, run_id: t.run_id, status: t.status, params: t.params, value: t.value, epochs: t.epochs, host: t.host })),
   };
 }
 
+/** The lines that tell a user of a sweep on workers how to run it: the exact worker command, for any machine. */
+function workerInstructions(location: DbLocation, sweepId: number): string {
+  const { command, note } = workerCommandLine(location, sweepId);
+  return `It runs on workers: start one or more on any machine that reaches the database with\n  ${command}\n${note ? `${note}\n` : ''}`;
+}
+
 /**
- * `runboard sweep ...` starts a sweep; `runboard sweep resume ID` resumes one. Shows progress on a terminal, prints
- * one JSON object with `--json`. Ctrl+C stops the running trials; the sweep can be resumed. Exit 0 when it finished.
+ * `runboard sweep stop ID`: stops a sweep that runs on workers (they stop its trials at their next epoch or heartbeat,
+ * and the trials go back to the sweep: `runboard sweep resume ID` opens it to workers again).
+ */
+async function stopSweep(sweepId: number, flags: SweepFlags, io: CliIo): Promise<number> {
+  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
+  try {
+    const sweep = await core.store.sweeps.get(sweepId);
+    if (!sweep) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
+    if (!sweep.workers && sweep.status === 'running') {
+      throw new AppError('CONFLICT', `Sweep ${sweepId} runs in the process that started it (\`runboard sweep\`, the app or \`serve\`): stop it there (Ctrl+C, or its Stop button).`);
+    }
+    if (await core.sweeps.stopAnywhere(sweepId)) {
+      io.stdout.write(`Sweep ${sweepId} stopped: its workers stop its running trials at their next epoch, and those trials go back to the sweep. Resume it with: runboard sweep resume ${sweepId}\n`);
+    } else {
+      io.stdout.write(`Sweep ${sweepId} is not running (${sweep.status}): nothing to stop.\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    await core.dispose();
+  }
+}
+
+/**
+ * `runboard sweep ...` starts a sweep; `runboard sweep resume ID` resumes one; `runboard sweep stop ID` stops one that
+ * runs on workers. Shows progress on a terminal, prints one JSON object with `--json`. Ctrl+C stops the running
+ * trials; the sweep can be resumed. Exit 0 when it finished. With `--no-local` the sweep is created (planned and
+ * checked as always) for `runboard worker` processes and nothing runs here: it prints the worker command, exit 0.
  */
 export async function sweepCommand(action: string | undefined, sweepIdText: string | undefined, flags: SweepFlags, io: CliIo): Promise<number> {
-  if (action !== undefined && action !== 'resume') throw new AppError('BAD_INPUT', `Unknown sweep action "${action}": use \`runboard sweep resume ID\`, or flags to start a sweep.`);
-  const resumeId = action === 'resume' ? Number(sweepIdText) : null;
-  if (action === 'resume' && (!Number.isInteger(resumeId) || (resumeId ?? 0) < 1)) throw new AppError('BAD_INPUT', `sweep resume needs a sweep id, e.g. \`runboard sweep resume 3\`.`);
+  if (action !== undefined && action !== 'resume' && action !== 'stop') throw new AppError('BAD_INPUT', `Unknown sweep action "${action}": use \`runboard sweep resume ID\`, \`runboard sweep stop ID\`, or flags to start a sweep.`);
+  const actionId = action === undefined ? null : Number(sweepIdText);
+  if (action !== undefined && (!Number.isInteger(actionId) || (actionId ?? 0) < 1)) throw new AppError('BAD_INPUT', `sweep ${action} needs a sweep id, e.g. \`runboard sweep ${action} 3\`.`);
+  if (action === 'stop') return stopSweep(actionId as number, flags, io);
+  const resumeId = actionId;
   const request =
     resumeId === null
       ? withFlagNames(() => {
@@ -77,7 +114,8 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
         })
       : null;
 
-  const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
+  const location = resolveDbLocation(flags.db, io.env);
+  const core = await openCore({ db: location, host: 'cli' });
   const live = io.stderr.isTTY === true;
   const startedAt = Date.now();
   let sweepId: number | null = null;
@@ -98,7 +136,20 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const started = await withFlagNames(() => (resumeId === null ? core.sweeps.start(request as NonNullable<typeof request>) : core.sweeps.resume(resumeId)));
+    const onWorkers = resumeId === null && flags.local === false;
+    const started = await withFlagNames(() =>
+      resumeId !== null ? core.sweeps.resume(resumeId) : onWorkers ? core.sweeps.createForWorkers(request as NonNullable<typeof request>) : core.sweeps.start(request as NonNullable<typeof request>),
+    );
+    if (started.workers) {
+      if (flags.json) io.stdout.write(JSON.stringify({ ...sweepJson(started), worker_command: workerCommandLine(location, started.sweep_id).command }) + '\n');
+      else {
+        io.stdout.write(
+          `Sweep ${started.sweep_id} (${started.name}): ${started.strategy} search, ${started.trials_planned} trials, objective ${started.objective.metric}:${started.objective.direction}, seed ${started.seed}; database ${core.dbPath}\n`,
+        );
+        io.stdout.write(workerInstructions(location, started.sweep_id));
+      }
+      return EXIT.ok;
+    }
     sweepId = started.sweep_id;
     doneAtStart = started.counts.finished + started.counts.pruned + started.counts.failed;
     if (!flags.json) {

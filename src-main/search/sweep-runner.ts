@@ -58,8 +58,21 @@ export class SweepRunner {
   /** Checks and plans the whole sweep (nothing is written when that fails), creates it, and starts its trials. */
   async start(request: SweepRequest): Promise<SweepDetail> {
     this.assertOpen();
+    return this.launch(await this.create(request, false));
+  }
+
+  /**
+   * Checks, plans and creates a sweep that `runboard worker` processes run, here or on other machines
+   * (`runboard sweep --no-local`): nothing runs in this process.
+   */
+  async createForWorkers(request: SweepRequest): Promise<SweepDetail> {
+    this.assertOpen();
+    return (await this.options.store.sweeps.get(await this.create(request, true))) as SweepDetail;
+  }
+
+  private async create(request: SweepRequest, workers: boolean): Promise<number> {
     const plan = planSweep(request, this.options.datasets, this.options.cores ?? availableParallelism());
-    const sweepId = await this.options.store.sweeps.create({
+    return this.options.store.sweeps.create({
       name: plan.name,
       experiment: plan.experiment,
       strategy: plan.strategy,
@@ -70,16 +83,23 @@ export class SweepRunner {
       seed: plan.seed,
       parallel: plan.parallel,
       asha: plan.asha,
+      workers,
     });
-    return this.launch(sweepId);
   }
 
-  /** Resumes a sweep that is not running: its unfinished trials run again. */
+  /**
+   * Resumes a sweep that is not running: its unfinished trials run again, here, or on its workers for a sweep that
+   * runs on workers (it is open to them again; nothing runs here).
+   */
   async resume(sweepId: number): Promise<SweepDetail> {
     this.assertOpen();
     const detail = await this.options.store.sweeps.get(sweepId);
     if (!detail) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
     if (detail.status === 'finished') throw new AppError('CONFLICT', `Sweep ${sweepId} has finished: every trial ran.`);
+    if (detail.workers) {
+      if (detail.status !== 'running') await this.options.store.sweeps.claim(sweepId);
+      return (await this.options.store.sweeps.get(sweepId)) as SweepDetail;
+    }
     // Claiming is atomic: of two resumes at once, one wins and the other is refused.
     if (this.active.has(sweepId) || !(await this.options.store.sweeps.claim(sweepId))) throw new AppError('CONFLICT', `Sweep ${sweepId} is running; it can be resumed once it has stopped.`);
     return this.launch(sweepId);
@@ -94,6 +114,17 @@ export class SweepRunner {
     for (const runId of sweep.running.keys()) this.options.trainer.stop(runId);
     this.settleIfIdle(sweep);
     return true;
+  }
+
+  /**
+   * Stops a sweep wherever it runs: here (as `stop`), or on its workers, which stop its trials when they next hear from
+   * the store (at their next epoch, or heartbeat); its trials go back to it, and it can be resumed. False when it is
+   * not running, or runs in another process (which only that process can stop).
+   */
+  async stopAnywhere(sweepId: number): Promise<boolean> {
+    if (this.active.has(sweepId)) return this.stop(sweepId);
+    const detail = await this.options.store.sweeps.get(sweepId);
+    return detail?.workers === true && (await this.options.store.sweeps.stopOnWorkers(sweepId, Date.now()));
   }
 
   /** Resolves with the sweep's final status once every trial has ended. */

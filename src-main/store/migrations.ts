@@ -215,6 +215,37 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: 'sweeps run by workers on any number of machines: trial claims with heartbeats, values reported at the rungs',
+    up(db) {
+      db.exec(`
+        -- A sweep made with 'runboard sweep --no-local': 'runboard worker' processes run its trials, here or on other machines.
+        ALTER TABLE sweeps ADD COLUMN on_workers INTEGER NOT NULL DEFAULT 0 CHECK (on_workers IN (0, 1));
+        -- A worker sweep's trial is pending, claimed by one worker ('host:pid', which refreshes heartbeat_at while it
+        -- trains it), or done; attempts counts its claims. NULL for the trials of a sweep its own process runs (that
+        -- process keeps them in memory, and a trial's run says how it went).
+        ALTER TABLE sweep_trials ADD COLUMN claim_state TEXT CHECK (claim_state IN ('pending','claimed','done'));
+        ALTER TABLE sweep_trials ADD COLUMN claimed_by TEXT;
+        ALTER TABLE sweep_trials ADD COLUMN claimed_at INTEGER;
+        ALTER TABLE sweep_trials ADD COLUMN heartbeat_at INTEGER;
+        ALTER TABLE sweep_trials ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX sweep_trials_pending ON sweep_trials (sweep_id, trial) WHERE claim_state = 'pending';
+        CREATE INDEX sweep_trials_by_worker ON sweep_trials (claimed_by) WHERE claim_state = 'claimed';
+        CREATE INDEX sweep_trials_by_heartbeat ON sweep_trials (heartbeat_at) WHERE claim_state = 'claimed';
+        -- The objective each trial of a worker sweep reported at each rung (successive halving), in the order they
+        -- were judged (id): every worker judges against the same values. value is NULL when it was not finite.
+        CREATE TABLE sweep_rungs (
+          id INTEGER PRIMARY KEY,
+          sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+          epoch INTEGER NOT NULL CHECK (epoch >= 1),
+          trial INTEGER NOT NULL CHECK (trial >= 1),
+          value REAL,
+          UNIQUE (sweep_id, epoch, trial)
+        );
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -19,7 +19,8 @@ export function prepareStatements(db: Database) {
     renameRun: db.prepare('UPDATE runs SET name = ? WHERE id = ?'),
     setTrialRun: db.prepare('UPDATE sweep_trials SET run_id = ? WHERE sweep_id = ? AND trial = ?'),
     insertParam: db.prepare('INSERT INTO params (run_id, key, type, num_value, text_value) VALUES (?, ?, ?, ?, ?)'),
-    markRunning: db.prepare("UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ?"),
+    // Only a queued run starts: one ended meanwhile (a sweep worker's trial handed on) keeps its end.
+    markRunning: db.prepare("UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ? AND status = 'queued'"),
     // A point logged again at the same step and time (a retried batch) replaces itself.
     insertMetric: db.prepare(
       `INSERT INTO metrics (run_id, key, step, value, special, wall_time) VALUES (?, ?, ?, ?, ?, ?)

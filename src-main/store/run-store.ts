@@ -1,6 +1,7 @@
 import type { MetricSeries, MetricValue, RunKind, RunOutcome, RunSource, RunStatus, RunSummary } from '../../src-shared/entities/run';
 import type { ParamValue } from '../../src-shared/entities/train-config';
-import type { SweepDetail, SweepStatus, SweepSummary } from '../../src-shared/entities/sweep';
+import type { ParamValue as SampledValue } from '../../src-shared/search/space';
+import type { AshaSettings, Objective, SweepDetail, SweepStatus, SweepSummary } from '../../src-shared/entities/sweep';
 import type { RunQuery } from './run-query';
 import type { CreateSweepInput } from './sweep-store';
 
@@ -113,7 +114,61 @@ export interface ExperimentRecord {
   created_at: number;
 }
 
-/** Sweeps and their trials; each method is one transaction. */
+/** A trial of a worker sweep that a worker has claimed: everything it needs to train it. */
+export interface ClaimedTrial {
+  sweepId: number;
+  /** The trial number, from 1. */
+  trial: number;
+  /** 1 for a trial's first claim, 2 when it was handed on from a worker that went silent. */
+  attempt: number;
+  /** The values sampled for the trial. */
+  params: Record<string, SampledValue>;
+  experiment: string;
+  /** The options every trial of the sweep shares. */
+  fixed: Record<string, unknown>;
+  /** The sweep's seed (each trial's training seed derives from it and the trial number). */
+  seed: number;
+  objective: Objective;
+  /** Successive halving's settings, or null for a grid or random search. */
+  asha: AshaSettings | null;
+}
+
+/** A trial a worker holds, as its heartbeat found it. */
+export interface HeldTrial {
+  sweepId: number;
+  trial: number;
+  /** Its sweep was stopped (`runboard sweep stop`): the worker stops the trial and gives it back. */
+  stopped: boolean;
+}
+
+/** A claimed trial whose worker went silent, as `releaseStale` left it. */
+export interface StaleTrial {
+  sweepId: number;
+  trial: number;
+  /** The worker that went silent ('host:pid'). */
+  worker: string;
+  /** The trial's run when the worker had created one (now `interrupted`, or `failed` when not handed on). */
+  runId: number | null;
+  /** `pending`: another worker will take it; `done`: its worker went silent twice (its run failed), or its run had ended. */
+  now: 'pending' | 'done';
+}
+
+/**
+ * How many times a trial may be claimed: a trial whose worker goes silent is handed on once; the second silent worker
+ * ends it `failed`.
+ */
+export const MAX_TRIAL_ATTEMPTS = 2;
+
+/**
+ * Sweeps and their trials; each method is one transaction.
+ *
+ * A worker sweep (`create` with `workers: true`) is run by `runboard worker` processes on any number of machines:
+ * a worker claims a trial (`claimTrial`), keeps it with heartbeats while it trains it, and finishes it
+ * (`finishTrial`) or gives it back (`releaseTrial`); a trial whose worker went silent is handed on by whichever
+ * worker next calls `releaseStale`. The transaction that makes a sweep's last trial done marks the sweep
+ * `finished`. Times are ms since the Unix epoch, from the callers' clocks (machines are assumed to agree within a
+ * small part of the grace period, as NTP keeps them).
+ */
 export interface SweepStore {
   /** Creates a sweep with every planned trial, in one transaction; returns its id. */
   create(input: CreateSweepInput): Promise<number>;
@@ -127,6 +182,45 @@ export interface SweepStore {
    * can be resumed); returns their ids. Opening a store does this; `isAlive` says whether a pid of this host runs.
    */
   recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]>;
+  /**
+   * Takes the next pending trial (lowest sweep id, then trial number) of a running worker sweep, or of `sweepId` only,
+   * for `worker` ('host:pid'): claimed, heard from now, its attempts counted. Two workers never get the same trial.
+   * @returns the trial, or null when none is pending.
+   */
+  claimTrial(worker: string, sweepId: number | null, now?: number): Promise<ClaimedTrial | null>;
+  /**
+   * Notes that `worker` is alive: the trials it holds are heard from now. Returns them, each saying whether its
+   * sweep was stopped; a trial missing from the answer was handed on (the worker was silent too long).
+   */
+  heartbeat(worker: string, now?: number): Promise<HeldTrial[]>;
+  /**
+   * Hands on the trials whose worker was not heard from for `graceMs`: the run it had started becomes
+   * `interrupted` and the trial pending again, unless the trial was claimed `MAX_TRIAL_ATTEMPTS` times (its run
+   * then `failed`, the trial done) or its run had already ended (done). Any worker calls this before claiming.
+   */
+  releaseStale(graceMs: number, now?: number): Promise<StaleTrial[]>;
+  /**
+   * Gives a trial back untried (its worker was stopped, or its sweep was): pending again, this claim not counted, the
+   * values it reported at the rungs forgotten (it reports anew). False when `worker` no longer held it.
+   */
+  releaseTrial(worker: string, sweepId: number, trial: number): Promise<boolean>;
+  /**
+   * Marks a trial `worker` holds done (its run ended finished, pruned, failed or diverged); when it was the sweep's
+   * last, the sweep is `finished` in the same transaction, so a sweep finishes exactly once. `held` is false when
+   * the trial had been handed on meanwhile (nothing changed).
+   */
+  finishTrial(worker: string, sweepId: number, trial: number, now?: number): Promise<{ held: boolean; sweepFinished: boolean }>;
+  /**
+   * Successive halving at a rung, in one transaction that holds the sweep's row: records `value` (the trial's
+   * objective at `epoch`; NaN or infinite for a diverged loss) and judges it with the sweep's rule
+   * (`search/asha.ts`) against the values recorded at that rung so far, so reports are judged one after another
+   * whichever machine they come from. @returns true when the trial goes on.
+   */
+  reportRung(sweepId: number, epoch: number, trial: number, value: number): Promise<boolean>;
+  /** How many trials of running worker sweeps (or of `sweepId` only, while it runs) are pending or claimed. */
+  openTrials(sweepId: number | null): Promise<number>;
+  /** Marks a running worker sweep `stopped`; its workers stop its trials when they next hear from the store. False when it was not running. */
+  stopOnWorkers(sweepId: number, time?: number): Promise<boolean>;
 }
 
 /** Tags, notes, archiving and deletion of runs; each method is one transaction. */
@@ -160,6 +254,7 @@ export interface RunStore {
   /** Tags, notes, archiving and deletion. */
   readonly annotations: RunAnnotationStore;
   createRun(input: CreateRunInput): Promise<RunSummary>;
+  /** A queued run starts on this backend and device; a run that is no longer queued (it ended meanwhile) is left as it is. */
   markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void>;
   /** The logging primitive: commits a batch of points in one transaction, all of them or none. */
   logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void>;

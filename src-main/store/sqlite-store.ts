@@ -11,6 +11,7 @@ import { SQLITE_DIALECT } from './sql-dialect';
 import { RunSummaryReader, decodeMetric } from './run-summaries';
 import { prepareStatements } from './run-statements';
 import { SweepTable } from './sweep-store';
+import { SqliteTrialClaims } from './trial-claims';
 import { encodeBatch, encodeParam, isProcessAlive, orphanedRuns } from './stored-values';
 import { ExternalRuns } from './external-runs';
 import type {
@@ -63,7 +64,7 @@ export class SqliteStore implements RunStore {
     this.backupPath = backupPath;
     this.statements = prepareStatements(db);
     this.inTransaction = db.transaction((body: () => unknown) => body());
-    this.sweeps = new SweepTable(db, (body) => this.write(body));
+    this.sweeps = new SweepTable(db, (body) => this.write(body), new SqliteTrialClaims(db, (body) => this.write(body)));
     this.annotations = new RunAnnotations(db, (body) => this.write(body));
     const names = (sql: string) => new Set(db.prepare(sql).pluck().all() as string[]);
     this.columnCache = new ColumnCache(() => ({ params: names(KNOWN_COLUMN_QUERIES.params), metrics: names(KNOWN_COLUMN_QUERIES.metrics), tags: names(KNOWN_COLUMN_QUERIES.tags) }));

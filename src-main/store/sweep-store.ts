@@ -3,7 +3,8 @@ import type { Database } from 'better-sqlite3';
 import type { ParamValue } from '../../src-shared/search/space';
 import type { AshaSettings, Objective, Strategy, SweepDetail, SweepStatus, SweepSummary, Trial } from '../../src-shared/entities/sweep';
 import type { RunStatus } from '../../src-shared/entities/run';
-import type { SweepStore } from './run-store';
+import type { ClaimedTrial, HeldTrial, StaleTrial, SweepStore } from './run-store';
+import type { SqliteTrialClaims } from './trial-claims';
 import { isProcessAlive, orphanedRuns } from './stored-values';
 
 export interface CreateSweepInput {
@@ -18,6 +19,8 @@ export interface CreateSweepInput {
   seed: number;
   parallel: number;
   asha: AshaSettings | null;
+  /** Run by `runboard worker` processes (`runboard sweep --no-local`), not by the process that creates it. */
+  workers?: boolean;
 }
 
 /** A sweep's row as the sweep queries return it. */
@@ -34,6 +37,7 @@ export type SweepRow = {
   seed: number;
   parallel: number;
   asha: string | null;
+  on_workers: number;
   status: SweepStatus;
   error: string | null;
   created_at: number;
@@ -41,34 +45,43 @@ export type SweepRow = {
 };
 
 /** A trial's row as the sweep queries return it. */
-export type TrialRow = { trial: number; params: string; run_id: number | null; status: RunStatus | null; value: number | null; epochs: number | null };
+export type TrialRow = { trial: number; params: string; run_id: number | null; status: RunStatus | null; value: number | null; epochs: number | null; host: string | null };
 
 /** Trial statuses that count as done: a resumed sweep does not run these again. */
 export const DONE_TRIAL_STATUSES: readonly RunStatus[] = ['finished', 'pruned', 'failed', 'diverged'];
 
 export const SWEEP_COLUMNS = `s.id, s.name, e.name AS experiment, s.strategy, s.space, s.fixed, s.objective_metric, s.objective_direction, s.trials,
-  s.seed, s.parallel, s.asha, s.status, s.error, s.created_at, s.ended_at`;
+  s.seed, s.parallel, s.asha, s.on_workers, s.status, s.error, s.created_at, s.ended_at`;
 
-/** A sweep's trials with their latest run's status, objective value and epochs (the same SQL on every engine). */
-export const TRIALS_SQL = `SELECT t.trial, t.params, t.run_id, r.status,
+/**
+ * A sweep's trials with their latest run's status, objective value, epochs and the host that trained it (the same SQL
+ * on every engine). A worker sweep's trial given up before its run was created counts as failed.
+ */
+export const TRIALS_SQL = `SELECT t.trial, t.params, t.run_id,
+         CASE WHEN r.status IS NULL AND t.claim_state = 'done' THEN 'failed' ELSE r.status END AS status,
          CASE s.objective_direction WHEN 'max' THEN m.max_value ELSE m.min_value END AS value,
-         (SELECT max(last_step) FROM metric_summaries x WHERE x.run_id = t.run_id) AS epochs
+         (SELECT max(last_step) FROM metric_summaries x WHERE x.run_id = t.run_id) AS epochs,
+         r.owner_host AS host
   FROM sweep_trials t JOIN sweeps s ON s.id = t.sweep_id
   LEFT JOIN runs r ON r.id = t.run_id
   LEFT JOIN metric_summaries m ON m.run_id = t.run_id AND m.key = s.objective_metric
   WHERE t.sweep_id = ? ORDER BY t.trial`;
+
+/** Sweeps left running, with the process that runs them (worker sweeps have none: see `releaseStale`). */
+export const RUNNING_LOCAL_SWEEPS_SQL = "SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running' AND on_workers = 0";
 
 /** How many epochs a sweep's runs trained in all. */
 export const EPOCHS_TRAINED_SQL = `SELECT coalesce(sum((SELECT max(last_step) FROM metric_summaries m WHERE m.run_id = r.id)), 0) FROM runs r WHERE r.sweep_id = ?`;
 
 /** A trial from its row. */
 export function trialFromRow(t: TrialRow): Trial {
-  return { trial: t.trial, params: JSON.parse(t.params) as Record<string, ParamValue>, run_id: t.run_id, status: t.status ?? 'pending', value: t.value, epochs: t.epochs ?? 0 };
+  return { trial: t.trial, params: JSON.parse(t.params) as Record<string, ParamValue>, run_id: t.run_id, status: t.status ?? 'pending', value: t.value, epochs: t.epochs ?? 0, host: t.host };
 }
 
 /**
  * Sweeps and their trials, on the store's connection. Writes go through the store's `write` (one BEGIN IMMEDIATE
- * transaction each); a trial's run is linked when the run is created (`SqliteStore.createRun` with `sweep`).
+ * transaction each); a trial's run is linked when the run is created (`SqliteStore.createRun` with `sweep`). Worker
+ * sweeps' claims are `claims`' (`trial-claims.ts`).
  */
 export class SweepTable implements SweepStore {
   private readonly s;
@@ -76,15 +89,16 @@ export class SweepTable implements SweepStore {
   constructor(
     private readonly db: Database,
     private readonly write: <T>(body: () => T) => T,
+    private readonly claims: SqliteTrialClaims,
   ) {
     this.s = {
       insertExperiment: db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
       experimentId: db.prepare('SELECT id FROM experiments WHERE name = ?').pluck(),
       insertSweep: db.prepare(
-        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, status, created_at, owner_host, owner_pid)
-         VALUES (@name, @experiment_id, @strategy, @space, @fixed, @metric, @direction, @trials, @seed, @parallel, @asha, 'running', @created_at, @owner_host, @owner_pid)`,
+        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, created_at, owner_host, owner_pid)
+         VALUES (@name, @experiment_id, @strategy, @space, @fixed, @metric, @direction, @trials, @seed, @parallel, @asha, @on_workers, 'running', @created_at, @owner_host, @owner_pid)`,
       ),
-      insertTrial: db.prepare('INSERT INTO sweep_trials (sweep_id, trial, params) VALUES (?, ?, ?)'),
+      insertTrial: db.prepare('INSERT INTO sweep_trials (sweep_id, trial, params, claim_state) VALUES (?, ?, ?, ?)'),
       rename: db.prepare('UPDATE sweeps SET name = ? WHERE id = ?'),
       sweep: db.prepare(`SELECT ${SWEEP_COLUMNS} FROM sweeps s JOIN experiments e ON e.id = s.experiment_id WHERE s.id = ?`),
       sweeps: db.prepare(`SELECT ${SWEEP_COLUMNS} FROM sweeps s JOIN experiments e ON e.id = s.experiment_id ORDER BY s.id DESC`),
@@ -92,7 +106,8 @@ export class SweepTable implements SweepStore {
       epochsTrained: db.prepare(EPOCHS_TRAINED_SQL).pluck(),
       setStatus: db.prepare('UPDATE sweeps SET status = ?, ended_at = ?, error = ? WHERE id = ?'),
       claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished')"),
-      unfinished: db.prepare("SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running'"),
+      // A worker sweep belongs to no process: its workers' heartbeats say whether its trials are alive.
+      unfinished: db.prepare(RUNNING_LOCAL_SWEEPS_SQL),
       interrupt: db.prepare("UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'"),
     };
   }
@@ -113,13 +128,14 @@ export class SweepTable implements SweepStore {
         seed: input.seed,
         parallel: input.parallel,
         asha: input.asha ? JSON.stringify(input.asha) : null,
+        on_workers: input.workers ? 1 : 0,
         created_at: Date.now(),
         owner_host: hostname(),
         owner_pid: process.pid,
       });
       const id = Number(result.lastInsertRowid);
       if (!input.name) this.s.rename.run(`sweep-${id}`, id);
-      input.trials.forEach((params, i) => this.s.insertTrial.run(id, i + 1, JSON.stringify(params)));
+      input.trials.forEach((params, i) => this.s.insertTrial.run(id, i + 1, JSON.stringify(params), input.workers ? 'pending' : null));
       return id;
     });
   }
@@ -162,6 +178,38 @@ export class SweepTable implements SweepStore {
     if (orphaned.length > 0) this.write(() => orphaned.forEach((r) => this.s.interrupt.run(Date.now(), r.id)));
     return orphaned.map((r) => r.id);
   }
+
+  async claimTrial(worker: string, sweepId: number | null, now = Date.now()): Promise<ClaimedTrial | null> {
+    return this.claims.claimTrial(worker, sweepId, now);
+  }
+
+  async heartbeat(worker: string, now = Date.now()): Promise<HeldTrial[]> {
+    return this.claims.heartbeat(worker, now);
+  }
+
+  async releaseStale(graceMs: number, now = Date.now()): Promise<StaleTrial[]> {
+    return this.claims.releaseStale(graceMs, now);
+  }
+
+  async releaseTrial(worker: string, sweepId: number, trial: number): Promise<boolean> {
+    return this.claims.releaseTrial(worker, sweepId, trial);
+  }
+
+  async finishTrial(worker: string, sweepId: number, trial: number, now = Date.now()): Promise<{ held: boolean; sweepFinished: boolean }> {
+    return this.claims.finishTrial(worker, sweepId, trial, now);
+  }
+
+  async reportRung(sweepId: number, epoch: number, trial: number, value: number): Promise<boolean> {
+    return this.claims.reportRung(sweepId, epoch, trial, value);
+  }
+
+  async openTrials(sweepId: number | null): Promise<number> {
+    return this.claims.openTrials(sweepId);
+  }
+
+  async stopOnWorkers(sweepId: number, time = Date.now()): Promise<boolean> {
+    return this.claims.stopOnWorkers(sweepId, time);
+  }
 }
 
 /** A sweep's summary from its row, its trials and the epochs its runs trained (the same on every engine). */
@@ -191,6 +239,7 @@ export function summariseSweep(row: SweepRow, trials: Trial[], epochsTrained: nu
     seed: row.seed,
     parallel: row.parallel,
     asha: row.asha ? (JSON.parse(row.asha) as AshaSettings) : null,
+    workers: row.on_workers === 1,
     created_at: row.created_at,
     ended_at: row.ended_at,
     counts,

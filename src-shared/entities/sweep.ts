@@ -46,6 +46,8 @@ export const trialSchema = z.object({
   /** The objective (its best value over the trial's epochs so far). */
   value: metricValueSchema.nullable(),
   epochs: z.number().int(),
+  /** The machine that trained the trial's run (its host name), or null before it has a run. */
+  host: z.string().nullable(),
 });
 export type Trial = z.infer<typeof trialSchema>;
 
@@ -66,6 +68,8 @@ export const sweepSummarySchema = z.object({
   seed: z.number().int(),
   parallel: z.number().int(),
   asha: ashaSchema.nullable(),
+  /** Run by `runboard worker` processes on any number of machines (`runboard sweep --no-local`), not by the process that started it. */
+  workers: z.boolean(),
   created_at: z.number(),
   ended_at: z.number().nullable(),
   counts: z.object({ pending: z.number().int(), running: z.number().int(), finished: z.number().int(), pruned: z.number().int(), failed: z.number().int() }),

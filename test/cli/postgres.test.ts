@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LATEST_POSTGRES_SCHEMA_VERSION } from '../../src-main/store/postgres/postgres-migrations';
 import { SHOTS, hasChromium, launchChromium, startServe, stopProcess } from '../e2e/harness';
 import { POSTGRES_TEST_PASSWORD, postgresServer, postgresUrl, usePostgresDatabase } from '../helpers/stores';
 import { TINY, assertCliIsBuilt, cliEnv, killAll, removeTempDirs, runCli, makeTempDir, type RunJson } from './helpers';
@@ -102,7 +103,7 @@ describe.skipIf('reason' in server && !required)('the CLI on a PostgreSQL store'
     expect(doctor.code, doctor.stderr).toBe(0);
     expect(doctor.stdout).not.toContain(POSTGRES_TEST_PASSWORD);
     const report = JSON.parse(doctor.stdout) as { database: { path: string; schemaVersion: number; problem: string | null } };
-    expect(report.database).toMatchObject({ path: expect.stringMatching(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//), schemaVersion: 1, problem: null });
+    expect(report.database).toMatchObject({ path: expect.stringMatching(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//), schemaVersion: LATEST_POSTGRES_SCHEMA_VERSION, problem: null });
   });
 
   it('a wrong password or a refused connection is one line naming the server, exit 1, no stack trace', async () => {

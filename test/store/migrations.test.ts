@@ -94,6 +94,26 @@ describe('schema migrations', () => {
     store.close();
   });
 
+  it("upgrade a version-6 database's sweeps: run by their own process, their trials without a claim, their runs' hosts shown", async () => {
+    const path = join(tempDir(), 'v6.db');
+    const v6 = openDatabase({ path, explicit: true }, { migrations: MIGRATIONS.slice(0, 6) });
+    v6.db.exec(`INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, status, created_at)
+      VALUES ('old', 1, 'grid', '[]', '{}', 'val_loss', 'min', 2, 1, 1, 'finished', 1)`);
+    v6.db.exec("INSERT INTO runs (experiment_id, name, status, config, created_at, sweep_id, trial, owner_host) VALUES (1, 't1', 'finished', '{}', 1, 1, 1, 'lab-1')");
+    v6.db.exec("INSERT INTO sweep_trials (sweep_id, trial, params, run_id) VALUES (1, 1, '{}', 1), (1, 2, '{}', NULL)");
+    v6.db.close();
+    const store = SqliteStore.open({ path, explicit: true });
+    const sweep = await store.sweeps.get(1);
+    expect(sweep).toMatchObject({ name: 'old', status: 'finished', workers: false });
+    expect(sweep?.trials.map((t) => [t.trial, t.status, t.host])).toEqual([
+      [1, 'finished', 'lab-1'],
+      [2, 'pending', null],
+    ]);
+    expect(store.connection.prepare('SELECT claim_state FROM sweep_trials ORDER BY trial').pluck().all()).toEqual([null, null]);
+    expect(await store.sweeps.claimTrial('a:1', null)).toBeNull();
+    store.close();
+  });
+
   it('mark a Runboard database with its application id', () => {
     const opened = openDatabase({ path: join(tempDir(), 'mine.db'), explicit: true });
     expect(opened.db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);

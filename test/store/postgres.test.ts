@@ -5,11 +5,13 @@
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { displayLocation, resolveDbLocation } from '../../src-main/paths';
 import { openStore } from '../../src-main/store';
 import { connectionConfig, passwordFromPgpass } from '../../src-main/store/postgres/connection';
-import { LATEST_POSTGRES_SCHEMA_VERSION } from '../../src-main/store/postgres/postgres-migrations';
+import { LATEST_POSTGRES_SCHEMA_VERSION, POSTGRES_MIGRATIONS } from '../../src-main/store/postgres/postgres-migrations';
+import { migratePostgres } from '../../src-main/store/postgres/postgres-migrate';
 import { PostgresStore } from '../../src-main/store/postgres/postgres-store';
 import type { RunStore } from '../../src-main/store/run-store';
 import { AppError } from '../../src-shared/api/errors';
@@ -64,10 +66,27 @@ describePostgres('PostgresStore', () => {
   it('migrates once when two machines open an empty database at the same moment (advisory lock)', async () => {
     const url = urlOf(await freshSchema());
     const stores = await Promise.all([1, 2, 3].map(() => open(url)));
-    expect(stores.map((s) => s.schemaVersion)).toEqual([1, 1, 1]);
+    expect(stores.map((s) => s.schemaVersion)).toEqual([1, 2, 3].map(() => LATEST_POSTGRES_SCHEMA_VERSION));
     expect((await stores[0]!.listExperiments()).map((e) => e.name)).toEqual(['default']);
     const run = await stores[1]!.createRun({ experiment: 'default', config: {}, params: {}, seed: 1, backend: 'wasm' });
     expect((await stores[2]!.getRun(run.run_id))?.run_id).toBe(run.run_id);
+  });
+
+  it("upgrades a version-1 database's sweeps: run by their own process, their trials without a claim", async () => {
+    const schema = await freshSchema();
+    const pool = new pg.Pool({ connectionString: urlOf(schema) });
+    try {
+      expect(await migratePostgres(pool, 'the test database', POSTGRES_MIGRATIONS.slice(0, 1))).toBe(1);
+      await pool.query(`INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, status, created_at)
+        VALUES ('old', 1, 'grid', '[]', '{}', 'val_loss', 'min', 1, 1, 1, 'finished', 1)`);
+      await pool.query("INSERT INTO sweep_trials (sweep_id, trial, params) VALUES (1, 1, '{}')");
+    } finally {
+      await pool.end();
+    }
+    const store = await open(urlOf(schema));
+    expect(store.schemaVersion).toBe(LATEST_POSTGRES_SCHEMA_VERSION);
+    expect(await store.sweeps.get(1)).toMatchObject({ name: 'old', workers: false, trials: [{ trial: 1, status: 'pending', host: null }] });
+    expect((await store.connection.query('SELECT claim_state FROM sweep_trials')).rows).toEqual([{ claim_state: null }]);
   });
 
   it('refuses a database of a newer Runboard schema and leaves it unchanged', async () => {
@@ -77,7 +96,7 @@ describePostgres('PostgresStore', () => {
     const error = await failure(urlOf(schema));
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('DB_TOO_NEW');
-    expect(error.message).toMatch(/newer version of Runboard \(schema version 2; this version knows up to 1\)/);
+    expect(error.message).toContain(`newer version of Runboard (schema version ${LATEST_POSTGRES_SCHEMA_VERSION + 1}; this version knows up to ${LATEST_POSTGRES_SCHEMA_VERSION})`);
     expect((await adminQuery(`SELECT version FROM ${schema}.runboard_schema`, database())).rows).toEqual([{ version: LATEST_POSTGRES_SCHEMA_VERSION + 1 }]);
   });
 

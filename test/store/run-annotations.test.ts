@@ -113,7 +113,7 @@ describeStores('run annotations', ({ open: openStore, sql, refuseKey }) => {
       const child = await finishedRun(store, { parentRunId: trial });
       await store.annotations.delete([trial], 10);
       expect(await store.annotations.purge(10)).toEqual([trial]);
-      expect((await store.sweeps.get(sweepId))?.trials).toEqual([{ trial: 1, params: { lr: 0.1 }, run_id: null, status: 'pending', value: null, epochs: 0 }]);
+      expect((await store.sweeps.get(sweepId))?.trials).toEqual([{ trial: 1, params: { lr: 0.1 }, run_id: null, status: 'pending', value: null, epochs: 0, host: null }]);
       expect((await store.getRun(child))?.parent_run_id).toBeNull();
     });
   });

@@ -32,6 +32,14 @@ describeStores('RunStore contract', ({ open: openStore, location, sql }) => {
       expect(numeric).toEqual({ type: 'number', num_value: 0.01 });
     });
 
+    it('starts only a queued run: one that ended before its process reported (a trial handed on) keeps its end', async () => {
+      const store = await openStore();
+      const run = await sampleRun(store);
+      await store.endRun(run.run_id, { status: 'interrupted', time: 50, error: 'handed on' });
+      await store.markRunning(run.run_id, { backend: 'wasm', device: 'cpu', time: 100 });
+      expect(await store.getRun(run.run_id)).toMatchObject({ status: 'interrupted', error: 'handed on', started_at: null });
+    });
+
     it('creates an experiment on first use and filters runs by it', async () => {
       const store = await openStore();
       await sampleRun(store, { experiment: 'sweep-a' });

@@ -70,9 +70,9 @@ describeStores('sweeps', ({ open: openStore, sql }) => {
       const store = await openStore();
       const id = await store.sweeps.create(input());
       expect((await store.sweeps.get(id))?.trials).toEqual([
-        { trial: 1, params: { lr: 0.1 }, run_id: null, status: 'pending', value: null, epochs: 0 },
-        { trial: 2, params: { lr: 0.01 }, run_id: null, status: 'pending', value: null, epochs: 0 },
-        { trial: 3, params: { lr: 0.001 }, run_id: null, status: 'pending', value: null, epochs: 0 },
+        { trial: 1, params: { lr: 0.1 }, run_id: null, status: 'pending', value: null, epochs: 0, host: null },
+        { trial: 2, params: { lr: 0.01 }, run_id: null, status: 'pending', value: null, epochs: 0, host: null },
+        { trial: 3, params: { lr: 0.001 }, run_id: null, status: 'pending', value: null, epochs: 0, host: null },
       ]);
     });
 

@@ -369,6 +369,63 @@ describe('sweep trials', () => {
     expect(await host.wait(stopped.run_id)).toBe('stopped');
   });
 
+  it('a judge that answers later keeps the trial waiting at its rung until it has answered', async () => {
+    const { host, store, launched } = open();
+    const sweepId = await sweep(store);
+    let answer!: (decision: 'continue' | 'prune') => void;
+    const judge: RungJudge = { epochs: [1], judge: () => new Promise((resolve) => (answer = resolve)) };
+    const run = await host.start(config(), { sweepId, trial: 1, rungs: judge });
+    const worker = launched[0] as FakeWorker;
+    worker.say({ type: 'epoch', epoch: 1, time: 1, metrics: { val_loss: 0.4 }, awaitsDecision: true });
+    await settle();
+    expect(worker.sent.map((m) => m.type)).toEqual(['start']);
+    answer('continue');
+    await settle();
+    expect(worker.sent.at(-1)).toEqual({ type: 'decision', runId: run.run_id, epoch: 1, decision: 'continue' });
+    worker.say(ended());
+    expect(await host.wait(run.run_id)).toBe('finished');
+  });
+
+  it('a judge that fails ends the trial failed with the reason; a stop while it decides leaves the trial unjudged', async () => {
+    const { host, store, launched } = open(20);
+    const sweepId = await sweep(store);
+    const failing: RungJudge = { epochs: [1], judge: () => Promise.reject(new Error('the database went away')) };
+    const failed = await host.start(config(), { sweepId, trial: 1, rungs: failing });
+    launched[0]?.say({ type: 'epoch', epoch: 1, time: 1, metrics: { val_loss: 0.4 }, awaitsDecision: true });
+    expect(await host.wait(failed.run_id)).toBe('failed');
+    expect((await store.getRun(failed.run_id))?.error).toContain('the database went away');
+
+    let answer!: (decision: 'continue' | 'prune') => void;
+    const slow: RungJudge = { epochs: [1], judge: () => new Promise((resolve) => (answer = resolve)) };
+    const stopped = await host.start(config(), { sweepId, trial: 2, rungs: slow });
+    const worker = launched.at(-1) as FakeWorker;
+    worker.say({ type: 'epoch', epoch: 1, time: 1, metrics: { val_loss: 0.4 }, awaitsDecision: true });
+    await settle();
+    host.stop(stopped.run_id);
+    answer('prune');
+    await settle();
+    expect(worker.sent.map((m) => m.type)).toEqual(['start', 'stop']);
+    worker.say(ended({ status: 'stopped', outcome: { ...OUTCOME, stop_reason: 'stopped' } }));
+    expect(await host.wait(stopped.run_id)).toBe('stopped');
+  });
+
+  it('a run stopped as interrupted (a sweep worker giving its trial back) ends interrupted with the reason, whether its process reports or exits', async () => {
+    const { host, store, launched } = open();
+    const reported = await host.start(config());
+    expect(host.stop(reported.run_id, { as: 'interrupted', reason: 'Its worker was stopped: the trial goes back to the sweep.' })).toBe(true);
+    // A later stop does not change how it ends.
+    host.stop(reported.run_id);
+    launched[0]?.say(ended({ status: 'stopped', outcome: { ...OUTCOME, stop_reason: 'stopped' } }));
+    expect(await host.wait(reported.run_id)).toBe('interrupted');
+    expect(await store.getRun(reported.run_id)).toMatchObject({ status: 'interrupted', error: 'Its worker was stopped: the trial goes back to the sweep.' });
+
+    const exited = await host.start(config());
+    host.stop(exited.run_id, { as: 'interrupted', reason: 'given back' });
+    launched.at(-1)?.exit({ code: 0, signal: null });
+    expect(await host.wait(exited.run_id)).toBe('interrupted');
+    expect(await store.getRun(exited.run_id)).toMatchObject({ status: 'interrupted', error: 'given back', outcome: { stop_reason: 'stopped' } });
+  });
+
   it('a trial without a judge goes on at a rung epoch', async () => {
     const { host, store, launched } = open();
     const sweepId = await sweep(store);

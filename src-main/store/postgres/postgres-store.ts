@@ -100,7 +100,7 @@ export class PostgresStore implements RunStore {
     this.path = maskPassword(location.url);
     this.filesDir = localFilesDir(location);
     this.schemaVersion = schemaVersion;
-    const write = <T>(body: (client: PoolClient) => Promise<T>) => this.write(body);
+    const write = <T>(body: (client: PoolClient) => Promise<T>, announce?: boolean) => this.write(body, announce);
     this.sweeps = new PostgresSweeps(pool, write);
     this.annotations = new PostgresAnnotations(write);
     this.external = new PostgresExternalRuns(pool, write, (client, runId, points, firstStep) => this.writePoints(client, runId, points, firstStep));
@@ -156,9 +156,14 @@ export class PostgresStore implements RunStore {
     }
   }
 
-  /** One transaction that announces itself to other hosts when it commits; database failures become the store's errors. */
-  private write<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
-    return this.use(() => transaction(this.pool, body, { notify: (client) => query(client, 'SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, this.instance]).then(() => undefined) }));
+  /**
+   * One transaction that announces itself to other hosts when it commits (unless `announce` is false: a worker's
+   * heartbeat or claim, which no other host needs to hear of, and which would otherwise wake every idle worker);
+   * database failures become the store's errors.
+   */
+  private write<T>(body: (client: PoolClient) => Promise<T>, announce = true): Promise<T> {
+    const notify = (client: PoolClient) => query(client, 'SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, this.instance]).then(() => undefined);
+    return this.use(() => transaction(this.pool, body, announce ? { notify } : {}));
   }
 
   /** A read on the pool; failures become the store's errors. */
@@ -209,7 +214,7 @@ export class PostgresStore implements RunStore {
   }
 
   async markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void> {
-    await this.write((client) => query(client, "UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ?", [started.backend, started.device, started.time, runId]));
+    await this.write((client) => query(client, "UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ? AND status = 'queued'", [started.backend, started.device, started.time, runId]));
   }
 
   async logEpoch(runId: number, epoch: EpochInput): Promise<void> {

@@ -1,25 +1,29 @@
 import { hostname } from 'node:os';
 import type { SweepDetail, SweepStatus, SweepSummary } from '../../../src-shared/entities/sweep';
-import type { SweepStore } from '../run-store';
+import type { ClaimedTrial, HeldTrial, StaleTrial, SweepStore } from '../run-store';
 import { isProcessAlive, orphanedRuns } from '../stored-values';
-import { EPOCHS_TRAINED_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
+import { EPOCHS_TRAINED_SQL, RUNNING_LOCAL_SWEEPS_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
+import { PostgresTrialClaims, type PostgresWrite } from './postgres-trial-claims';
 import { query, value, type Queryable } from './session';
-import type { PoolClient } from 'pg';
 
-/** Sweeps and their trials on PostgreSQL; writes go through the store's `write` (one transaction each). */
+/** Sweeps and their trials on PostgreSQL; writes go through the store's `write` (one transaction each). Worker sweeps' claims are `claims`'. */
 export class PostgresSweeps implements SweepStore {
+  private readonly claims: PostgresTrialClaims;
+
   constructor(
     private readonly read: Queryable,
-    private readonly write: <T>(body: (client: PoolClient) => Promise<T>) => Promise<T>,
-  ) {}
+    private readonly write: PostgresWrite,
+  ) {
+    this.claims = new PostgresTrialClaims(read, write);
+  }
 
   async create(input: CreateSweepInput): Promise<number> {
     return this.write(async (client) => {
       await query(client, 'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [input.experiment, Date.now()]);
       const id = (await value<number>(
         client,
-        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, status, created_at, owner_host, owner_pid)
-         VALUES (?, (SELECT id FROM experiments WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id`,
+        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, created_at, owner_host, owner_pid)
+         VALUES (?, (SELECT id FROM experiments WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id`,
         [
           input.name,
           input.experiment,
@@ -32,6 +36,7 @@ export class PostgresSweeps implements SweepStore {
           input.seed,
           input.parallel,
           input.asha ? JSON.stringify(input.asha) : null,
+          input.workers ? 1 : 0,
           Date.now(),
           hostname(),
           process.pid,
@@ -39,8 +44,9 @@ export class PostgresSweeps implements SweepStore {
       )) as number;
       if (!input.name) await query(client, 'UPDATE sweeps SET name = ? WHERE id = ?', [`sweep-${id}`, id]);
       // Every planned trial in one statement.
-      await query(client, 'INSERT INTO sweep_trials (sweep_id, trial, params) SELECT ?, * FROM unnest(?::int[], ?::text[])', [
+      await query(client, 'INSERT INTO sweep_trials (sweep_id, trial, params, claim_state) SELECT ?, *, ?::text FROM unnest(?::int[], ?::text[])', [
         id,
+        input.workers ? 'pending' : null,
         input.trials.map((_, i) => i + 1),
         input.trials.map((params) => JSON.stringify(params)),
       ]);
@@ -84,11 +90,43 @@ export class PostgresSweeps implements SweepStore {
   }
 
   async recoverInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): Promise<number[]> {
-    const rows = await query<{ id: number; owner_host: string | null; owner_pid: number | null }>(this.read, "SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running'");
+    const rows = await query<{ id: number; owner_host: string | null; owner_pid: number | null }>(this.read, RUNNING_LOCAL_SWEEPS_SQL);
     const orphaned = orphanedRuns(rows, hostname(), isAlive);
     if (orphaned.length > 0) {
       await this.write((client) => query(client, "UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ANY(?::bigint[]) AND status = 'running'", [Date.now(), orphaned.map((r) => r.id)]));
     }
     return orphaned.map((r) => r.id);
+  }
+
+  async claimTrial(worker: string, sweepId: number | null, now = Date.now()): Promise<ClaimedTrial | null> {
+    return this.claims.claimTrial(worker, sweepId, now);
+  }
+
+  async heartbeat(worker: string, now = Date.now()): Promise<HeldTrial[]> {
+    return this.claims.heartbeat(worker, now);
+  }
+
+  async releaseStale(graceMs: number, now = Date.now()): Promise<StaleTrial[]> {
+    return this.claims.releaseStale(graceMs, now);
+  }
+
+  async releaseTrial(worker: string, sweepId: number, trial: number): Promise<boolean> {
+    return this.claims.releaseTrial(worker, sweepId, trial);
+  }
+
+  async finishTrial(worker: string, sweepId: number, trial: number, now = Date.now()): Promise<{ held: boolean; sweepFinished: boolean }> {
+    return this.claims.finishTrial(worker, sweepId, trial, now);
+  }
+
+  async reportRung(sweepId: number, epoch: number, trial: number, value: number): Promise<boolean> {
+    return this.claims.reportRung(sweepId, epoch, trial, value);
+  }
+
+  async openTrials(sweepId: number | null): Promise<number> {
+    return this.claims.openTrials(sweepId);
+  }
+
+  async stopOnWorkers(sweepId: number, time = Date.now()): Promise<boolean> {
+    return this.claims.stopOnWorkers(sweepId, time);
   }
 }

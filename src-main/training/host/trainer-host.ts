@@ -13,11 +13,12 @@ import { WorkerPool, type PooledWorker } from './worker-pool';
 import type { EpochMessage, HostToWorker, RungDecision, TrainJob, WorkerToHost } from '../worker-protocol';
 
 type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
+type StopAs = 'stopped' | 'pruned' | 'interrupted';
 
 /** The outcome of a run whose worker could not report one (it crashed, or was stopped before it began). */
 function failedOutcome(status: EndStatus): RunOutcome {
   return {
-    stop_reason: status === 'stopped' || status === 'pruned' ? status : status === 'diverged' ? 'diverged' : 'failed',
+    stop_reason: status === 'stopped' || status === 'pruned' ? status : status === 'interrupted' ? 'stopped' : status === 'diverged' ? 'diverged' : 'failed',
     best_epoch: null,
     restored_best: false,
     frozen_layers: [],
@@ -40,8 +41,12 @@ interface ActiveRun {
   writes: Promise<void>;
   ended: boolean;
   stopRequested: boolean;
-  /** How a requested stop is recorded: `stopped`, or `pruned` when a sweep's successive halving ended the trial. */
-  stopAs: 'stopped' | 'pruned';
+  /**
+   * How a requested stop is recorded: `stopped`, `pruned` when a sweep's successive halving ended the trial, or
+   * `interrupted` when a sweep worker gave its trial back (`stopReason` says why).
+   */
+  stopAs: StopAs;
+  stopReason: string | null;
   /** Judges the trial at its rung epochs (a successive-halving sweep), or null. */
   rungs: RungJudge | null;
   progress: RunProgress | null;
@@ -54,12 +59,16 @@ interface ActiveRun {
  * A successive-halving sweep's judge for one trial: the epochs at which the trial waits for a decision, and the
  * decision itself, asked once per rung epoch after that epoch is committed, with the metrics the worker reported
  * (numbers; NaN or infinite when a loss diverged; the epoch of a loss that diverged mid-epoch lacks the validation
- * metrics).
+ * metrics). It may answer later (a sweep on workers asks the store, where every machine's reports are judged in
+ * turn); the trial waits meanwhile, and a judge that fails ends the run `failed` with the reason.
  */
 export interface RungJudge {
   epochs: readonly number[];
-  judge(epoch: number, metrics: Readonly<Record<string, number>>): RungDecision;
+  judge(epoch: number, metrics: Readonly<Record<string, number>>): RungDecision | Promise<RungDecision>;
 }
+
+/** How a run asked to stop is recorded: `stopped` (the default), or `interrupted` with the reason (a sweep worker gave its trial back). */
+export type StopOptions = { as?: 'stopped' } | { as: 'interrupted'; reason: string };
 
 /** The sweep a run is a trial of, as its runner starts it. */
 export interface TrialOptions {
@@ -138,12 +147,13 @@ export class TrainerHost {
 
   /**
    * Asks a run to stop after its current batch (or where it waits at a rung); kills its process if it does not end
-   * within the grace period. The run ends `stopped`, unless successive halving pruned it first (then `pruned`).
+   * within the grace period. The run ends `stopped` (or as `options` say), unless successive halving pruned it first
+   * (then `pruned`): the first reason to stop is the one recorded.
    */
-  stop(runId: number): boolean {
+  stop(runId: number, options: StopOptions = {}): boolean {
     const active = this.active.get(runId);
     if (!active || active.ended) return false;
-    this.requestStop(active, 'stopped', { type: 'stop', runId });
+    this.requestStop(active, options.as ?? 'stopped', { type: 'stop', runId }, options.as === 'interrupted' ? options.reason : null);
     return true;
   }
 
@@ -192,6 +202,7 @@ export class TrainerHost {
       ended: false,
       stopRequested: false,
       stopAs: 'stopped',
+      stopReason: null,
       rungs,
       progress: null,
       done,
@@ -229,7 +240,7 @@ export class TrainerHost {
           const metrics = Object.fromEntries(Object.entries(message.metrics).map(([k, v]) => [k, toMetricValue(v)]));
           emit({ event: 'run/epoch-logged', payload: { run_id: runId, epoch: message.epoch, time: message.time, metrics } });
           // Answered once the epoch is committed, so a pruned trial's last epoch is its rung's, and it is stored.
-          if (message.awaitsDecision) this.answerRung(active, message);
+          if (message.awaitsDecision) await this.answerRung(active, message);
         });
         break;
       case 'progress': {
@@ -265,18 +276,23 @@ export class TrainerHost {
   }
 
   /** Answers a worker that waits at a rung epoch: the trial goes on, or ends there as pruned. */
-  private answerRung(active: ActiveRun, message: EpochMessage): void {
+  private async answerRung(active: ActiveRun, message: EpochMessage): Promise<void> {
     // A stop requested meanwhile has already let the worker go: the run ends as that stop says, unjudged.
     if (active.ended || active.stopRequested) return;
-    const decision = active.rungs?.judge(message.epoch, message.metrics) ?? 'continue';
+    const decision = (await active.rungs?.judge(message.epoch, message.metrics)) ?? 'continue';
+    // Or a stop that came while the judge was deciding.
+    if (active.ended || active.stopRequested) return;
     const answer = { type: 'decision', runId: active.runId, epoch: message.epoch, decision } as const;
     if (decision === 'prune') this.requestStop(active, 'pruned', answer);
     else active.worker.handle.send(answer);
   }
 
   /** Marks a run as stopping (the first reason is the one recorded), tells its worker, and arms the kill timer. */
-  private requestStop(active: ActiveRun, as: 'stopped' | 'pruned', message: HostToWorker): void {
-    if (!active.stopRequested) active.stopAs = as;
+  private requestStop(active: ActiveRun, as: StopAs, message: HostToWorker, reason: string | null = null): void {
+    if (!active.stopRequested) {
+      active.stopAs = as;
+      active.stopReason = reason;
+    }
     active.stopRequested = true;
     active.worker.handle.send(message);
     active.killTimer ??= setTimeout(() => active.worker.handle.kill(), this.options.stopGraceMs ?? 10_000);
@@ -284,9 +300,11 @@ export class TrainerHost {
 
   private end(active: ActiveRun, reported: EndStatus, error: string | null, time: number, reportedOutcome: RunOutcome | null = null): void {
     if (active.ended) return;
-    const pruned = reported === 'stopped' && active.stopAs === 'pruned';
-    const status: EndStatus = pruned ? 'pruned' : reported;
+    // A stop the worker obeyed is recorded as it was asked for.
+    const status: EndStatus = reported === 'stopped' ? active.stopAs : reported;
+    const pruned = status === 'pruned';
     const outcome = pruned && reportedOutcome ? { ...reportedOutcome, stop_reason: 'pruned' as const } : reportedOutcome;
+    if (status === 'interrupted') error = active.stopReason;
     active.ended = true;
     active.progress = null;
     if (active.killTimer) clearTimeout(active.killTimer);
