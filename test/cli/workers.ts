@@ -46,10 +46,10 @@ export function printedWorkerCommand(stdout: string): string[] {
   return words.slice(1);
 }
 
-/** Each trial of a sweep with its claim and its runs, oldest first (status, error, host, backend, start and end). */
+/** Each trial of a sweep with its claim and its runs, oldest first (status, error, host, backend, creation, start and end). */
 export async function trialsWithRuns(db: string, sweepId: number) {
   const trials = await queryStore(db, 'SELECT trial, claim_state, claimed_by, attempts, run_id FROM sweep_trials WHERE sweep_id = ? ORDER BY trial', [sweepId]);
-  const runs = await queryStore(db, 'SELECT id, trial, status, error, owner_host, owner_pid, backend, started_at, ended_at FROM runs WHERE sweep_id = ? ORDER BY id', [sweepId]);
+  const runs = await queryStore(db, 'SELECT id, trial, status, error, owner_host, owner_pid, backend, created_at, started_at, ended_at FROM runs WHERE sweep_id = ? ORDER BY id', [sweepId]);
   return trials.map((t) => ({
     trial: Number(t.trial),
     state: t.claim_state as string | null,
@@ -65,6 +65,7 @@ export async function trialsWithRuns(db: string, sweepId: number) {
         host: r.owner_host as string | null,
         pid: Number(r.owner_pid),
         backend: r.backend as string | null,
+        createdAt: Number(r.created_at),
         startedAt: r.started_at === null ? null : Number(r.started_at),
         endedAt: r.ended_at === null ? null : Number(r.ended_at),
       })),
