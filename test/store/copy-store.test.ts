@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src-main/store';
 import { copyStore, type CopyProgress } from '../../src-main/store/copy-store';
 import type { RunStore } from '../../src-main/store/run-store';
+import type { SqliteStore } from '../../src-main/store/sqlite-store';
 import type { RunOutcome } from '../../src-shared/entities/run';
 import { describeStores } from '../helpers/stores';
 import { useTempDir } from '../helpers/temp';
@@ -137,6 +138,11 @@ async function contents(store: RunStore, leaveOut: readonly string[] = ['live'])
   return { runs: byName, sweeps: sweepsByName };
 }
 
+/** What the contract does not show of a sweep: each trial's claim (who, when, how often) and the values reported at its rungs, in order. */
+const CLAIMS_SQL = 'SELECT trial, claim_state, claimed_by, claimed_at, heartbeat_at, attempts FROM sweep_trials ORDER BY trial';
+const RUNGS_SQL = 'SELECT epoch, trial, value FROM sweep_rungs ORDER BY id';
+const localRows = (store: RunStore, text: string) => (store as SqliteStore).connection.prepare(text).all();
+
 describeStores('db copy', ({ engine, open, location, sql }) => {
   it('copies a SQLite store into this store and back into a fresh file with nothing lost, every point included', async () => {
     const local = await sqliteStore();
@@ -153,6 +159,17 @@ describeStores('db copy', ({ engine, open, location, sql }) => {
     expect(Object.keys(original.runs).sort()).toEqual(['child', 'external', 'parent', 'trashed', 'trial']);
     expect(await contents(remote)).toEqual(original);
     expect(await contents(back)).toEqual(original);
+    const claims = localRows(local, CLAIMS_SQL);
+    expect(claims).toEqual([
+      { trial: 1, claim_state: 'done', claimed_by: 'host:1', claimed_at: 5000, heartbeat_at: 5000, attempts: 1 },
+      { trial: 2, claim_state: 'pending', claimed_by: null, claimed_at: null, heartbeat_at: null, attempts: 0 },
+    ]);
+    expect(await sql(remote, CLAIMS_SQL)).toEqual(claims);
+    expect(localRows(back, CLAIMS_SQL)).toEqual(claims);
+    const rungs = localRows(local, RUNGS_SQL);
+    expect(rungs).toEqual([{ epoch: 1, trial: 1, value: 0.3 }]);
+    expect(await sql(remote, RUNGS_SQL)).toEqual(rungs);
+    expect(localRows(back, RUNGS_SQL)).toEqual(rungs);
     // The values that are not numbers came through as they were logged.
     expect((original.runs.parent as { metrics_points: Record<string, unknown[]> }).metrics_points.acc).toEqual([
       { step: 1, value: 0.5, time: 1100 },
