@@ -113,6 +113,10 @@ export class SqliteCopies implements StoreCopies {
     };
   }
 
+  async writeExperiment(experiment: { name: string; created_at: number }): Promise<void> {
+    this.write(() => this.s.insertExperiment.run(experiment.name, experiment.created_at));
+  }
+
   async writeSweep(sweep: CopiedSweep): Promise<CopyLanding> {
     const identity = await this.identity();
     return this.write(() => {

@@ -100,6 +100,8 @@ export interface StoreCopies {
   contents(): Promise<{ runIds: number[]; sweepIds: number[] }>;
   readRun(runId: number): Promise<CopiedRun | null>;
   readSweep(sweepId: number): Promise<CopiedSweep | null>;
+  /** Makes an experiment of this name, with its creation time, unless there is one (experiments are known by name). */
+  writeExperiment(experiment: { name: string; created_at: number }): Promise<void>;
   /** Writes a sweep and its trials unless it is here already (by its origin). */
   writeSweep(sweep: CopiedSweep): Promise<CopyLanding>;
   /**

@@ -35,11 +35,12 @@ async function sqliteStore(): Promise<RunStore> {
 }
 
 /**
- * Fills a store with one of everything: a trained run (NaN and infinite values, an artifact, tags, notes), its
+ * Fills a store with one of everything: an experiment without runs, a trained run (NaN and infinite values, an artifact, tags, notes), its
  * archived sanity-check child, an imported run (steps from 0, two points at one step), a run in the trash, a worker
  * sweep with a claimed and finished trial and a rung report, and a run still running.
  */
 async function fill(store: RunStore, prefix = ''): Promise<void> {
+  await store.createExperiment(`${prefix}empty`);
   const parent = await store.createRun({ experiment: 'alpha', name: `${prefix}parent`, config: { dataset: 'iris', epochs: 3 }, params: { lr: 0.01, optimizer: 'adam', shuffle: true, note: null }, seed: 7, backend: 'wasm' });
   await store.markRunning(parent.run_id, { backend: 'wasm', device: 'cpu', time: 1000 });
   await store.logEpoch(parent.run_id, { step: 1, time: 1100, metrics: { loss: 0.9, acc: 0.5 } });
@@ -104,7 +105,7 @@ async function fill(store: RunStore, prefix = ''): Promise<void> {
 /**
  * Everything a store holds, keyed by names instead of ids (which differ between stores): each run's summary and
  * config, every metric point, its artifact; each sweep with its trials (their runs by name) and how many trials are
- * still open to workers.
+ * still open to workers; each experiment with its creation time.
  */
 async function contents(store: RunStore, leaveOut: readonly string[] = ['live']) {
   const { runIds } = await store.copies.contents();
@@ -135,7 +136,8 @@ async function contents(store: RunStore, leaveOut: readonly string[] = ['live'])
       open_trials: await store.sweeps.openTrials(summary.sweep_id),
     };
   }
-  return { runs: byName, sweeps: sweepsByName };
+  const experiments = await Promise.all((await store.listExperiments()).filter((e) => e.name !== 'default').map(async (e) => ({ ...(await store.findExperiment({ name: e.name }))!, id: 0 })));
+  return { runs: byName, sweeps: sweepsByName, experiments: experiments.sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
 /** What the contract does not show of a sweep: each trial's claim (who, when, how often) and the values reported at its rungs, in order. */

@@ -92,6 +92,10 @@ export class PostgresCopies implements StoreCopies {
     });
   }
 
+  async writeExperiment(experiment: { name: string; created_at: number }): Promise<void> {
+    await this.write((client) => requireExperiment(client, experiment));
+  }
+
   async writeSweep(sweep: CopiedSweep): Promise<CopyLanding> {
     const identity = await this.identity();
     return this.write(async (client) => {
