@@ -34,7 +34,7 @@ export interface CopySummary {
 }
 
 /**
- * Copies everything of `source` into `destination` (`runboard db copy`): sweeps with their trials, claim states and
+ * Copies everything of `source` into `destination` (`runboard db copy`): experiments, sweeps with their trials, claim states and
  * rung reports, then every run (the trash too) with its params, every metric point, summaries, artifacts, tags, notes
  * and archive state, each in one transaction, and the saved weights folder of each run. The destination gives its own
  * ids (parent, sweep and trial links follow them) and records each thing's origin, so copying again adds nothing and
@@ -51,6 +51,11 @@ export async function copyStore(source: RunStore, destination: RunStore, options
   try {
     const summary: CopySummary = { from: source.path, to: destination.path, runs: 0, points: 0, sweeps: 0, skippedRuns: 0, skippedSweeps: 0, unfinished: [], checkpoints: { copied: 0, notCopied: [] } };
     const { runIds, sweepIds } = await source.copies.contents();
+    // Experiments by name, those without runs too (an MLflow script may have made one and logged nothing yet).
+    for (const { name } of await source.listExperiments()) {
+      const experiment = await source.findExperiment({ name });
+      if (experiment) await destination.copies.writeExperiment(experiment);
+    }
     const sweepIdHere = new Map<number, number>();
     for (const sweepId of sweepIds) {
       const sweep = await source.copies.readSweep(sweepId);
