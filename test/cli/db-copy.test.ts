@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src-main/store';
 import { checkpointDirectory } from '../../src-main/paths';
 import { POSTGRES_TEST_PASSWORD, adminQuery, postgresServer, postgresUrl, usePostgresDatabase } from '../helpers/stores';
-import { BIN, ROOT, assertCliIsBuilt, cliEnv, killAll, listRuns, makeTempDir, removeTempDirs, runCli, sha256 } from './helpers';
+import { BIN, ROOT, assertCliIsBuilt, cliEnv, killAll, listRuns, makeTempDir, removeTempDirs, runCli, sha256, startCli, type CliResult } from './helpers';
 
 beforeAll(assertCliIsBuilt);
 afterEach(killAll);
@@ -48,6 +48,21 @@ async function runsOf(db: string, env?: NodeJS.ProcessEnv): Promise<unknown[]> {
   if (result.code !== 0) throw new Error(result.stderr);
   const runs = JSON.parse(result.stdout) as { run_id: number; name: string; duration_s: number | null }[];
   return runs.map(({ run_id: _id, duration_s: _d, ...rest }) => rest).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Two `runboard db copy` processes started at once into one store: each either copies or refuses naming the other
+ * (which of them, and whether they overlap at all, is up to the machine), and every run is there exactly once.
+ */
+async function twoAtOnce(from: string, to: string, env?: NodeJS.ProcessEnv): Promise<CliResult[]> {
+  const options = env ? { env } : {};
+  const results = await Promise.all([startCli(['db', 'copy', '--from', from, '--to', to], options).exited, startCli(['db', 'copy', '--from', from, '--to', to], options).exited]);
+  for (const result of results) {
+    if (result.code === 1) expect(result.stderr).toMatch(/^runboard: Another `runboard db copy` is writing into .*; wait for it to end, then run this copy again\./);
+    else expect(result.code, result.stderr).toBe(0);
+  }
+  expect(results.some((result) => result.code === 0)).toBe(true);
+  return results;
 }
 
 const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -137,7 +152,7 @@ describe('runboard db copy with bad input', () => {
     expect(sha256(newer)).toBe(before);
   });
 
-  it('exits 1 naming the server it cannot reach, and writes nothing', async () => {
+  it('exits 1 naming the server it cannot reach, in one line without the password', async () => {
     const from = await source(1);
     const result = await runCli(['db', 'copy', '--from', from, '--to', 'postgres://someone:secret@127.0.0.1:1/team']);
     expect(result.code).toBe(1);
@@ -163,6 +178,13 @@ describe('runboard db copy with bad input', () => {
     const later = await runCli(['db', 'copy', '--from', from, '--to', to]);
     expect(later.code, later.stderr).toBe(0);
     expect(later.stdout).toMatch(/^Copied 2 runs \(12 points\)/);
+  });
+
+  it('two copies started at once into one file: each copies or refuses, and every run is there once', async () => {
+    const from = await source(40);
+    const to = join(makeTempDir(), 'shared.db');
+    await twoAtOnce(from, to);
+    expect((await listRuns(to)).map((run) => run.name).sort()).toEqual((await listRuns(from)).map((run) => run.name).sort());
   });
 });
 
@@ -198,8 +220,18 @@ describe.skipIf('reason' in server && !required)('runboard db copy with PostgreS
     expect(up.stdout + up.stderr + down.stdout + down.stderr + again.stdout).not.toContain(POSTGRES_TEST_PASSWORD);
   });
 
+  it('two copies started at once into one PostgreSQL database: each copies or refuses, and every run is there once', async () => {
+    const from = await source(40);
+    await adminQuery('CREATE SCHEMA busy', database());
+    const busy = postgresUrl(database(), { tcp: true, password: POSTGRES_TEST_PASSWORD, query: { options: '-c search_path=busy' } });
+    await twoAtOnce(from, busy, env);
+    const copied = (await runsOf(busy, env)) as { name: string }[];
+    expect(copied.map((run) => run.name)).toEqual(((await runsOf(from)) as { name: string }[]).map((run) => run.name));
+  });
+
   it('refuses a PostgreSQL destination of a newer Runboard with exit 2, and writes nothing', async () => {
     const from = await source(1);
+    const before = await runsOf(url(), env);
     await adminQuery('UPDATE runboard_schema SET version = 999', database());
     try {
       const result = await runCli(['db', 'copy', '--from', from, '--to', url()], { env });
@@ -208,5 +240,6 @@ describe.skipIf('reason' in server && !required)('runboard db copy with PostgreS
     } finally {
       await adminQuery('UPDATE runboard_schema SET version = 3', database());
     }
+    expect(await runsOf(url(), env)).toEqual(before);
   });
 });
