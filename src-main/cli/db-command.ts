@@ -4,9 +4,10 @@ import type { Command } from 'commander';
 import { AppError } from '../../src-shared/api/errors';
 import { displayLocation, isServerLocation, resolveDbLocation, type DbLocation } from '../paths';
 import { openStore } from '../store';
-import { copyStore, type CopyProgress, type CopySummary } from '../store/copy-store';
+import { copyStore, type CopySummary } from '../store/copy-store';
 import type { RunStore } from '../store/run-store';
 import { EXIT, type CliIo } from './io';
+import { countProgressLine } from './progress-bar';
 
 export interface DbCopyFlags {
   from: string;
@@ -15,14 +16,6 @@ export interface DbCopyFlags {
 }
 
 const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString('en')} ${count === 1 ? one : many}`;
-
-/** `[=====>     ] 12/40 runs  name`: redrawn in place on a terminal. */
-export function copyProgressLine(progress: CopyProgress, width: number): string {
-  const barWidth = 30;
-  const filled = Math.round((progress.done / Math.max(1, progress.total)) * barWidth);
-  const head = `[${'='.repeat(filled)}${filled < barWidth ? '>' : ''}${' '.repeat(Math.max(0, barWidth - filled - 1))}] ${progress.done}/${progress.total} runs  `;
-  return `${head}${progress.name}`.slice(0, Math.max(20, width - 1));
-}
 
 /** The closing summary: what was copied, what was there already, runs left for later, saved weights. */
 export function copySummaryText(summary: CopySummary, destinationFiles: string): string {
@@ -90,7 +83,7 @@ export async function dbCopyCommand(flags: DbCopyFlags, io: CliIo): Promise<numb
     stores.push(source);
     const destination = await openSide('--to', to);
     stores.push(destination);
-    const summary = await copyStore(source, destination, live ? { onProgress: (progress) => io.stderr.write(`\r${copyProgressLine(progress, io.stderr.columns || 80)}\x1b[K`) } : {});
+    const summary = await copyStore(source, destination, live ? { onProgress: (progress) => io.stderr.write(`\r${countProgressLine(progress, 'runs', io.stderr.columns || 80)}\x1b[K`) } : {});
     if (live) io.stderr.write('\r\x1b[K');
     io.stdout.write(flags.json ? `${JSON.stringify({ ...summary, files: destination.filesDir })}\n` : copySummaryText(summary, destination.filesDir));
     return EXIT.ok;
