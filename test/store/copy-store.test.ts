@@ -5,6 +5,7 @@
  * destination's own; a second copy, and a copy back into the store a run came from, add nothing; a failed run's
  * write leaves nothing of it, and the copy run again finishes; two copies into one store at once: the second refuses.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src-main/store';
@@ -286,5 +287,23 @@ describe('db copy progress', () => {
     await copyStore(local, other, { onProgress: (p) => progress.push(p) });
     expect(progress.map((p) => [p.done, p.total])).toEqual([[0, 6], [1, 6], [2, 6], [3, 6], [4, 6], [5, 6], [6, 6]]);
     await Promise.all([local.close(), other.close()]);
+  });
+});
+
+describe('db copy lock on SQLite', () => {
+  it('takes over the lock of a copy whose process is gone (killed), and keeps one held on another machine', async () => {
+    const local = await sqliteStore();
+    await fill(local);
+    const destination = await sqliteStore();
+    const lockRow = (token: string, host: string, pid: number) =>
+      (destination as SqliteStore).connection.prepare('INSERT OR REPLACE INTO copy_lock (id, token, host, pid, since) VALUES (1, ?, ?, ?, 1)').run(token, host, pid);
+    lockRow('elsewhere', 'another-machine', process.pid);
+    await expect(copyStore(local, destination)).rejects.toThrow(/Another `runboard db copy` is writing into .* \(pid \d+ on another-machine, since 1970-01-01T00:00:00.001Z\)/);
+    // A pid far above the kernel's limit: no such process on this machine.
+    lockRow('killed', hostname(), 2 ** 30);
+    expect(await copyStore(local, destination)).toMatchObject({ runs: 5 });
+    // Released at the end: nothing left in the lock's place.
+    expect(localRows(destination, 'SELECT * FROM copy_lock')).toEqual([]);
+    await Promise.all([local.close(), destination.close()]);
   });
 });
