@@ -3,6 +3,7 @@ import { openCore } from '../core';
 import { importRuns, type ImportProgress } from '../interop/import';
 import { resolveDbLocation } from '../paths';
 import { EXIT, type CliIo } from './io';
+import { countProgressLine } from './progress-bar';
 
 export interface ImportFlags {
   experiment?: string;
@@ -15,14 +16,6 @@ const KINDS: Record<ImportSummary['kind'], string> = {
   'mlflow-sqlite': 'an MLflow database',
   tensorboard: 'TensorBoard event files',
 };
-
-/** `[=====>     ] 12/40 runs  name`: redrawn in place on a terminal. */
-function progressLine(progress: ImportProgress, width: number): string {
-  const barWidth = 30;
-  const filled = Math.round((progress.done / Math.max(1, progress.total)) * barWidth);
-  const head = `[${'='.repeat(filled)}${filled < barWidth ? '>' : ''}${' '.repeat(Math.max(0, barWidth - filled - 1))}] ${progress.done}/${progress.total} runs  `;
-  return `${head}${progress.name}`.slice(0, Math.max(20, width - 1));
-}
 
 /** The closing summary: runs and points added, runs left out, files that could not be read. */
 export function summaryText(summary: ImportSummary): string {
@@ -48,7 +41,7 @@ export async function importCommand(path: string, flags: ImportFlags, io: CliIo)
   try {
     const summary = await importRuns(core.store, path, {
       experiment: flags.experiment,
-      ...(live ? { onProgress: (progress: ImportProgress) => io.stderr.write(`\r${progressLine(progress, io.stderr.columns || 80)}\x1b[K`) } : {}),
+      ...(live ? { onProgress: (progress: ImportProgress) => io.stderr.write(`\r${countProgressLine(progress, 'runs', io.stderr.columns || 80)}\x1b[K`) } : {}),
     });
     if (live) io.stderr.write('\r\x1b[K');
     io.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : summaryText(summary));

@@ -6,6 +6,7 @@ import { INITIALISERS } from '../../src-shared/entities/specs';
 import { EXPORT_FORMATS } from '../../src-shared/api/contract';
 import { appVersion } from '../paths';
 import { registerDatasetsCommand } from './datasets-command';
+import { registerDbCommand } from './db-command';
 import { registerDevCommand } from './dev-command';
 import { doctorCommand } from './doctor-command';
 import { exportCommand, type ExportFlags } from './export-command';
@@ -186,6 +187,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     });
 
   registerDatasetsCommand(program, io, result);
+  registerDbCommand(program, io, result);
   registerDevCommand(program, io, result, DB_HELP);
 
   return program;

@@ -16,3 +16,14 @@ export function progressLine(progress: RunProgress, lastAccuracy: number | null,
   const filled = Math.round(fraction * barWidth);
   return `${label}[${'='.repeat(filled)}${filled < barWidth ? '>' : ''}${' '.repeat(Math.max(0, barWidth - filled - 1))}]${text}`;
 }
+
+/**
+ * `[=====>     ] 12/40 runs  name`: how many of a known number of things are done, and the one at hand, redrawn in
+ * place on a terminal (`import`, `db copy`).
+ */
+export function countProgressLine(progress: { done: number; total: number; name: string }, unit: string, width = 80): string {
+  const barWidth = 30;
+  const filled = Math.round((progress.done / Math.max(1, progress.total)) * barWidth);
+  const head = `[${'='.repeat(filled)}${filled < barWidth ? '>' : ''}${' '.repeat(Math.max(0, barWidth - filled - 1))}] ${progress.done}/${progress.total} ${unit}  `;
+  return `${head}${progress.name}`.slice(0, Math.max(20, width - 1));
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 
 /**
@@ -244,6 +245,34 @@ export const MIGRATIONS: readonly Migration[] = [
           UNIQUE (sweep_id, epoch, trial)
         );
       `);
+    },
+  },
+  {
+    version: 8,
+    description: 'copies between stores (runboard db copy): the store identity, where copied runs and sweeps came from, the copy lock',
+    up(db) {
+      db.exec(`
+        -- A random identity given when the database is made: a copied run or sweep names its origin with it.
+        CREATE TABLE store_identity (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          identity TEXT NOT NULL
+        );
+        -- '<identity of the store it was first logged in>/run/<its id there>': a copy adds a run once.
+        ALTER TABLE runs ADD COLUMN copied_from TEXT;
+        CREATE UNIQUE INDEX runs_by_copied_from ON runs (copied_from) WHERE copied_from IS NOT NULL;
+        ALTER TABLE sweeps ADD COLUMN copied_from TEXT;
+        CREATE UNIQUE INDEX sweeps_by_copied_from ON sweeps (copied_from) WHERE copied_from IS NOT NULL;
+        -- The copy writing into this database, if any (its process, and a token its release names): a second copy
+        -- refuses while that process lives.
+        CREATE TABLE copy_lock (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          token TEXT NOT NULL,
+          host TEXT NOT NULL,
+          pid INTEGER NOT NULL,
+          since INTEGER NOT NULL
+        );
+      `);
+      db.prepare('INSERT INTO store_identity (id, identity) VALUES (1, ?)').run(randomUUID());
     },
   },
 ];

@@ -3,6 +3,7 @@ import type { ParamValue } from '../../src-shared/entities/train-config';
 import type { ParamValue as SampledValue } from '../../src-shared/search/space';
 import type { AshaSettings, Objective, SweepDetail, SweepStatus, SweepSummary } from '../../src-shared/entities/sweep';
 import type { RunQuery } from './run-query';
+import type { StoreCopies } from './store-copies';
 import type { CreateSweepInput } from './sweep-store';
 
 export interface CreateRunInput {
@@ -253,6 +254,8 @@ export interface RunStore {
   readonly sweeps: SweepStore;
   /** Tags, notes, archiving and deletion. */
   readonly annotations: RunAnnotationStore;
+  /** Whole runs and sweeps read from and written into this store by `runboard db copy` (`copy-store.ts`). */
+  readonly copies: StoreCopies;
   createRun(input: CreateRunInput): Promise<RunSummary>;
   /** A queued run starts on this backend and device; a run that is no longer queued (it ended meanwhile) is left as it is. */
   markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void>;

@@ -14,6 +14,7 @@ import { SweepTable } from './sweep-store';
 import { SqliteTrialClaims } from './trial-claims';
 import { encodeBatch, encodeParam, isProcessAlive, orphanedRuns } from './stored-values';
 import { ExternalRuns } from './external-runs';
+import { SqliteCopies } from './sqlite-copies';
 import type {
   CreateRunInput,
   EpochInput,
@@ -51,6 +52,8 @@ export class SqliteStore implements RunStore {
   readonly sweeps: SweepTable;
   /** Tags, notes, archiving and deletion. */
   readonly annotations: RunAnnotations;
+  /** Whole runs and sweeps for `runboard db copy`. */
+  readonly copies: SqliteCopies;
   private readonly columnCache: ColumnCache;
   /** Runs logged from scripts and imported ones. */
   private readonly external: ExternalRuns;
@@ -66,6 +69,7 @@ export class SqliteStore implements RunStore {
     this.inTransaction = db.transaction((body: () => unknown) => body());
     this.sweeps = new SweepTable(db, (body) => this.write(body), new SqliteTrialClaims(db, (body) => this.write(body)));
     this.annotations = new RunAnnotations(db, (body) => this.write(body));
+    this.copies = new SqliteCopies(db, (body) => this.write(body), path);
     const names = (sql: string) => new Set(db.prepare(sql).pluck().all() as string[]);
     this.columnCache = new ColumnCache(() => ({ params: names(KNOWN_COLUMN_QUERIES.params), metrics: names(KNOWN_COLUMN_QUERIES.metrics), tags: names(KNOWN_COLUMN_QUERIES.tags) }));
     this.summaries = new RunSummaryReader(db);

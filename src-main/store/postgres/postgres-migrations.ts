@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 
 /**
@@ -160,6 +161,23 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
           UNIQUE (sweep_id, epoch, trial)
         );
       `);
+    },
+  },
+  {
+    version: 3,
+    description: "copies between stores (runboard db copy): the store identity, where copied runs and sweeps came from (SQLite's schema 8; the copy lock is an advisory lock)",
+    async up(client) {
+      await client.query(`
+        CREATE TABLE store_identity (
+          id SMALLINT PRIMARY KEY CHECK (id = 1),
+          identity TEXT NOT NULL
+        );
+        ALTER TABLE runs ADD COLUMN copied_from TEXT;
+        CREATE UNIQUE INDEX runs_by_copied_from ON runs (copied_from) WHERE copied_from IS NOT NULL;
+        ALTER TABLE sweeps ADD COLUMN copied_from TEXT;
+        CREATE UNIQUE INDEX sweeps_by_copied_from ON sweeps (copied_from) WHERE copied_from IS NOT NULL;
+      `);
+      await client.query('INSERT INTO store_identity (id, identity) VALUES (1, $1)', [randomUUID()]);
     },
   },
 ];

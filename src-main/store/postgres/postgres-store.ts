@@ -27,6 +27,7 @@ import { connectionConfig, describeConnectionError, type ServerIdentity } from '
 import { LATEST_POSTGRES_SCHEMA_VERSION } from './postgres-migrations';
 import { migratePostgres } from './postgres-migrate';
 import { PostgresAnnotations } from './postgres-annotations';
+import { PostgresCopies } from './postgres-copies';
 import { PostgresExternalRuns } from './postgres-external-runs';
 import { PostgresSweeps } from './postgres-sweeps';
 import { NUMBER_TYPES, arrays, column, describePostgresError, query, transaction, value, type Queryable } from './session';
@@ -78,6 +79,8 @@ export class PostgresStore implements RunStore {
   readonly schemaVersion: number;
   readonly sweeps: PostgresSweeps;
   readonly annotations: PostgresAnnotations;
+  /** Whole runs and sweeps for `runboard db copy`. */
+  readonly copies: PostgresCopies;
   private readonly external: PostgresExternalRuns;
   private readonly columnCache: ColumnCache;
   /** This store's id in change notifications, so it does not take its own writes for another's. */
@@ -103,6 +106,7 @@ export class PostgresStore implements RunStore {
     const write = <T>(body: (client: PoolClient) => Promise<T>, announce?: boolean) => this.write(body, announce);
     this.sweeps = new PostgresSweeps(pool, write);
     this.annotations = new PostgresAnnotations(write);
+    this.copies = new PostgresCopies(pool, write, (body) => this.use(() => transaction(pool, body, { readOnly: true })), this.path);
     this.external = new PostgresExternalRuns(pool, write, (client, runId, points, firstStep) => this.writePoints(client, runId, points, firstStep));
     const names = async (sql: string) => new Set(await column<string>(pool, sql));
     this.columnCache = new ColumnCache(async () => ({ params: await names(KNOWN_COLUMN_QUERIES.params), metrics: await names(KNOWN_COLUMN_QUERIES.metrics), tags: await names(KNOWN_COLUMN_QUERIES.tags) }));
