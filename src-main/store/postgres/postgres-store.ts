@@ -355,13 +355,13 @@ export class PostgresStore implements RunStore {
     );
   }
 
-  async getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null): Promise<MetricSeries[]> {
+  async getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null, afterStep?: number): Promise<MetricSeries[]> {
     if (runIds.length === 0) return [];
     const rows = await this.read((on) =>
       query<{ run_id: number; key: string; step: number; value: number | null; special: string | null; wall_time: number }>(
         on,
-        `SELECT run_id, key, step, value, special, wall_time FROM metrics WHERE run_id = ANY(?::bigint[]) ${keys ? 'AND key = ANY(?::text[])' : ''} ORDER BY run_id, key, step, wall_time`,
-        keys ? [runIds, keys] : [runIds],
+        `SELECT run_id, key, step, value, special, wall_time FROM metrics WHERE run_id = ANY(?::bigint[]) ${keys ? 'AND key = ANY(?::text[])' : ''} AND step > ? ORDER BY run_id, key, step, wall_time`,
+        keys ? [runIds, keys, afterStep ?? Number.MIN_SAFE_INTEGER] : [runIds, afterStep ?? Number.MIN_SAFE_INTEGER],
       ),
     );
     const series = new Map<string, MetricPoint[]>();
@@ -376,7 +376,7 @@ export class PostgresStore implements RunStore {
       const runKeys = keys ?? [...new Set(rows.filter((r) => r.run_id === runId).map((r) => r.key))].sort();
       for (const key of runKeys) {
         const points = series.get(`${runId}\u0000${key}`) ?? [];
-        if (points.length === 0 && keys) continue;
+        if (points.length === 0 && (keys || afterStep !== undefined)) continue;
         const kept = maxPoints === null ? points : downsample(points, maxPoints, (p) => (typeof p.value === 'number' ? p.value : NaN));
         out.push({ run_id: runId, key, points: kept, downsampled: kept.length < points.length });
       }
