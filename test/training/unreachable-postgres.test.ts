@@ -1,10 +1,13 @@
 /**
  * A run trained by a real worker process into a real PostgreSQL server that restarts while the run logs: a server of
  * this test's own (the shared one serves other files), shut down right after the run is created and started again
- * once every epoch of the run waits for it. The host keeps them, and writes every one, in order, when it is back.
+ * once every epoch of the run waits for it. The host keeps them, and writes every one, in order, when it is back. And
+ * a store that hears other machines' writes (the app's, `serve`'s) listens again after the restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../src-main/core';
+import { openStore } from '../../src-main/store';
+import type { RunStore } from '../../src-main/store/run-store';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { requireBuiltWorker, tinyRun } from '../helpers/core';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres-server';
@@ -28,6 +31,7 @@ describe.skipIf('reason' in shared && !required)('a run while its PostgreSQL ser
   requireBuiltWorker();
   let server: RunningPostgres;
   let core: Core | null = null;
+  const stores: RunStore[] = [];
 
   beforeAll(async () => {
     server = await startPostgres();
@@ -36,13 +40,14 @@ describe.skipIf('reason' in shared && !required)('a run while its PostgreSQL ser
 
   afterAll(async () => {
     await core?.dispose();
+    for (const store of stores) await store.close();
     server?.stop();
   });
 
+  const url = () => `postgres://postgres@/postgres?host=${encodeURIComponent(server.info.socketDir ?? '')}&port=${server.info.port}`;
+
   it('keeps the epochs logged while the server is down, and writes every one, in order, when it is back', { timeout: 180_000 }, async () => {
-    const { socketDir, port } = server.info;
-    const url = `postgres://postgres@/postgres?host=${encodeURIComponent(socketDir ?? '')}&port=${port}`;
-    core = await openCore({ db: { url }, host: 'cli', datasetsMirror: 'http://127.0.0.1:1/' });
+    core = await openCore({ db: { url: url() }, host: 'cli', datasetsMirror: 'http://127.0.0.1:1/' });
     const run = await core.trainer.start(trainConfigSchema.parse({ ...tinyRun, epochs: EPOCHS }));
     server.pause();
     const trainer = core.trainer;
@@ -61,5 +66,33 @@ describe.skipIf('reason' in shared && !required)('a run while its PostgreSQL ser
     // Written in the order the worker sent them: each epoch's wall time after the one before.
     const times = series.find((s) => s.key === 'train_loss')?.points.map((p) => p.time) ?? [];
     expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it("a store that watches other machines' writes hears them again after the server restarts (and says it may have missed some)", { timeout: 120_000 }, async () => {
+    const watcher = await openStore({ url: url() });
+    stores.push(watcher);
+    const writer = await openStore({ url: url() });
+    stores.push(writer);
+    let told = 0;
+    watcher.watchExternalChanges(() => told++);
+    let runs = 0;
+    const write = () => writer.createRun({ experiment: 'watched', name: `run ${++runs}`, config: {}, params: {}, seed: null, backend: null });
+    /** Writes until one is heard (LISTEN is made on a connection of its own, a moment after `watchExternalChanges`). */
+    const heard = async (what: string) => {
+      const before = told;
+      const deadline = Date.now() + 20_000;
+      while (told === before) {
+        if (Date.now() > deadline) throw new Error(`${what}: not heard within 20 s`);
+        await write();
+        await new Promise((resolveWait) => setTimeout(resolveWait, 300));
+      }
+    };
+    await heard('a write');
+    server.pause();
+    server.resume();
+    const before = told;
+    // Once listening again, it tells its listeners (what was written meanwhile went unheard).
+    await until(() => told > before, 'told after the restart', 30_000);
+    await heard('a write after the restart');
   });
 });

@@ -33,6 +33,9 @@ import { NUMBER_TYPES, arrays, column, describePostgresError, query, transaction
 
 /** The channel every store's write announces itself on (payload: the writing store's id), for other hosts' UIs. */
 const CHANGES_CHANNEL = 'runboard_changed';
+/** A lost LISTEN connection is made again after this wait, doubled each time it fails, up to the last. */
+const LISTEN_RETRY_FIRST_MS = 500;
+const LISTEN_RETRY_MAX_MS = 10_000;
 
 /** The upsert of a batch's per-key summaries: the last value is the one of the highest step, latest time within it. */
 const LATER = '(excluded.last_step > s.last_step OR (excluded.last_step = s.last_step AND excluded.last_time >= coalesce(s.last_time, 0)))';
@@ -442,34 +445,60 @@ export class PostgresStore implements RunStore {
 
   /**
    * Hears other stores' writes through LISTEN on one connection of its own (no table is polled). Notifications that
-   * come in a burst (an epoch of each of many runs) are told once per 200 ms.
+   * come in a burst (an epoch of each of many runs) are told once per 200 ms. A connection lost (the server restarted)
+   * is made again, with growing waits, and the listeners are told once it is back, since writes meanwhile went unheard.
    */
   watchExternalChanges(onChange: () => void): () => void {
     this.listeners.add(onChange);
-    if (!this.listener) void this.listen();
+    if (!this.listener) void this.listen(LISTEN_RETRY_FIRST_MS);
     return () => {
       this.listeners.delete(onChange);
     };
   }
 
-  private async listen(): Promise<void> {
+  /** Listens on a new connection; `afterLoss`: it replaces a lost one (`waitMs`: the wait before the next try). */
+  private async listen(waitMs: number, afterLoss = false): Promise<void> {
     const client = new pg.Client({ ...this.config, types: NUMBER_TYPES });
     this.listener = client;
     let pending: NodeJS.Timeout | null = null;
-    client.on('notification', (message) => {
-      if (message.payload === this.instance || pending) return;
+    const tell = () => {
+      if (pending) return;
       pending = setTimeout(() => {
         pending = null;
         for (const listener of this.listeners) listener();
       }, 200);
       pending.unref();
+    };
+    client.on('notification', (message) => {
+      if (message.payload !== this.instance) tell();
     });
-    client.on('error', (error) => console.error(`runboard: stopped hearing changes from ${this.path}: ${error.message}`));
+    let connected = false;
+    let lost = false;
+    const again = (why: string) => {
+      if (lost || this.closed || this.listener !== client) return;
+      lost = true;
+      // Said once per outage, not at every try.
+      if (connected || !afterLoss) console.error(`runboard: stopped hearing changes from ${this.path} (${why}); listening again once it answers`);
+      void client.end().catch(() => undefined);
+      const next = connected ? LISTEN_RETRY_FIRST_MS : waitMs;
+      const timer = setTimeout(() => {
+        if (!this.closed && this.listener === client) void this.listen(Math.min(next * 2, LISTEN_RETRY_MAX_MS), true);
+      }, next);
+      timer.unref();
+    };
+    client.on('error', (error) => again(error.message));
+    client.on('end', () => again('the connection ended'));
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      connected = true;
+      if (afterLoss) {
+        console.error(`runboard: hearing changes from ${this.path} again`);
+        // What was written meanwhile went unheard.
+        tell();
+      }
     } catch (error) {
-      console.error(`runboard: cannot hear changes from ${this.path}: ${(describeConnectionError(error, this.identity) as Error).message}`);
+      again((describeConnectionError(error, this.identity) as Error).message);
     }
   }
 
