@@ -8,8 +8,8 @@ import { SHOTS, hasChromium, launchChromium, startServe, stopProcess, suiteTitle
 
 /**
  * Live across machines: `serve` on a PostgreSQL store while another store on the same database (another machine)
- * logs a run epoch by epoch. The run page (its curves and its 'epochs logged') and Compare draw each epoch as it
- * arrives, told by the server's NOTIFY, without a reload. Needs the build, /usr/bin/chromium and the throwaway
+ * logs runs. The runs table lists a run started there and shows it end; the run page (its curves and its 'epochs
+ * logged') and Compare draw each epoch as it arrives, told by the server's NOTIFY, without a reload. Needs the build, /usr/bin/chromium and the throwaway
  * PostgreSQL server; skips itself, saying why, without them.
  */
 
@@ -86,6 +86,19 @@ describe.skipIf(!hasChromium || noPostgres)(title, () => {
     await browser?.close();
     if (serve) await stopProcess(serve.process);
     await elsewhere?.close();
+  });
+
+  it('the runs table lists a run another machine starts, and shows it end, without a reload', { timeout: 60_000 }, async () => {
+    const other = await elsewhere.createRun({ experiment: 'remote', name: 'started-elsewhere', config: {}, params: { lr: 0.3 }, seed: 3, backend: 'wasm' });
+    await elsewhere.markRunning(other.run_id, { backend: 'wasm', device: 'cpu', time: Date.now() });
+    const row = page.locator(`tbody tr[data-run-id="${other.run_id}"]`);
+    await row.waitFor({ timeout: LIVE_MS });
+    expect(await row.innerText()).toContain('started-elsewhere');
+    await elsewhere.logEpoch(other.run_id, { step: 1, time: Date.now(), metrics: { train_loss: 0.9 } });
+    await elsewhere.endRun(other.run_id, { status: 'finished', time: Date.now() });
+    await row.locator('.badge', { hasText: 'finished' }).waitFor({ timeout: LIVE_MS });
+    await page.screenshot({ path: join(SHOTS, 'live-postgres-runs-table.png') });
+    expect(pageProblems).toEqual([]);
   });
 
   it("the run page draws each epoch another machine logs, and counts it, as it arrives", { timeout: 120_000 }, async () => {
