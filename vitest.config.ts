@@ -1,3 +1,4 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -5,6 +6,8 @@ import { defineConfig } from 'vitest/config';
  * store tests run on SQLite and on a throwaway PostgreSQL server started once per run (test/helpers/postgres-server.ts).
  */
 export default defineConfig({
+  // Compiles the renderer's state classes (`*.svelte.ts`: runes) for the tests of their logic.
+  plugins: [svelte()],
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/postgres-global-setup.ts'],

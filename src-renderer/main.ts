@@ -1,4 +1,5 @@
 import { mount } from 'svelte';
+import { isTerminal } from '../src-shared/entities/run';
 import App from './App.svelte';
 import { createApiClient } from './lib/api/api-client';
 import { connectTransport } from './lib/api/connect';
@@ -23,17 +24,25 @@ import './app.css';
 const transport = connectTransport();
 const client = createApiClient(transport);
 const catalog = new Catalog(client);
+const runs = new RunsStore(client);
 const context: AppContext = {
   client,
   transport,
   connection: new ConnectionStatus(transport),
   catalog,
   downloads: new DatasetDownloads(client, catalog),
-  runs: new RunsStore(client),
+  runs,
   pager: new RunsPager(client),
   columns: new KnownColumns(client),
   sweeps: new SweepsStore(client),
-  metrics: new MetricsCache(client, { maxPoints: 1000 }),
+  metrics: new MetricsCache(client, {
+    maxPoints: 1000,
+    // A run that ended and whose curves hold all its epochs gets nothing more from another process.
+    settled: (runId, heldThrough) => {
+      const run = runs.get(runId);
+      return run !== undefined && isTerminal(run.status) && (heldThrough ?? 0) >= run.epochs;
+    },
+  }),
   selection: new RunSelection(),
   table: new RunsTableState(),
   compare: new CompareSettings(),

@@ -125,7 +125,7 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
       for (const id of input.run_ids) await emitUpdated(id);
       return { restored };
     },
-    'runs/metrics': async (input) => store.getMetrics(input.run_ids, input.keys, input.max_points),
+    'runs/metrics': async (input) => store.getMetrics(input.run_ids, input.keys, input.max_points, input.after_step),
     'runs/start': async (input) => ({ run_id: (await trainer.start(input)).run_id }),
     'runs/stop': async (input) => {
       await requireRun(input.run_id);

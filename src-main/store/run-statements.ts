@@ -44,7 +44,7 @@ export function prepareStatements(db: Database) {
     getArtifact: db.prepare('SELECT data FROM run_artifacts WHERE run_id = ? AND name = ?'),
     configOfRun: db.prepare('SELECT config FROM runs WHERE id = ?'),
     metricKeysOfRun: db.prepare('SELECT key FROM metric_summaries WHERE run_id = ? ORDER BY key'),
-    seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, wall_time'),
+    seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? AND step > ? ORDER BY step, wall_time'),
     // External runs have no owning process: they end by their script's call, or by their silence (interruptSilent).
     unfinishedRuns: db.prepare("SELECT id, owner_host, owner_pid FROM runs WHERE status IN ('queued','running') AND kind != 'external'"),
     interruptRun: db.prepare(

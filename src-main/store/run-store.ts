@@ -279,9 +279,10 @@ export interface RunStore {
   listExperiments(): Promise<{ id: number; name: string; run_count: number }[]>;
   /**
    * Metric series of the given runs. `maxPoints` is the budget per series (longer series are downsampled);
-   * `null` reads every point, for exports only.
+   * `null` reads every point, for exports only. With `afterStep`, only the points past that step, and only the series
+   * that have some: what a view holding the series so far lacks.
    */
-  getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null): Promise<MetricSeries[]>;
+  getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null, afterStep?: number): Promise<MetricSeries[]>;
   /** Marks runs left `queued` or `running` by a process that no longer exists as `interrupted`; returns their ids. */
   recoverInterruptedRuns(): Promise<number[]>;
   /** Creates an experiment. @throws AppError(CONFLICT) when one has that name. */

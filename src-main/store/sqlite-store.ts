@@ -263,15 +263,15 @@ export class SqliteStore implements RunStore {
     return this.statements.experiments.all() as { id: number; name: string; run_count: number }[];
   }
 
-  async getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null): Promise<MetricSeries[]> {
+  async getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null, afterStep?: number): Promise<MetricSeries[]> {
     const s = this.statements;
     const read = this.db.transaction(() => {
       const out: MetricSeries[] = [];
       for (const runId of runIds) {
         const runKeys = keys ?? (s.metricKeysOfRun.pluck().all(runId) as string[]);
         for (const key of runKeys) {
-          const rows = s.seriesOf.raw(true).all(runId, key) as [number, number | null, string | null, number][];
-          if (rows.length === 0 && keys) continue;
+          const rows = s.seriesOf.raw(true).all(runId, key, afterStep ?? Number.MIN_SAFE_INTEGER) as [number, number | null, string | null, number][];
+          if (rows.length === 0 && (keys || afterStep !== undefined)) continue;
           const points: MetricPoint[] = rows.map(([step, value, special, time]) => ({ step, value: decodeMetric(value, special), time }));
           const kept = maxPoints === null ? points : downsample(points, maxPoints, (p) => (typeof p.value === 'number' ? p.value : NaN));
           out.push({ run_id: runId, key, points: kept, downsampled: kept.length < points.length });

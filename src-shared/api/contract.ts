@@ -236,6 +236,11 @@ export const contract = {
         keys: z.array(z.string().min(1).max(200)).max(100).optional(),
         /** Point budget per series: longer series are downsampled by the store. Required, as in TensorBoard. */
         max_points: z.number().int().min(2).max(10_000),
+        /**
+         * Only the points past this step (series with none are left out): what a view that holds a run's series up to
+         * here lacks, read cheaply when another process logged more.
+         */
+        after_step: z.number().int().optional(),
       })
       .strict(),
     output: z.array(metricSeriesSchema),

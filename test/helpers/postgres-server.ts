@@ -52,12 +52,18 @@ function runAs(asRoot: boolean, program: string, args: string[]): void {
 export interface RunningPostgres {
   info: PostgresServerInfo;
   stop(): void;
+  /** Shuts the server down (`pg_ctl stop -m fast`: its connections are ended), keeping its data, until `resume`. */
+  pause(): void;
+  /** Starts a paused server again, on the same socket, port and data. */
+  resume(): void;
 }
+
+const NOT_RUNNING = { stop: () => undefined, pause: () => undefined, resume: () => undefined };
 
 /** Starts the server; never throws: a machine without PostgreSQL gets `reason` instead. */
 export async function startPostgres(): Promise<RunningPostgres> {
   const bin = binaries();
-  if (!bin) return { info: { socketDir: null, port: null, reason: "PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or pg_config --bindir): apt-get install postgresql" }, stop: () => undefined };
+  if (!bin) return { info: { socketDir: null, port: null, reason: "PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or pg_config --bindir): apt-get install postgresql" }, ...NOT_RUNNING };
   const asRoot = userInfo().uid === 0;
   const dir = mkdtempSync(join(tmpdir(), 'runboard-pg-'));
   const data = join(dir, 'data');
@@ -83,21 +89,24 @@ export async function startPostgres(): Promise<RunningPostgres> {
     if (asRoot) chownSync(passwordFile, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), 0);
     runAs(asRoot, join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${passwordFile}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
     const port = await freePort();
-    runAs(asRoot, join(bin, 'pg_ctl'), [
-      '-D',
-      data,
-      '-l',
-      join(dir, 'server.log'),
-      '-o',
-      `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
-      '-w',
-      'start',
-    ]);
+    const start = () =>
+      runAs(asRoot, join(bin, 'pg_ctl'), [
+        '-D',
+        data,
+        '-l',
+        join(dir, 'server.log'),
+        '-o',
+        `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+        '-w',
+        'start',
+      ]);
+    start();
     started = true;
-    return { info: { socketDir: dir, port, reason: null }, stop };
+    const pause = () => runAs(asRoot, join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+    return { info: { socketDir: dir, port, reason: null }, stop, pause, resume: start };
   } catch (error) {
     const output = (error as { stderr?: Buffer }).stderr?.toString().trim();
     stop();
-    return { info: { socketDir: null, port: null, reason: `the throwaway PostgreSQL server did not start: ${output || (error as Error).message}` }, stop: () => undefined };
+    return { info: { socketDir: null, port: null, reason: `the throwaway PostgreSQL server did not start: ${output || (error as Error).message}` }, ...NOT_RUNNING };
   }
 }

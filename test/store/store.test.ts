@@ -149,6 +149,17 @@ describeStores('RunStore contract', ({ open: openStore, location, sql }) => {
       expect(run?.best.train_loss).toBe(1.5);
     });
 
+    it('reads only the points past a step, and only the series that have some, for a view that holds the rest', async () => {
+      const store = await openStore();
+      const { run_id } = await sampleRun(store);
+      const other = await sampleRun(store);
+      for (let step = 1; step <= 3; step++) await store.logEpoch(run_id, { step, time: step, metrics: { train_loss: 1 / step, ...(step === 1 ? { grad: 7 } : {}) } });
+      await store.logEpoch(other.run_id, { step: 1, time: 1, metrics: { train_loss: 2 } });
+      const since = await store.getMetrics([run_id, other.run_id], undefined, 100, 1);
+      expect(since).toEqual([{ run_id, key: 'train_loss', points: [{ step: 2, value: 0.5, time: 2 }, { step: 3, value: 1 / 3, time: 3 }], downsampled: false }]);
+      expect(await store.getMetrics([run_id], ['train_loss', 'grad'], 100, 3)).toEqual([]);
+    });
+
     it('downsamples long series to the point budget, keeping the first, last and extreme points', async () => {
       const store = await openStore();
       const { run_id } = await sampleRun(store);

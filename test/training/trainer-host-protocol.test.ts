@@ -10,41 +10,14 @@ import { DatasetCatalogue } from '../../src-main/datasets';
 import { checkpointDirectory } from '../../src-main/paths';
 import { SqliteStore } from '../../src-main/store/sqlite-store';
 import { TrainerHost, type RungJudge } from '../../src-main/training/host/trainer-host';
-import type { WorkerExit, WorkerHandle, WorkerLauncher } from '../../src-main/training/host/worker-launcher';
+import type { WorkerExit, WorkerLauncher } from '../../src-main/training/host/worker-launcher';
 import type { HostToWorker, WorkerToHost } from '../../src-main/training/worker-protocol';
 import type { AnyEvent } from '../../src-shared/api/events';
 import type { RunOutcome } from '../../src-shared/entities/run';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { tinyRun } from '../helpers/core';
+import { FakeWorker } from '../helpers/fake-worker';
 import { useTempDir } from '../helpers/temp';
-
-/** The training process, played by the test: records what it is sent; says what the test makes it say. */
-class FakeWorker implements WorkerHandle {
-  readonly pid = 1;
-  sent: HostToWorker[] = [];
-  killed = false;
-  private exitListeners: ((exit: WorkerExit) => void)[] = [];
-  private messageListeners: ((message: WorkerToHost) => void)[] = [];
-  send(message: HostToWorker): void {
-    this.sent.push(message);
-  }
-  onMessage(listener: (message: WorkerToHost) => void): void {
-    this.messageListeners.push(listener);
-  }
-  onExit(listener: (exit: WorkerExit) => void): void {
-    this.exitListeners.push(listener);
-  }
-  kill(): void {
-    this.killed = true;
-    this.exit({ code: null, signal: 'SIGKILL' });
-  }
-  exit(exit: WorkerExit): void {
-    for (const listener of this.exitListeners) listener(exit);
-  }
-  say(message: WorkerToHost): void {
-    for (const listener of this.messageListeners) listener(message);
-  }
-}
 
 const OUTCOME: RunOutcome = {
   stop_reason: 'completed',

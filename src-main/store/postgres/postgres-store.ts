@@ -34,6 +34,9 @@ import { NUMBER_TYPES, arrays, column, describePostgresError, query, transaction
 
 /** The channel every store's write announces itself on (payload: the writing store's id), for other hosts' UIs. */
 const CHANGES_CHANNEL = 'runboard_changed';
+/** A lost LISTEN connection is made again after this wait, doubled each time it fails, up to the last. */
+const LISTEN_RETRY_FIRST_MS = 500;
+const LISTEN_RETRY_MAX_MS = 10_000;
 
 /** The upsert of a batch's per-key summaries: the last value is the one of the highest step, latest time within it. */
 const LATER = '(excluded.last_step > s.last_step OR (excluded.last_step = s.last_step AND excluded.last_time >= coalesce(s.last_time, 0)))';
@@ -359,13 +362,13 @@ export class PostgresStore implements RunStore {
     );
   }
 
-  async getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null): Promise<MetricSeries[]> {
+  async getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null, afterStep?: number): Promise<MetricSeries[]> {
     if (runIds.length === 0) return [];
     const rows = await this.read((on) =>
       query<{ run_id: number; key: string; step: number; value: number | null; special: string | null; wall_time: number }>(
         on,
-        `SELECT run_id, key, step, value, special, wall_time FROM metrics WHERE run_id = ANY(?::bigint[]) ${keys ? 'AND key = ANY(?::text[])' : ''} ORDER BY run_id, key, step, wall_time`,
-        keys ? [runIds, keys] : [runIds],
+        `SELECT run_id, key, step, value, special, wall_time FROM metrics WHERE run_id = ANY(?::bigint[]) ${keys ? 'AND key = ANY(?::text[])' : ''} AND step > ? ORDER BY run_id, key, step, wall_time`,
+        keys ? [runIds, keys, afterStep ?? Number.MIN_SAFE_INTEGER] : [runIds, afterStep ?? Number.MIN_SAFE_INTEGER],
       ),
     );
     const series = new Map<string, MetricPoint[]>();
@@ -380,7 +383,7 @@ export class PostgresStore implements RunStore {
       const runKeys = keys ?? [...new Set(rows.filter((r) => r.run_id === runId).map((r) => r.key))].sort();
       for (const key of runKeys) {
         const points = series.get(`${runId}\u0000${key}`) ?? [];
-        if (points.length === 0 && keys) continue;
+        if (points.length === 0 && (keys || afterStep !== undefined)) continue;
         const kept = maxPoints === null ? points : downsample(points, maxPoints, (p) => (typeof p.value === 'number' ? p.value : NaN));
         out.push({ run_id: runId, key, points: kept, downsampled: kept.length < points.length });
       }
@@ -446,34 +449,60 @@ export class PostgresStore implements RunStore {
 
   /**
    * Hears other stores' writes through LISTEN on one connection of its own (no table is polled). Notifications that
-   * come in a burst (an epoch of each of many runs) are told once per 200 ms.
+   * come in a burst (an epoch of each of many runs) are told once per 200 ms. A connection lost (the server restarted)
+   * is made again, with growing waits, and the listeners are told once it is back, since writes meanwhile went unheard.
    */
   watchExternalChanges(onChange: () => void): () => void {
     this.listeners.add(onChange);
-    if (!this.listener) void this.listen();
+    if (!this.listener) void this.listen(LISTEN_RETRY_FIRST_MS);
     return () => {
       this.listeners.delete(onChange);
     };
   }
 
-  private async listen(): Promise<void> {
+  /** Listens on a new connection; `afterLoss`: it replaces a lost one (`waitMs`: the wait before the next try). */
+  private async listen(waitMs: number, afterLoss = false): Promise<void> {
     const client = new pg.Client({ ...this.config, types: NUMBER_TYPES });
     this.listener = client;
     let pending: NodeJS.Timeout | null = null;
-    client.on('notification', (message) => {
-      if (message.payload === this.instance || pending) return;
+    const tell = () => {
+      if (pending) return;
       pending = setTimeout(() => {
         pending = null;
         for (const listener of this.listeners) listener();
       }, 200);
       pending.unref();
+    };
+    client.on('notification', (message) => {
+      if (message.payload !== this.instance) tell();
     });
-    client.on('error', (error) => console.error(`runboard: stopped hearing changes from ${this.path}: ${error.message}`));
+    let connected = false;
+    let lost = false;
+    const again = (why: string) => {
+      if (lost || this.closed || this.listener !== client) return;
+      lost = true;
+      // Said once per outage, not at every try.
+      if (connected || !afterLoss) console.error(`runboard: stopped hearing changes from ${this.path} (${why}); listening again once it answers`);
+      void client.end().catch(() => undefined);
+      const next = connected ? LISTEN_RETRY_FIRST_MS : waitMs;
+      const timer = setTimeout(() => {
+        if (!this.closed && this.listener === client) void this.listen(Math.min(next * 2, LISTEN_RETRY_MAX_MS), true);
+      }, next);
+      timer.unref();
+    };
+    client.on('error', (error) => again(error.message));
+    client.on('end', () => again('the connection ended'));
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      connected = true;
+      if (afterLoss) {
+        console.error(`runboard: hearing changes from ${this.path} again`);
+        // What was written meanwhile went unheard.
+        tell();
+      }
     } catch (error) {
-      console.error(`runboard: cannot hear changes from ${this.path}: ${(describeConnectionError(error, this.identity) as Error).message}`);
+      again((describeConnectionError(error, this.identity) as Error).message);
     }
   }
 

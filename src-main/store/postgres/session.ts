@@ -74,6 +74,16 @@ export async function transaction<T>(pool: Pool, body: (client: PoolClient) => P
 }
 
 /**
+ * Whether a failure is the connection's, not the statement's: the server went away (a restart, a network cut, an
+ * administrator's shutdown) or cannot take connections now. What failed so may succeed once it is back.
+ */
+function isConnectionFailure(code: string, message: string): boolean {
+  if (code.startsWith('08') || ['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code)) return true;
+  // node-postgres says these without a code.
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message);
+}
+
+/**
  * PostgreSQL's failures as the store's errors, as SQLite's are (`describeSqliteError`): check and constraint failures
  * say what was refused; any other failure of the server (a trigger that raises, a lock timeout...) is an INTERNAL
  * error naming the database. Errors that are not the server's (the code's own) are left unchanged.
@@ -85,7 +95,7 @@ export function describePostgresError(error: unknown, where: string): unknown {
   if (code === '23503') return new AppError('NOT_FOUND', `A run, sweep or experiment it refers to does not exist (${message}).`);
   if (code === '23514' || code === '22P02' || code === '22003') return new AppError('BAD_INPUT', `The database refused a value: ${message}.`);
   if (code === '53100') return new AppError('IO_ERROR', `The disk of ${where} is full; nothing was written.`);
-  if (code.startsWith('08') || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01') return new AppError('DB_UNREACHABLE', `Lost the connection to ${where}: ${message}`);
+  if (isConnectionFailure(code, message)) return new AppError('DB_UNREACHABLE', `Lost the connection to ${where}: ${message}`);
   if (error instanceof pg.DatabaseError) return new AppError('INTERNAL', `Database error on ${where}: ${message}`);
   return error;
 }

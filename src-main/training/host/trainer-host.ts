@@ -10,6 +10,7 @@ import { randomSeed } from '../../../src-shared/prng';
 import { DeviceProbes } from './device-probes';
 import type { WorkerLauncher } from './worker-launcher';
 import { WorkerPool, type PooledWorker } from './worker-pool';
+import { RunWrites, type UnreachableLimits } from './run-writes';
 import type { EpochMessage, HostToWorker, RungDecision, TrainJob, WorkerToHost } from '../worker-protocol';
 
 type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
@@ -37,8 +38,8 @@ interface ActiveRun {
   poolKey: string | null;
   /** The worker said it can train another run. */
   reusable: boolean;
-  /** Store writes for this run, in message order. */
-  writes: Promise<void>;
+  /** Store writes for this run, in message order; they wait for a database that is unreachable for a while. */
+  writes: RunWrites;
   ended: boolean;
   stopRequested: boolean;
   /**
@@ -87,6 +88,8 @@ export interface TrainerHostOptions {
   workerEntry?: string;
   /** How long a stopped worker may take to finish its batch before it is killed. */
   stopGraceMs?: number;
+  /** How long, and for how many epochs, a run waits for an unreachable database (`RunWrites`); for tests. */
+  unreachable?: UnreachableLimits;
 }
 
 /**
@@ -171,6 +174,11 @@ export class TrainerHost {
     return run.status;
   }
 
+  /** The epochs of a run waiting for an unreachable database, oldest first (none when it is reachable). */
+  unwrittenEpochs(runId: number): readonly number[] {
+    return this.active.get(runId)?.writes.unwrittenEpochs ?? [];
+  }
+
   /** Live progress of running runs (not stored: it is superseded by each committed epoch). */
   progressOf(runId: number): RunProgress | null {
     return this.active.get(runId)?.progress ?? null;
@@ -198,7 +206,14 @@ export class TrainerHost {
       worker,
       poolKey,
       reusable: false,
-      writes: Promise.resolve(),
+      writes: new RunWrites(
+        {
+          gaveUp: (reason) => this.giveUp(active, reason),
+          failed: (error) => this.writeFailed(active, error),
+          closing: () => this.disposed,
+        },
+        this.options.unreachable,
+      ),
       ended: false,
       stopRequested: false,
       stopAs: 'stopped',
@@ -229,13 +244,13 @@ export class TrainerHost {
     const runId = active.runId;
     switch (message.type) {
       case 'started':
-        this.enqueue(active, async () => {
+        this.enqueue(active, null, async () => {
           await store.markRunning(runId, { backend: message.backend, device: message.device, time: message.time });
           await this.emitUpdated(runId);
         });
         break;
       case 'epoch':
-        this.enqueue(active, async () => {
+        this.enqueue(active, message.epoch, async () => {
           await store.logEpoch(runId, { step: message.epoch, time: message.time, metrics: message.metrics });
           const metrics = Object.fromEntries(Object.entries(message.metrics).map(([k, v]) => [k, toMetricValue(v)]));
           emit({ event: 'run/epoch-logged', payload: { run_id: runId, epoch: message.epoch, time: message.time, metrics } });
@@ -257,14 +272,14 @@ export class TrainerHost {
         break;
       }
       case 'metrics':
-        this.enqueue(active, async () => {
+        this.enqueue(active, message.step, async () => {
           await store.logBatch(runId, Object.entries(message.metrics).map(([key, value]) => ({ key, step: message.step, value, time: message.time })));
           const metrics = Object.fromEntries(Object.entries(message.metrics).map(([k, v]) => [k, toMetricValue(v)]));
           emit({ event: 'run/epoch-logged', payload: { run_id: runId, epoch: message.step, time: message.time, metrics } });
         });
         break;
       case 'artifact':
-        this.enqueue(active, () => store.putArtifact(runId, message.name, message.data));
+        this.enqueue(active, null, () => store.putArtifact(runId, message.name, message.data));
         break;
       case 'ended':
         active.reusable = message.reusable;
@@ -308,11 +323,11 @@ export class TrainerHost {
     active.ended = true;
     active.progress = null;
     if (active.killTimer) clearTimeout(active.killTimer);
-    this.enqueue(active, async () => {
+    this.enqueue(active, null, async () => {
       await this.options.store.endRun(active.runId, { status, time, error, outcome: outcome ?? failedOutcome(status) });
       await this.emitUpdated(active.runId);
     });
-    void active.writes.finally(() => {
+    void active.writes.settled.finally(() => {
       this.active.delete(active.runId);
       const { worker } = active;
       if (active.poolKey !== null && active.reusable && !this.disposed) this.pool.release(active.poolKey, worker);
@@ -327,15 +342,29 @@ export class TrainerHost {
     });
   }
 
-  /** Chains a store write after the run's previous ones; a failed write stops the run instead of losing order. */
-  private enqueue(active: ActiveRun, write: () => Promise<void>): void {
-    active.writes = active.writes.then(write).catch((error: unknown) => {
-      console.error(`runboard: writing run ${active.runId} failed:`, error);
-      if (active.ended) return;
-      active.worker.handle.send({ type: 'stop', runId: active.runId });
-      const message = error instanceof AppError ? error.message : `Writing the run failed: ${(error as Error).message}`;
-      this.end(active, 'failed', message, Date.now());
-    });
+  /** Chains a store write after the run's previous ones (`epoch`: the epoch it writes, or null for another write). */
+  private enqueue(active: ActiveRun, epoch: number | null, write: () => Promise<void>): void {
+    active.writes.add(write, epoch ?? undefined);
+  }
+
+  /** A write failed for another reason than an unreachable database: the run stops instead of losing order. */
+  private writeFailed(active: ActiveRun, error: unknown): void {
+    console.error(`runboard: writing run ${active.runId} failed:`, error);
+    if (active.ended) return;
+    active.worker.handle.send({ type: 'stop', runId: active.runId });
+    const message = error instanceof AppError ? error.message : `Writing the run failed: ${(error as Error).message}`;
+    this.end(active, 'failed', message, Date.now());
+  }
+
+  /**
+   * The database stayed unreachable too long (or too many epochs waited for it): the run ends `failed` with the
+   * reason, written once the database is back, and its process is ended at once, since nothing more it logs can be kept.
+   */
+  private giveUp(active: ActiveRun, reason: string): void {
+    console.error(`runboard: run ${active.runId}: ${reason}`);
+    if (active.ended) return;
+    this.end(active, 'failed', reason, Date.now());
+    active.worker.handle.kill();
   }
 
   private async emitUpdated(runId: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ApiClient } from '../api/api-client';
 import { errorMessage } from '../api/api-call-error';
+import type { MetricSeries } from '../../../src-shared/entities/run';
 import { RunMetrics, type EpochLogged } from './run-metrics.svelte';
 
 interface CacheEntry {
@@ -9,9 +10,27 @@ interface CacheEntry {
   lastUsed: number;
 }
 
+/** After `store/changed`, the new points are read this much later, so that a burst of notices makes one read. */
+const CATCH_UP_DELAY_MS = 250;
+
+export interface MetricsCacheOptions {
+  /** Point budget per series (default 1000). */
+  maxPoints?: number;
+  /** How many runs' series are kept (default 200). */
+  capacity?: number;
+  /**
+   * Whether a run held up to `heldThrough` can log nothing more: it ended, and its series hold all its epochs. Such
+   * runs are not asked for new points when another process writes. Without it, every run held is asked.
+   */
+  settled?: (runId: number, heldThrough: number | null) => boolean;
+}
+
 /**
  * Metric series of the runs on screen, shared by the run page and Compare. Every read passes the point budget
  * (`maxPoints` per series) so a chart never receives an unbounded series; least recently used runs are dropped.
+ * Epochs of this host's runs arrive as events; epochs another process (another machine on a shared store) logs are
+ * announced only by `store/changed`, after which the points past what each unsettled run holds are read: one read
+ * per burst of notices (never two at once), asking only for what is new.
  */
 export class MetricsCache {
   #client: ApiClient;
@@ -19,13 +38,19 @@ export class MetricsCache {
   #capacity: number;
   #entries = new Map<number, CacheEntry>();
   #useCounter = 0;
-  #stop: () => void;
+  #settled: (runId: number, heldThrough: number | null) => boolean;
+  #catchUpTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The catch-up read under way; a notice meanwhile asks for one more after it. */
+  #catchingUp: Promise<void> | null = null;
+  #catchUpAgain = false;
+  #stops: (() => void)[];
 
-  constructor(client: ApiClient, options: { maxPoints?: number; capacity?: number } = {}) {
+  constructor(client: ApiClient, options: MetricsCacheOptions = {}) {
     this.#client = client;
     this.#maxPoints = options.maxPoints ?? 1000;
     this.#capacity = options.capacity ?? 200;
-    this.#stop = client.on('run/epoch-logged', (epoch) => this.#onEpoch(epoch));
+    this.#settled = options.settled ?? (() => false);
+    this.#stops = [client.on('run/epoch-logged', (epoch) => this.#onEpoch(epoch)), client.on('store/changed', () => this.#scheduleCatchUp())];
   }
 
   /** The series of one run, loading them on first use. */
@@ -77,6 +102,59 @@ export class MetricsCache {
     }
   }
 
+  #scheduleCatchUp(): void {
+    if (this.#catchingUp) {
+      this.#catchUpAgain = true;
+      return;
+    }
+    if (this.#catchUpTimer !== null) return;
+    this.#catchUpTimer = setTimeout(() => {
+      this.#catchUpTimer = null;
+      this.#catchingUp = this.#catchUp().finally(() => {
+        this.#catchingUp = null;
+        if (this.#catchUpAgain) {
+          this.#catchUpAgain = false;
+          this.#scheduleCatchUp();
+        }
+      });
+    }, CATCH_UP_DELAY_MS);
+  }
+
+  /**
+   * Reads the points logged since what each loaded, unsettled run holds: one `runs/metrics` call per step they are
+   * held through (a run page: one call), so that nothing already held is read again.
+   */
+  async #catchUp(): Promise<void> {
+    const byStep = new Map<number | null, number[]>();
+    for (const [id, entry] of this.#entries) {
+      if (entry.pending) continue;
+      const held = entry.metrics.heldThrough();
+      if (this.#settled(id, held)) continue;
+      const ids = byStep.get(held) ?? [];
+      ids.push(id);
+      byStep.set(held, ids);
+    }
+    for (const [held, ids] of byStep) {
+      for (let start = 0; start < ids.length; start += 500) {
+        const chunk = ids.slice(start, start + 500);
+        let series: MetricSeries[];
+        try {
+          series = await this.#client.call('runs/metrics', { run_ids: chunk, max_points: this.#maxPoints, ...(held === null ? {} : { after_step: held }) });
+        } catch {
+          // The next notice (or the reconnection's `refreshAll`) reads them again.
+          continue;
+        }
+        for (const id of chunk) {
+          const entry = this.#entries.get(id);
+          // Forgotten, or being read whole meanwhile: that read holds these points.
+          if (!entry || entry.pending) continue;
+          entry.metrics.extend(series);
+          this.#reloadWhenLong(entry, id);
+        }
+      }
+    }
+  }
+
   #onEpoch(epoch: EpochLogged): void {
     const entry = this.#entries.get(epoch.run_id);
     if (!entry) return;
@@ -85,11 +163,15 @@ export class MetricsCache {
       return;
     }
     entry.metrics.append(epoch);
-    // A downsampled series grows by one point per epoch; past twice the budget, read it thinned again.
+    this.#reloadWhenLong(entry, epoch.run_id);
+  }
+
+  /** A downsampled series grows by a point per epoch; past twice the budget, it is read thinned again. */
+  #reloadWhenLong(entry: CacheEntry, runId: number): void {
     const longest = Math.max(0, ...Object.values(entry.metrics.series).map((points) => points.length));
     if (longest > 2 * this.#maxPoints) {
       entry.pending = [];
-      void this.#load([epoch.run_id]);
+      void this.#load([runId]);
     }
   }
 
@@ -100,7 +182,8 @@ export class MetricsCache {
   }
 
   dispose(): void {
-    this.#stop();
+    for (const stop of this.#stops) stop();
+    if (this.#catchUpTimer !== null) clearTimeout(this.#catchUpTimer);
     this.#entries.clear();
   }
 }

@@ -50,6 +50,32 @@ export class RunMetrics {
     this.#loading = false;
   }
 
+  /**
+   * The step every series is held up to (the lowest of their last steps), or null when none holds a point yet: what
+   * a read of the points logged since (`runs/metrics` with `after_step`) starts after.
+   */
+  heldThrough(): number | null {
+    const lasts = Object.values(this.#series).map((points) => points[points.length - 1]?.step ?? null);
+    if (lasts.length === 0 || lasts.includes(null)) return null;
+    return Math.min(...(lasts as number[]));
+  }
+
+  /** Adds the points of a read of what was logged since (`runs/metrics` with `after_step`) that the series lack. */
+  extend(series: readonly MetricSeries[]): void {
+    const next: Record<string, readonly MetricPoint[]> = { ...this.#series };
+    let changed = false;
+    for (const s of series) {
+      if (s.run_id !== this.runId) continue;
+      const points = next[s.key] ?? [];
+      const lastStep = points[points.length - 1]?.step ?? -Infinity;
+      const added = s.points.filter((point) => point.step > lastStep);
+      if (added.length === 0) continue;
+      next[s.key] = [...points, ...added];
+      changed = true;
+    }
+    if (changed) this.#series = next;
+  }
+
   /** Adds one epoch's values; an epoch the series already holds (a load raced the event) is skipped. */
   append(epoch: EpochLogged): void {
     const next: Record<string, readonly MetricPoint[]> = { ...this.#series };
