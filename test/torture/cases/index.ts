@@ -1,0 +1,4 @@
+import type { TortureCase } from '../case';
+
+/** Every case of `npm run torture`, in the order the table lists them. */
+export const cases: TortureCase[] = [];
