@@ -31,8 +31,14 @@ if (unknown.length) {
   process.exit(2);
 }
 
+const selected = cases.filter((c) => !only || only.includes(c.name));
+if (!selected.length) {
+  process.stderr.write('no torture case is registered (test/torture/cases/index.ts): nothing was tested\n');
+  process.exit(1);
+}
+
 const rows: Array<{ name: string; seconds: number } & TortureResult> = [];
-for (const torture of cases.filter((c) => !only || only.includes(c.name))) {
+for (const torture of selected) {
   const workDir = mkdtempSync(join(tmpdir(), `runboard-torture-${torture.name}-`));
   const started = performance.now();
   process.stderr.write(`${torture.name}: ${torture.description}\n`);
