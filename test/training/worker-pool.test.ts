@@ -1,41 +1,13 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../src-main/core';
-import { NodeWorkerLauncher, type WorkerExit, type WorkerHandle, type WorkerLauncher } from '../../src-main/training/host/worker-launcher';
+import { NodeWorkerLauncher, type WorkerHandle, type WorkerLauncher } from '../../src-main/training/host/worker-launcher';
 import { WorkerPool } from '../../src-main/training/host/worker-pool';
-import type { HostToWorker, WorkerToHost } from '../../src-main/training/worker-protocol';
 import { sweepRequestSchema } from '../../src-shared/entities/sweep';
 import { trainConfigSchema } from '../../src-shared/entities/train-config';
 import { requireBuiltWorker } from '../helpers/core';
+import { FakeWorker } from '../helpers/fake-worker';
 import { useTempDir } from '../helpers/temp';
-
-/** A worker that records what it is sent and exits when told to (or killed). */
-class FakeWorker implements WorkerHandle {
-  readonly pid = 1;
-  sent: HostToWorker[] = [];
-  killed = false;
-  private exitListeners: ((exit: WorkerExit) => void)[] = [];
-  private messageListeners: ((message: WorkerToHost) => void)[] = [];
-  send(message: HostToWorker): void {
-    this.sent.push(message);
-  }
-  onMessage(listener: (message: WorkerToHost) => void): void {
-    this.messageListeners.push(listener);
-  }
-  onExit(listener: (exit: WorkerExit) => void): void {
-    this.exitListeners.push(listener);
-  }
-  kill(): void {
-    this.killed = true;
-    this.exit({ code: null, signal: 'SIGKILL' });
-  }
-  exit(exit: WorkerExit): void {
-    for (const listener of this.exitListeners) listener(exit);
-  }
-  say(message: WorkerToHost): void {
-    for (const listener of this.messageListeners) listener(message);
-  }
-}
 
 function fakeLauncher(): { launcher: WorkerLauncher; launched: FakeWorker[] } {
   const launched: FakeWorker[] = [];
