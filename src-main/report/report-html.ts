@@ -1,6 +1,7 @@
 import { runColor } from '../../src-shared/charts/run-colors';
 import type { MetricSeries, RunSummary } from '../../src-shared/entities/run';
 import type { SweepDetail } from '../../src-shared/entities/sweep';
+import type { ParamValue } from '../../src-shared/entities/train-config';
 import { formatMetric, formatParam } from '../../src-shared/format';
 import { paramRows } from '../../src-shared/param-diff';
 import { objectiveLabel } from '../../src-shared/search/sweep-plot';
@@ -38,6 +39,11 @@ export interface ReportContent {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** A param as the differences show it: as the app writes it, fractions to six significant digits (a searched lr's 17 are noise on paper). */
+function paramText(value: ParamValue | undefined): string {
+  return typeof value === 'number' && !Number.isInteger(value) ? formatParam(Number(value.toPrecision(6))) : formatParam(value);
+}
+
 function swatch(index: number, count: number): string {
   return `<span class="swatch" style="background: ${runColor(index, count)}"></span>`;
 }
@@ -56,7 +62,8 @@ function isNumeric(column: string, runs: readonly RunSummary[]): boolean {
 function runsTable(content: ReportContent): string {
   const { runs, columns } = content;
   const numeric = columns.map((c) => isNumeric(c, runs));
-  const head = columns.map((c, i) => `<th scope="col"${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</th>`).join('');
+  // A narrow column's name breaks after its dots and underscores (`params.` / `lr`), not inside a word.
+  const head = columns.map((c, i) => `<th scope="col"${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c).replace(/([._])/g, '$1<wbr>')}</th>`).join('');
   const rows = runs.map((run, r) => {
     const cells = tableRow(run, columns).map((cell, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(displayCell(columns[i] as string, cell))}</td>`);
     return `<tr data-run="${run.run_id}"><td class="key">${swatch(r, runs.length)}</td>${cells.join('')}</tr>`;
@@ -89,7 +96,7 @@ function differencesSection(content: ReportContent): string {
   else {
     const head = differing.map((row) => `<th scope="col">${escapeHtml(row.key)}</th>`).join('');
     const lines = runs.map((run, r) => {
-      const cells = differing.map((row) => `<td>${escapeHtml(formatParam(row.values[r]))}</td>`).join('');
+      const cells = differing.map((row) => `<td>${escapeHtml(paramText(row.values[r]))}</td>`).join('');
       return `<tr data-run="${run.run_id}"><th scope="row">${runLabel(run, r, runs.length)}</th>${cells}</tr>`;
     });
     body = [

@@ -51,7 +51,8 @@ table.importance { width: 100%; max-width: 820px; }
   h2 { break-after: avoid; page-break-after: avoid; }
   .wide { overflow: visible; }
   table { font-size: 7.5pt; width: 100%; }
-  th, td { padding: 2px 4px; white-space: normal; overflow-wrap: anywhere; }
+  th, td { padding: 2px 4px; white-space: normal; }
+  td { overflow-wrap: anywhere; }
   thead { display: table-header-group; }
   thead th { position: static; }
   tr { break-inside: avoid; page-break-inside: avoid; }
