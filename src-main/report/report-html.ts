@@ -52,18 +52,19 @@ function runLabel(run: RunSummary, index: number, count: number): string {
   return `${swatch(index, count)}<span class="id">#${run.run_id}</span> ${escapeHtml(run.name)}`;
 }
 
+/** A column of numbers (a diverged run's `NaN` loss among them), right-aligned. */
 function isNumeric(column: string, runs: readonly RunSummary[]): boolean {
   return runs.every((run) => {
     const cell = tableRow(run, [column])[0];
-    return cell === null || typeof cell === 'number';
+    return cell === null || typeof cell === 'number' || cell === 'NaN' || cell === 'Infinity' || cell === '-Infinity';
   });
 }
 
 function runsTable(content: ReportContent): string {
   const { runs, columns } = content;
   const numeric = columns.map((c) => isNumeric(c, runs));
-  // A narrow column's name breaks after its dots and underscores (`params.` / `lr`), not inside a word.
-  const head = columns.map((c, i) => `<th scope="col"${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c).replace(/([._])/g, '$1<wbr>')}</th>`).join('');
+  // A narrow column's name may break after its group (`metrics.` / `val_loss`), never inside a name.
+  const head = columns.map((c, i) => `<th scope="col"${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c).replace(/^(params|metrics|best|tags)\./, '$1.<wbr>')}</th>`).join('');
   const rows = runs.map((run, r) => {
     const cells = tableRow(run, columns).map((cell, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(displayCell(columns[i] as string, cell))}</td>`);
     return `<tr data-run="${run.run_id}"><td class="key">${swatch(r, runs.length)}</td>${cells.join('')}</tr>`;

@@ -18,6 +18,7 @@ section { margin-top: 28px; }
 .wide { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 12.5px; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; white-space: nowrap; }
+thead th { vertical-align: bottom; }
 thead th { background: #f8fafc; font-weight: 600; position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.key, th.key { padding-right: 0; width: 14px; }

@@ -163,7 +163,7 @@ describe('the HTML report', () => {
       expect(filename).toMatch(new RegExp(`^runboard-report-sweep-${sweepId}-\\d{4}-\\d\\d-\\d\\d-\\d\\d-\\d\\d-\\d\\d\\.html$`));
       expect(html).not.toMatch(/<script/i);
       expect(section(html, 'runs')).toContain('<th scope="col" class="num">trial</th>');
-      expect(section(html, 'runs')).toContain('<th scope="col" class="num">best.<wbr>val_<wbr>accuracy</th>');
+      expect(section(html, 'runs')).toContain('<th scope="col" class="num">best.<wbr>val_accuracy</th>');
       const sampled = section(html, 'sampled');
       expect([...sampled.matchAll(/<svg [^>]*class="sampled"/g)]).toHaveLength(2);
       expect([...sampled.matchAll(/<circle /g)]).toHaveLength(12);
