@@ -7,15 +7,18 @@ import { reportHtml } from './report-html';
 
 /** Points per curve in a report at most: a store-side downsample that keeps a curve's shape (its extremes). */
 export const REPORT_POINTS = 300;
+/** Points per curve at least, however many runs and metrics. */
+export const REPORT_MIN_POINTS = 20;
 /**
- * Points per metric chart, over all its curves: more runs get fewer points each (never under 50), so that 50 runs of
- * any length stay well under 2 MB.
+ * Points over all the report's curves (about 16 bytes each in SVG): more runs and more metrics get fewer points per
+ * curve, so that a report stays well under 2 MB whatever was logged (50 runs of 6 metrics: 250 points per curve).
  */
-export const REPORT_POINTS_PER_CHART = 15_000;
+export const REPORT_POINTS_TOTAL = 75_000;
 
-/** Points per curve for this many runs. */
-export function reportPoints(runs: number): number {
-  return Math.max(50, Math.min(REPORT_POINTS, Math.floor(REPORT_POINTS_PER_CHART / Math.max(1, runs))));
+/** Points per curve for this many runs, each with up to this many metrics. */
+export function reportPoints(runs: number, metrics: number): number {
+  const share = Math.floor(REPORT_POINTS_TOTAL / Math.max(1, runs * metrics));
+  return Math.max(REPORT_MIN_POINTS, Math.min(REPORT_POINTS, share));
 }
 
 /** Which runs a report shows (a filter, ids or a sweep), and with which columns: the export's selection. */
@@ -61,7 +64,7 @@ export async function buildReport(store: RunStore, selection: ReportSelection, o
   const series = await store.getMetrics(
     runs.map((r) => r.run_id),
     undefined,
-    reportPoints(runs.length),
+    reportPoints(runs.length, new Set(runs.flatMap((r) => Object.keys(r.metrics))).size),
   );
   const now = options.now ?? Date.now();
   const title = options.title?.trim() || (sweep ? `Sweep #${sweep.sweep_id} ${sweep.name}` : `${runs.length} run${runs.length === 1 ? '' : 's'} compared`);

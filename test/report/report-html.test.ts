@@ -10,7 +10,7 @@ import { runColor } from '../../src-shared/charts/run-colors';
 import { AppError } from '../../src-shared/api/errors';
 import { hyperparameterImportance } from '../../src-shared/search/importance';
 import { seedRuns } from '../../src-main/dev/seed-runs';
-import { buildReport, REPORT_POINTS } from '../../src-main/report';
+import { buildReport, reportPoints } from '../../src-main/report';
 import { noteHtml } from '../../src-main/report/html-text';
 import { SqliteStore } from '../../src-main/store/sqlite-store';
 import { useTempDir } from '../helpers/temp';
@@ -115,7 +115,7 @@ describe('the HTML report', () => {
     }
   });
 
-  it('stays under 2 MB for 50 runs of 50 epochs, and for 50 runs of 2,000 epochs (curves downsampled)', async () => {
+  it('stays under 2 MB for 50 runs of 50 epochs, and for 50 runs of 2,000 epochs (curves downsampled to a budget for all of them)', async () => {
     for (const epochs of [50, 2000]) {
       const store = openStore();
       try {
@@ -124,13 +124,36 @@ describe('the HTML report', () => {
         expect(runs).toBe(50);
         const bytes = Buffer.byteLength(html);
         expect(bytes, `${epochs} epochs: ${bytes} bytes`).toBeLessThan(2 * 1024 * 1024);
+        // The seeded runs log 6 metrics a epoch: 250 points per curve.
+        const charts = [...section(html, 'curves').matchAll(/<figure class="chart"/g)].length;
+        expect(charts).toBe(6);
         const path = /<path data-run="1" d="([^"]+)"/.exec(section(html, 'curves'))?.[1] ?? '';
-        expect(path.match(/[ML]/g)?.length, `${epochs} epochs`).toBe(Math.min(epochs, REPORT_POINTS));
+        expect(path.match(/[ML]/g)?.length, `${epochs} epochs`).toBe(Math.min(epochs, reportPoints(50, 6)));
+        expect(reportPoints(50, 6)).toBe(250);
       } finally {
         store.close();
       }
     }
   });
+
+  it('stays under 2 MB for 50 runs of 1,000 epochs that log 16 metrics each', async () => {
+    const store = openStore();
+    try {
+      for (let r = 0; r < 50; r++) {
+        const run = await store.createRun({ experiment: 'default', name: `run-${r}`, config: {}, params: { lr: 0.001 * (r + 1) }, seed: r, backend: 'wasm' });
+        for (let epoch = 1; epoch <= 1000; epoch++) {
+          const metrics = Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`metric_${k}`, Math.sin(epoch / (k + 3) + r) / epoch + k]));
+          await store.logEpoch(run.run_id, { step: epoch, time: epoch, metrics });
+        }
+      }
+      const { html } = await buildReport(store, { filter: 'run_id > 0' }, { version: VERSION });
+      expect([...section(html, 'curves').matchAll(/<figure class="chart"/g)]).toHaveLength(16);
+      const bytes = Buffer.byteLength(html);
+      expect(bytes, `${bytes} bytes`).toBeLessThan(2 * 1024 * 1024);
+    } finally {
+      store.close();
+    }
+  }, 120_000);
 
   it("draws a sweep's sampled values, parallel coordinates and importance (the sweep page's forest)", async () => {
     const store = openStore();
