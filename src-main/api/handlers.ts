@@ -9,6 +9,7 @@ import type { ConvFilters, ModelSummary } from '../../src-shared/entities/model-
 import { exportRuns } from '../export';
 import { importRuns } from '../interop/import';
 import { appVersion } from '../paths';
+import { buildReport } from '../report';
 import type { SweepRunner } from '../search/sweep-runner';
 import type { RunStore } from '../store/run-store';
 import { backendStatuses } from '../training/host/backend-status';
@@ -175,5 +176,13 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
         columns: input.columns,
         includeArchived: input.include_archived,
       }),
+    'runs/report': async (input) => {
+      const report = await buildReport(
+        store,
+        { runIds: input.run_ids, sweepId: input.sweep_id, filter: input.filter, columns: input.columns, includeArchived: input.include_archived },
+        { title: input.title, note: input.note, version: appVersion() },
+      );
+      return { filename: report.filename, mime_type: 'text/html', content: report.html, runs: report.runs };
+    },
   };
 }

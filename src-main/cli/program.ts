@@ -11,6 +11,7 @@ import { registerDevCommand } from './dev-command';
 import { doctorCommand } from './doctor-command';
 import { exportCommand, type ExportFlags } from './export-command';
 import { importCommand, type ImportFlags } from './import-command';
+import { reportCommand, type ReportFlags } from './report-command';
 import { EXIT, type CliIo } from './io';
 import { runsCommand, type RunsFlags } from './runs-command';
 import { serveCommand } from './serve-command';
@@ -104,6 +105,23 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option('--db <path|url>', DB_HELP)
     .action(async (flags: ExportFlags) => {
       result.code = await exportCommand(flags, io);
+    });
+
+  program
+    .command('report')
+    .description('write one self-contained HTML file (no network, no scripts): the runs table, the curves, the params that differ, a sweep\'s plots, and your note')
+    .option('--filter <expr>', 'the runs matching a filter, e.g. "params.lr > 0.005 and status = \"finished\""')
+    .option('--runs <ids>', 'these runs: 1,2,3')
+    .option('--sweep <id>', "a sweep's trials, with its sampled values, parallel coordinates and importance")
+    .option('--out <file>', 'the HTML file to write (required)')
+    .option('--columns <list>', "the runs table's columns, as export names them: run_id,name,params.lr,best.val_accuracy,... (default: who, the params that differ, final and best metrics)")
+    .option('--title <text>', 'the title (default: what the report is of)')
+    .option('--note <text>', 'a note at the top, plain text (a blank line starts a paragraph)')
+    .option('--note-file <file>', 'the note, read from a text file')
+    .option('--include-archived', 'include archived runs that match --filter')
+    .option('--db <path|url>', DB_HELP)
+    .action(async (flags: ReportFlags) => {
+      result.code = await reportCommand(flags, io);
     });
 
   program

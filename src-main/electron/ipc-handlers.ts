@@ -64,6 +64,7 @@ const EXTENSION_FOR_MIME: Readonly<Record<string, string>> = {
   'application/vnd.apache.parquet': 'parquet',
   'image/png': 'png',
   'image/svg+xml': 'svg',
+  'text/html': 'html',
 };
 
 const FILTER_NAMES: Readonly<Record<string, string>> = {
@@ -75,6 +76,7 @@ const FILTER_NAMES: Readonly<Record<string, string>> = {
   parquet: 'Parquet',
   png: 'PNG image',
   svg: 'SVG image',
+  html: 'HTML report',
 };
 
 /**

@@ -48,17 +48,8 @@ const FORMATS: Record<ExportFormat, { extension: string; mime: string }> = {
  */
 export async function exportRuns(store: RunStore, format: ExportFormat, selection: ExportSelection = {}): Promise<ExportedTable> {
   if (!FORMATS[format]) throw new AppError('BAD_INPUT', `Unknown export format "${format}"; valid formats: ${EXPORT_FORMATS.join(', ')}.`, [{ field: 'format', message: 'unknown format' }]);
-  const { runs } = await store.queryRuns({
-    filter: selection.filter,
-    sort: selection.sort ?? { column: 'run_id', direction: 'asc' },
-    offset: 0,
-    limit: Number.MAX_SAFE_INTEGER,
-    experiment: selection.experiment,
-    includeArchived: selection.includeArchived,
-    runIds: selection.runIds,
-    sweepId: selection.sweepId,
-  });
-  const extra = selection.sweepId !== undefined ? ['trial'] : [];
+  const runs = await selectRuns(store, selection);
+  const extra = selectionExtraColumns(selection);
   const columns = selection.columns ? checkColumns(selection.columns, runs) : tableColumns(runs, extra);
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   const scope = selection.sweepId !== undefined ? `sweep-${selection.sweepId}-` : selection.experiment ? `${selection.experiment.replace(/[^\w.-]+/g, '_')}-` : '';
@@ -85,12 +76,37 @@ export async function exportRuns(store: RunStore, format: ExportFormat, selectio
   }
 }
 
-function checkColumns(columns: readonly string[], runs: readonly RunSummary[]): string[] {
+/** The runs a selection names (its filter, experiment, sweep or ids), in its sort order (run id by default). */
+export async function selectRuns(store: RunStore, selection: ExportSelection): Promise<RunSummary[]> {
+  const { runs } = await store.queryRuns({
+    filter: selection.filter,
+    sort: selection.sort ?? { column: 'run_id', direction: 'asc' },
+    offset: 0,
+    limit: Number.MAX_SAFE_INTEGER,
+    experiment: selection.experiment,
+    includeArchived: selection.includeArchived,
+    runIds: selection.runIds,
+    sweepId: selection.sweepId,
+  });
+  return runs;
+}
+
+/** Columns a selection adds to the default set: a sweep's `trial`. */
+export function selectionExtraColumns(selection: ExportSelection): string[] {
+  return selection.sweepId !== undefined ? ['trial'] : [];
+}
+
+/**
+ * The columns asked for, checked against those these runs can fill.
+ * @param action What refuses them, for the message: `export`, `write the report`.
+ * @throws AppError(BAD_INPUT) naming the unknown columns and listing the valid ones (field `columns`).
+ */
+export function checkColumns(columns: readonly string[], runs: readonly RunSummary[], action = 'export'): string[] {
   const valid = availableColumns(runs);
   const unknown = columns.filter((c) => !valid.includes(c));
   if (unknown.length > 0) {
     const message = `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; valid columns: ${valid.join(', ')}`;
-    throw new AppError('BAD_INPUT', `Cannot export: ${message}.`, [{ field: 'columns', message }]);
+    throw new AppError('BAD_INPUT', `Cannot ${action}: ${message}.`, [{ field: 'columns', message }]);
   }
   return [...columns];
 }

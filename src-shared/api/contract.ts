@@ -71,6 +71,27 @@ export const exportRequestSchema = z.object({
 });
 export type ExportRequest = z.infer<typeof exportRequestSchema>;
 
+/** The longest note a report takes: 100k characters, a long page of text. */
+export const MAX_REPORT_NOTE = 100_000;
+
+/**
+ * A self-contained HTML report (`runboard report`): of some runs (ids, or every run a filter matches) or of a sweep's
+ * trials, with the runs table's columns (a default set when absent), a title and the user's note.
+ */
+export const reportRequestSchema = z
+  .object({
+    run_ids: z.array(runId).min(1, { error: 'run_ids: name at least one run' }).max(10_000).optional(),
+    sweep_id: z.number().int().positive().optional(),
+    filter: z.string().max(10_000).optional(),
+    columns: z.array(z.string().min(1).max(300)).max(2_000).optional(),
+    include_archived: z.boolean().optional(),
+    title: z.string().max(300).optional(),
+    note: z.string().max(MAX_REPORT_NOTE, { error: `note: at most ${MAX_REPORT_NOTE} characters` }).optional(),
+  })
+  .strict()
+  .refine((r) => [r.run_ids, r.sweep_id, r.filter].filter((x) => x !== undefined).length === 1, { error: 'say which runs: exactly one of run_ids, sweep_id and filter' });
+export type ReportRequest = z.infer<typeof reportRequestSchema>;
+
 /**
  * The API contract: one map of `domain/verb` to input and output schemas. Every transport (Electron IPC,
  * HTTP + WebSocket for `serve`, in-process for the CLI) validates input with these schemas before a handler runs.
@@ -288,6 +309,11 @@ export const contract = {
   'runs/export': {
     input: exportRequestSchema.strict(),
     output: z.object({ filename: z.string(), mime_type: z.string(), content: z.string(), encoding: z.enum(['utf8', 'base64']), rows: z.number().int() }),
+  },
+  /** The report as one HTML file (`text/html`), for the app to save where the user says. */
+  'runs/report': {
+    input: reportRequestSchema,
+    output: z.object({ filename: z.string(), mime_type: z.literal('text/html'), content: z.string(), runs: z.number().int() }),
   },
 } as const;
 

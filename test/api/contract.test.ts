@@ -67,6 +67,9 @@ describe('API contract, against the real service', () => {
     expect(await call('runs/stop', { run_id })).toEqual({ stopping: false });
     const csv = await call('runs/export', { format: 'csv' });
     expect(csv).toMatchObject({ mime_type: 'text/csv', rows: 1, encoding: 'utf8' });
+    const report = await call('runs/report', { run_ids: [run_id], note: 'n' });
+    expect(report).toMatchObject({ mime_type: 'text/html', runs: 1 });
+    expect(report.content).toMatch(/^<!DOCTYPE html>/);
     expect((await call('runs/query', { filter: 'status = "finished"', sort: { column: 'best.val_accuracy', direction: 'desc' }, limit: 10 })).total).toBe(1);
     expect((await call('runs/columns', {})).metrics).toContain('val_accuracy');
     expect(await call('runs/group', { by: 'params.optimizer', metric: 'best.val_accuracy' })).toMatchObject([{ value: 'sgd', count: 1 }]);

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { paramApplies, flattenParams, trainConfigSchema, PARAM_KEYS } from '../../src-shared/entities/train-config';
-import { paramRows } from '../../src-renderer/lib/param-diff';
+import { paramRows } from '../../src-shared/param-diff';
 import { toTrainConfig, defaultFormValues, optimizerUsesMomentum } from '../../src-renderer/lib/new-run-fields';
 import { fixedOptions } from '../../src-renderer/lib/sweep-request';
 import { requireBuiltWorker, tinyRun, useCore } from '../helpers/core';

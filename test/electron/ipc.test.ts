@@ -116,6 +116,8 @@ describe('save file', () => {
     expect(saveDialogFilters('runs', 'application/json')[0]).toEqual({ name: 'JSON', extensions: ['json'] });
     expect(saveDialogFilters('runs.ndjson', 'application/octet-stream')[0]).toEqual({ name: 'NDJSON file', extensions: ['ndjson'] });
     expect(saveDialogFilters('chart', 'image/png')[0]).toEqual({ name: 'PNG image', extensions: ['png'] });
+    expect(saveDialogFilters('runboard-report-2026-12-08-00-01-02.html', 'text/html')[0]).toEqual({ name: 'HTML report', extensions: ['html'] });
+    expect(safeFileName('', 'text/html')).toBe('runboard-export.html');
     expect(saveDialogFilters('runs', 'application/octet-stream')).toEqual([{ name: 'All files', extensions: ['*'] }]);
   });
 

@@ -1,4 +1,4 @@
-import { formatMetric } from './format';
+import { formatMetric } from '../format';
 import { coordinate, PENDING_COLOR, type PlotParam, type PlotTrial } from './sweep-plot';
 
 /** One point of a scatter: a trial, where it is, how it looks, what its tooltip says, and the run it opens. */

@@ -1,4 +1,4 @@
-import { formatMetric } from './format';
+import { formatMetric } from '../format';
 import { coordinate, goodness, type PlotParam, type PlotTrial, type ValueRange } from './sweep-plot';
 
 /** One vertical axis of a parallel-coordinates plot, mapping a value to a fraction of its height (0 bottom, 1 top). */

@@ -1,5 +1,5 @@
-import type { RunSummary } from '../../src-shared/entities/run';
-import { PARAM_KEYS, type ParamValue } from '../../src-shared/entities/train-config';
+import type { RunSummary } from './entities/run';
+import { PARAM_KEYS, type ParamValue } from './entities/train-config';
 
 export interface ParamRow {
   key: string;

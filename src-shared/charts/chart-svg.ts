@@ -1,4 +1,8 @@
-import type { ChartPoint } from './chart-series';
+/** A point of a curve: x is the epoch, y is null for a gap (NaN, Infinity). */
+export interface ChartPoint {
+  x: number;
+  y: number | null;
+}
 
 /** One curve of an SVG chart. */
 export interface SvgLine {
@@ -65,8 +69,10 @@ export function logTicks(min: number, max: number): number[] {
 /**
  * A line chart as a standalone SVG document, drawn from the chart's own data (not a picture of the canvas): title,
  * axes with ticks and grid, one path per curve (gaps left open), overfitting markers, and a legend.
+ * @param inlineId Draws an `<svg>` element to put inside an HTML page instead (no XML declaration; its clip path is
+ *   named after this id, since several charts share one page's ids), scaling to the page's width.
  */
-export function chartSvg(spec: SvgChartSpec, width = 900, plotHeight = 400): string {
+export function chartSvg(spec: SvgChartSpec, width = 900, plotHeight = 400, inlineId?: string): string {
   const margin = { left: 72, right: 24, top: 40, bottom: 52 };
   const plotWidth = width - margin.left - margin.right;
   const legendColumns = Math.max(1, Math.floor(plotWidth / 200));
@@ -79,12 +85,14 @@ export function chartSvg(spec: SvgChartSpec, width = 900, plotHeight = 400): str
   const f = (n: number): string => n.toFixed(2);
   const bottom = margin.top + plotHeight;
   const out: string[] = [];
-  out.push('<?xml version="1.0" encoding="UTF-8"?>');
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="12">`);
+  const clip = inlineId === undefined ? 'plot' : `plot-${inlineId}`;
+  if (inlineId === undefined) out.push('<?xml version="1.0" encoding="UTF-8"?>');
+  const size = inlineId === undefined ? `width="${width}" height="${height}"` : `id="${escape(inlineId)}" role="img" aria-label="${escape(spec.title)}"`;
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" ${size} viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="12">`);
   out.push(`<title>${escape(spec.title)}</title>`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${margin.left}" y="24" font-size="15" font-weight="600" fill="#0f172a">${escape(spec.title)}</text>`);
-  out.push(`<defs><clipPath id="plot"><rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}"/></clipPath></defs>`);
+  out.push(`<defs><clipPath id="${clip}"><rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}"/></clipPath></defs>`);
   // Axes: grid lines and tick labels.
   out.push('<g class="axis x" fill="#475569" text-anchor="middle">');
   for (const t of linearTicks(spec.x.min, spec.x.max, 8)) {
@@ -100,7 +108,7 @@ export function chartSvg(spec: SvgChartSpec, width = 900, plotHeight = 400): str
   out.push(`<text class="label" transform="translate(16 ${f(margin.top + plotHeight / 2)}) rotate(-90)" text-anchor="middle" fill="#334155">${escape(spec.yLabel)}${spec.logY ? ' (log)' : ''}</text></g>`);
   out.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#cbd5e1"/>`);
   // Curves, each a path that lifts the pen over gaps (and over values a log axis cannot show).
-  out.push('<g class="series" clip-path="url(#plot)" fill="none" stroke-linejoin="round" stroke-linecap="round">');
+  out.push(`<g class="series" clip-path="url(#${clip})" fill="none" stroke-linejoin="round" stroke-linecap="round">`);
   for (const line of spec.lines) {
     let d = '';
     let pen = false;

@@ -1,6 +1,6 @@
-import type { Objective, SweepSummary, Trial } from '../../src-shared/entities/sweep';
-import { parseParam, type Distribution } from '../../src-shared/search/space';
-import { formatMetric } from './format';
+import type { Objective, SweepSummary, Trial } from '../entities/sweep';
+import { parseParam, type Distribution } from './space';
+import { formatMetric } from '../format';
 
 /** A searched hyperparameter as the sweep plots show it. */
 export interface PlotParam {
