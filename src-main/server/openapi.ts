@@ -35,7 +35,24 @@ export const WRITES_TAG = 'writes';
 /** A zod schema as JSON Schema (2020-12, what OpenAPI 3.1 uses): `input` for what a client sends, `output` for answers. */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonSchema;
-  return rest;
+  return plainTuples(rest) as JsonSchema;
+}
+
+/**
+ * A tuple whose places all hold the same schema (an image's `[height, width, channels]`), written as an array of that
+ * schema with a fixed length: the same values, in the form every OpenAPI tool reads (schemathesis 4 refuses
+ * `prefixItems`, 2020-12's tuple keyword). Tuples of mixed places keep `prefixItems`.
+ */
+function plainTuples(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(plainTuples);
+  if (typeof node !== 'object' || node === null) return node;
+  const out = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, plainTuples(value)]));
+  const places = out.prefixItems;
+  if (Array.isArray(places) && places.length > 0 && out.items === false && places.every((place) => JSON.stringify(place) === JSON.stringify(places[0]))) {
+    delete out.prefixItems;
+    out.items = places[0];
+  }
+  return out;
 }
 
 /** The body of every refusal on the contract's routes (`{ ok: false, error }`), whatever its status. */
