@@ -139,6 +139,8 @@ function tokenize(text: string): Token[] {
     } else if (/[0-9.+-]/.test(char)) {
       const match = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text.slice(i));
       if (!match) throw new FilterSyntaxError(`unexpected "${char}"`, column);
+      // A number past a double's range would compare as an infinity: refused rather than silently meaning something else.
+      if (!Number.isFinite(Number(match[0]))) throw new FilterSyntaxError(`the number ${match[0]} is too large`, column);
       tokens.push({ kind: 'number', value: Number(match[0]), column });
       i += match[0].length;
     } else if (/[A-Za-z_`]/.test(char)) {
@@ -183,10 +185,17 @@ function readName(text: string, start: number, tokens: Token[]): number {
   return end;
 }
 
+/**
+ * How deep parentheses and `not` may nest. The parser recurses once per level, so without a bound a filter of a few
+ * thousand "(" would overflow the stack instead of getting an answer; no filter a person writes comes near it.
+ */
+export const MAX_FILTER_NESTING = 100;
+
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'like', 'ilike', 'is', 'null']);
 
 class Parser {
   private at = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
 
   parse(): FilterNode {
@@ -223,15 +232,26 @@ class Parser {
   }
 
   private not(): FilterNode {
-    if (this.keyword('not')) return { type: 'not', expr: this.not() };
-    return this.primary();
+    const token = this.peek();
+    if (!this.keyword('not')) return this.primary();
+    return { type: 'not', expr: this.nested(token.column, () => this.not()) };
+  }
+
+  /** Parses one level deeper, refusing past `MAX_FILTER_NESTING`. */
+  private nested(column: number, parse: () => FilterNode): FilterNode {
+    if (++this.depth > MAX_FILTER_NESTING) throw new FilterSyntaxError(`parentheses and "not" nest more than ${MAX_FILTER_NESTING} deep`, column);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   private primary(): FilterNode {
     const token = this.peek();
     if (token.kind === 'punct' && token.text === '(') {
       this.at++;
-      const inner = this.or();
+      const inner = this.nested(token.column, () => this.or());
       const close = this.peek();
       if (close.kind !== 'punct' || close.text !== ')') throw new FilterSyntaxError(`expected ")" but found ${describe(close)}`, close.column);
       this.at++;
