@@ -323,7 +323,7 @@ class Parser {
     if (prefix === 'dataset' || prefix === 'datasets') {
       throw new FilterSyntaxError(`"${token.text}": Runboard records no dataset inputs of runs; compare params or tags instead`, token.column);
     }
-    const group = GROUP_SPELLINGS[prefix] ?? prefix;
+    const group = Object.hasOwn(GROUP_SPELLINGS, prefix) ? (GROUP_SPELLINGS[prefix] as string) : prefix;
     if (!(FILTER_GROUPS as readonly string[]).includes(group)) {
       throw new FilterSyntaxError(`unknown column group "${token.prefix}"; one of ${FILTER_GROUPS.join(', ')} (or MLflow's attributes, metric, param, tag)`, token.column);
     }
@@ -344,7 +344,8 @@ class Parser {
 /** An attribute by our name or MLflow's (`start_time`, `run_name`...), in any case. */
 function attribute(name: string, written: string, column: number): FieldRef {
   const lower = name.toLowerCase();
-  const key = (FILTER_ATTRIBUTES as readonly string[]).includes(lower) ? lower : MLFLOW_ATTRIBUTES[lower];
+  // Own keys only: `constructor` and `__proto__` are not attributes, whatever a plain object inherits.
+  const key = (FILTER_ATTRIBUTES as readonly string[]).includes(lower) ? lower : Object.hasOwn(MLFLOW_ATTRIBUTES, lower) ? MLFLOW_ATTRIBUTES[lower] : undefined;
   if (key) return { group: 'attr', key, column };
   if (lower === 'artifact_uri') throw new FilterSyntaxError(`"${written}": Runboard keeps no artifacts, so there is no artifact_uri to compare`, column);
   throw new FilterSyntaxError(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FILTER_ATTRIBUTES, FILTER_GROUPS, FilterSyntaxError, MAX_FILTER_NESTING, parseFilter, type FilterNode, type Literal } from '../../src-shared/filter/parse';
+import { FILTER_ATTRIBUTES, FILTER_GROUPS, filterFields, FilterSyntaxError, MAX_FILTER_NESTING, parseFilter, type FilterNode, type Literal } from '../../src-shared/filter/parse';
 
 /**
  * Property tests of the filter language (issue 15 item 3): whatever the text, parsing answers a tree or a
@@ -64,7 +64,7 @@ const tree = fc.letrec<{ node: FilterNode }>((tie) => ({
 })).node;
 
 /** Text that looks like filters: the language's words, operators and values in any order, and plain noise. */
-const WORDS = ['status', 'params.lr', 'metrics."val acc"', 'tags.`x`', 'and', 'or', 'not', 'in', 'like', 'ilike', 'is', 'null', 'true', '(', ')', ',', '=', '!=', '<=', '~', '!~', '!', '"a\\"b"', "'x'", '1e999', '-.5', '.', '`', '"', 'attributes.run_id', 'dataset.x'];
+const WORDS = ['status', 'params.lr', 'metrics."val acc"', 'tags.`x`', 'and', 'or', 'not', 'in', 'like', 'ilike', 'is', 'null', 'true', '(', ')', ',', '=', '!=', '<=', '~', '!~', '!', '"a\\"b"', "'x'", '1e999', '-.5', '.', '`', '"', 'attributes.run_id', 'dataset.x', 'constructor', '__proto__'];
 const filterish = fc.oneof(fc.string({ maxLength: 60 }), fc.array(fc.constantFrom(...WORDS), { maxLength: 20 }).map((words) => words.join(' ')), fc.array(fc.constantFrom(...WORDS)).map((words) => words.join('')));
 
 describe('the filter language, by properties', () => {
@@ -72,7 +72,11 @@ describe('the filter language, by properties', () => {
     fc.assert(
       fc.property(filterish, (text) => {
         try {
-          parseFilter(text);
+          // Every column of an accepted filter is a name (a string) of a known group.
+          for (const field of filterFields(parseFilter(text))) {
+            expect(typeof field.key).toBe('string');
+            expect(['attr', ...FILTER_GROUPS]).toContain(field.group);
+          }
         } catch (error) {
           expect(error).toBeInstanceOf(FilterSyntaxError);
           const column = (error as FilterSyntaxError).column;
@@ -106,5 +110,9 @@ describe('the filter language, by properties', () => {
     expect(() => parseFilter('metrics.loss < 1e999')).toThrow(/the number 1e999 is too large \(at column 16\)/);
     expect(() => parseFilter('params.x in (1, -2e400)')).toThrow(FilterSyntaxError);
     expect(parseFilter('metrics.loss < 1e308')).toMatchObject({ value: 1e308 });
+  });
+
+  it('refuses constructor and __proto__ as columns instead of reading what a plain object inherits (found after the layer list property found the same names there)', () => {
+    for (const text of ['constructor = 1', '__proto__ = 1', 'attributes.constructor = 1', 'constructor.x = 1']) expect(() => parseFilter(text), text).toThrow(FilterSyntaxError);
   });
 });
