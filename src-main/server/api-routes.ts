@@ -4,7 +4,8 @@ import { httpStatusOf } from '../../src-shared/api/errors';
 import type { ApiHost } from '../../src-shared/api/host';
 import { MAX_IMPORT_BYTES } from '../../src-shared/entities/dataset';
 import { MAX_BODY_BYTES, hasBody, isJsonContentType, readJsonBody } from './request-body';
-import { sendApiError, sendJson } from './responses';
+import { OPENAPI_PATH } from './openapi';
+import { sendApiError, sendJson, sendJsonText } from './responses';
 import type { HostPolicy } from './security';
 
 export const API_PREFIX = '/api/';
@@ -24,9 +25,11 @@ const CLOSE_LINGER_MS = 2_000;
  * oversized, unparsable).
  */
 export class ApiRoutes {
+  /** @param openApi the document served at `/api/openapi.json`, as JSON text (made once: it never changes). */
   constructor(
     private readonly api: ApiHost,
     private readonly hosts: HostPolicy,
+    private readonly openApi = '{}',
   ) {}
 
   /** @param rawPath the request path without its query, starting with `/api/`. @param host the validated Host. */
@@ -37,6 +40,14 @@ export class ApiRoutes {
 
     if (rawPath === EVENTS_PATH) {
       sendApiError(response, 'BAD_INPUT', `${EVENTS_PATH} is a WebSocket: connect with an Upgrade request.`, 426, { ...refusal, Upgrade: 'websocket' });
+      return;
+    }
+    if (rawPath === OPENAPI_PATH) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        sendApiError(response, 'BAD_INPUT', `Read ${OPENAPI_PATH} with GET.`, 405, { ...refusal, Allow: 'GET, HEAD' });
+        return;
+      }
+      sendJsonText(response, 200, this.openApi, refusal);
       return;
     }
     if (!isMethod(name)) {

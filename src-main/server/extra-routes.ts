@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OpenApiPaths } from './openapi';
 
 /**
  * A second transport served beside the contract's, under its own path prefix (another tracker's HTTP API, such as
@@ -12,4 +13,6 @@ export interface ExtraRoutes {
   handle(request: IncomingMessage, response: ServerResponse, path: string, query: URLSearchParams, host: string): Promise<void>;
   /** Writes a refusal (401 without the token, 403 for a foreign Host) in this API's shape. */
   refuse(response: ServerResponse, status: 401 | 403, message: string, headers: Record<string, string>): void;
+  /** Its operations for `/api/openapi.json`, generated from the schemas it checks requests with. */
+  describe(): OpenApiPaths;
 }

@@ -8,6 +8,8 @@ import { EventsSocket } from './events-socket';
 import type { ExtraRoutes } from './extra-routes';
 import { Gateway } from './gateway';
 import { logWarning } from './log';
+import { openApiDocument } from './openapi';
+import { appVersion } from '../paths';
 import { formatUrlHost, HostPolicy, isLoopbackHost, isWildcardHost } from './security';
 import { openStaticRoot, StaticFiles } from './static-files';
 
@@ -81,7 +83,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const hosts = new HostPolicy({ port: address.port, boundHosts: [host, address.address], allowRemote });
   const tokens = new TokenCheck(token, address.port);
   const events = new EventsSocket(options.api, options.heartbeatMs);
-  const gateway = new Gateway({ hosts, tokens, api: new ApiRoutes(options.api, hosts), files: new StaticFiles(rootReal), events, extra: options.extraRoutes?.(hosts) ?? [] });
+  const extra = options.extraRoutes?.(hosts) ?? [];
+  const openApi = JSON.stringify(openApiDocument(appVersion(), extra));
+  const gateway = new Gateway({ hosts, tokens, api: new ApiRoutes(options.api, hosts, openApi), files: new StaticFiles(rootReal), events, extra });
   server.on('request', gateway.onRequest);
   server.on('checkContinue', gateway.onRequest);
   server.on('upgrade', gateway.onUpgrade);

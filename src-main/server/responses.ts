@@ -9,7 +9,11 @@ const RAW_REFUSAL_LINGER_MS = 2_000;
 
 /** Writes a JSON body. API answers are never cached: they carry live data. */
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  sendJsonText(response, status, JSON.stringify(body), headers);
+}
+
+/** Writes JSON already serialised. */
+export function sendJsonText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, {
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',

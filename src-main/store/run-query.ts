@@ -63,7 +63,8 @@ export interface SqlPart {
  * arguments. Names travel as parameters.
  */
 export function sortExpression(column: string, dialect: SqlDialect): SqlPart[] {
-  const attribute = SORT_ATTRIBUTES[column];
+  // Own entries only: a column named `constructor` or `toString.x` is unknown, not what a plain object inherits.
+  const attribute = Object.hasOwn(SORT_ATTRIBUTES, column) ? SORT_ATTRIBUTES[column] : undefined;
   if (attribute) return [{ sql: attribute(dialect), args: [] }];
   const dot = column.indexOf('.');
   const group = column.slice(0, dot);
@@ -77,7 +78,7 @@ export function sortExpression(column: string, dialect: SqlDialect): SqlPart[] {
       ]);
     }
     const summary: Record<string, string> = { metrics: 'last_value', min: 'min_value', max: 'max_value', best: metricDirection(key) === 'max' ? 'max_value' : 'min_value' };
-    const field = summary[group];
+    const field = Object.hasOwn(summary, group) ? summary[group] : undefined;
     if (field) return [{ sql: `(SELECT m.${field} FROM metric_summaries m WHERE m.run_id = r.id AND m.key = ?)`, args: [key] }];
   }
   throw new AppError('BAD_INPUT', `Cannot sort by "${column}": use ${Object.keys(SORT_ATTRIBUTES).join(', ')}, params.NAME, metrics.KEY, best.KEY, min.KEY, max.KEY or tags.NAME.`, [

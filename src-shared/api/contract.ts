@@ -325,6 +325,31 @@ export type MethodOutput<M extends Method> = z.output<Contract[M]['output']>;
 
 export const METHODS = Object.keys(contract) as Method[];
 
+/**
+ * The methods that change nothing stored (no run, sweep, dataset or setting): a fuzzer may call them on a user's data.
+ * `system/device` starts a throwaway probe process but stores nothing; `runs/export` returns the file's content.
+ */
+export const READ_METHODS: readonly Method[] = [
+  'system/info',
+  'system/device',
+  'datasets/list',
+  'datasets/samples',
+  'experiments/list',
+  'runs/list',
+  'runs/query',
+  'runs/columns',
+  'runs/group',
+  'runs/get',
+  'runs/metrics',
+  'runs/evaluation',
+  'runs/histograms',
+  'runs/model',
+  'sweeps/list',
+  'sweeps/get',
+  'tracking/status',
+  'runs/export',
+];
+
 export function isMethod(name: string): name is Method {
   return Object.prototype.hasOwnProperty.call(contract, name);
 }

@@ -292,6 +292,17 @@ export function formatDatasetView(view: DatasetView): string {
   return options.length === 0 ? view.name : `${view.name}:${options.join(',')}`;
 }
 
+/** Every class index the ranges cover, ascending, each once. */
+function classesIn(ranges: Array<[number, number]>): number[] {
+  const classes: number[] = [];
+  let next = 0;
+  for (const [from, to] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    for (let c = Math.max(from, next); c <= to; c++) classes.push(c);
+    next = Math.max(next, to + 1);
+  }
+  return classes;
+}
+
 /** 0,1,2,3,5 -> `0-3,5`. */
 function compactRanges(values: readonly number[]): string {
   const parts: string[] = [];
@@ -316,14 +327,18 @@ export function parseDatasetView(text: string): Parsed<DatasetView> {
   const options = text.slice(colon + 1).trim();
   if (options === '') return fail(`write ${name} or ${name}:classes=0-4,n=1000`);
   let key: string | null = null;
-  const classes = new Set<number>();
+  // Ranges as written, merged once at the end: a long list of wide ranges (`0-65535,0-65535,...`) costs its length,
+  // not its length times 65,536 (which held a request for seconds per kilobyte).
+  const ranges: Array<[number, number]> = [];
+  let classesGiven = false;
   for (const part of options.split(',').map((p) => p.trim())) {
     const eq = part.indexOf('=');
     let value = part;
     if (eq >= 0) {
       key = part.slice(0, eq).trim().toLowerCase();
       value = part.slice(eq + 1).trim();
-      if (key === 'classes' && view.classes) return fail('classes is given twice');
+      if (key === 'classes' && classesGiven) return fail('classes is given twice');
+      if (key === 'classes') classesGiven = true;
       if (key === 'n' && view.n !== null) return fail('n is given twice');
     } else if (key !== 'classes') {
       return fail(`"${part}" should be KEY=VALUE (classes, n)`);
@@ -335,8 +350,7 @@ export function parseDatasetView(text: string): Parsed<DatasetView> {
       const to = Number(range[2] ?? range[1]);
       if (to < from) return fail(`classes ${value} is an empty range`);
       if (to > 65_535) return fail(`class ${to} is out of range`);
-      for (let c = from; c <= to; c++) classes.add(c);
-      view.classes = [...classes].sort((a, b) => a - b);
+      ranges.push([from, to]);
     } else if (key === 'n') {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 2) return fail(`n must be a whole number of samples from 2, not "${value}"`);
@@ -345,6 +359,7 @@ export function parseDatasetView(text: string): Parsed<DatasetView> {
       return fail(`unknown option "${key}" for ${name}; one of classes, n`);
     }
   }
+  if (classesGiven) view.classes = classesIn(ranges);
   if (view.classes && view.classes.length < 2) return fail(`classes=${compactRanges(view.classes)} keeps one class; a classifier needs at least two`);
   return ok(view);
 }

@@ -33,6 +33,9 @@ const ATTRIBUTE_PREFIXES = new Set(['attributes', 'attribute', 'attr', 'run']);
 /** MLflow's attribute names for our sort columns. */
 const MLFLOW_ATTRIBUTES: Record<string, string> = { start_time: 'started', end_time: 'ended', run_name: 'name', user_id: 'user', experiment_id: 'experiment' };
 
+/** A record's own entry: `constructor` or `__proto__` is not a name here, whatever a plain object inherits. */
+const own = (record: Record<string, string>, key: string): string | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
+
 const unquote = (text: string): string => (/^(["'`]).*\1$/s.test(text) && text.length >= 2 ? text.slice(1, -1) : text);
 
 /**
@@ -53,12 +56,12 @@ export function parseOrderBy(text: string, defaultDirection: 'asc' | 'desc'): So
   const dot = body.indexOf('.');
   if (dot <= 0) {
     const name = unquote(body);
-    return { column: MLFLOW_ATTRIBUTES[name.toLowerCase()] ?? name, direction };
+    return { column: own(MLFLOW_ATTRIBUTES, name.toLowerCase()) ?? name, direction };
   }
   const prefix = unquote(body.slice(0, dot)).toLowerCase();
   const key = unquote(body.slice(dot + 1));
-  if (ATTRIBUTE_PREFIXES.has(prefix)) return { column: MLFLOW_ATTRIBUTES[key.toLowerCase()] ?? key.toLowerCase(), direction };
-  const group = GROUPS[prefix];
+  if (ATTRIBUTE_PREFIXES.has(prefix)) return { column: own(MLFLOW_ATTRIBUTES, key.toLowerCase()) ?? key.toLowerCase(), direction };
+  const group = own(GROUPS, prefix);
   if (!group) return { column: body, direction };
   return { column: `${group}.${key}`, direction };
 }

@@ -139,6 +139,8 @@ function tokenize(text: string): Token[] {
     } else if (/[0-9.+-]/.test(char)) {
       const match = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text.slice(i));
       if (!match) throw new FilterSyntaxError(`unexpected "${char}"`, column);
+      // A number past a double's range would compare as an infinity: refused rather than silently meaning something else.
+      if (!Number.isFinite(Number(match[0]))) throw new FilterSyntaxError(`the number ${match[0]} is too large`, column);
       tokens.push({ kind: 'number', value: Number(match[0]), column });
       i += match[0].length;
     } else if (/[A-Za-z_`]/.test(char)) {
@@ -183,10 +185,17 @@ function readName(text: string, start: number, tokens: Token[]): number {
   return end;
 }
 
+/**
+ * How deep parentheses and `not` may nest. The parser recurses once per level, so without a bound a filter of a few
+ * thousand "(" would overflow the stack instead of getting an answer; no filter a person writes comes near it.
+ */
+export const MAX_FILTER_NESTING = 100;
+
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'like', 'ilike', 'is', 'null']);
 
 class Parser {
   private at = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
 
   parse(): FilterNode {
@@ -223,15 +232,26 @@ class Parser {
   }
 
   private not(): FilterNode {
-    if (this.keyword('not')) return { type: 'not', expr: this.not() };
-    return this.primary();
+    const token = this.peek();
+    if (!this.keyword('not')) return this.primary();
+    return { type: 'not', expr: this.nested(token.column, () => this.not()) };
+  }
+
+  /** Parses one level deeper, refusing past `MAX_FILTER_NESTING`. */
+  private nested(column: number, parse: () => FilterNode): FilterNode {
+    if (++this.depth > MAX_FILTER_NESTING) throw new FilterSyntaxError(`parentheses and "not" nest more than ${MAX_FILTER_NESTING} deep`, column);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   private primary(): FilterNode {
     const token = this.peek();
     if (token.kind === 'punct' && token.text === '(') {
       this.at++;
-      const inner = this.or();
+      const inner = this.nested(token.column, () => this.or());
       const close = this.peek();
       if (close.kind !== 'punct' || close.text !== ')') throw new FilterSyntaxError(`expected ")" but found ${describe(close)}`, close.column);
       this.at++;
@@ -303,7 +323,7 @@ class Parser {
     if (prefix === 'dataset' || prefix === 'datasets') {
       throw new FilterSyntaxError(`"${token.text}": Runboard records no dataset inputs of runs; compare params or tags instead`, token.column);
     }
-    const group = GROUP_SPELLINGS[prefix] ?? prefix;
+    const group = Object.hasOwn(GROUP_SPELLINGS, prefix) ? (GROUP_SPELLINGS[prefix] as string) : prefix;
     if (!(FILTER_GROUPS as readonly string[]).includes(group)) {
       throw new FilterSyntaxError(`unknown column group "${token.prefix}"; one of ${FILTER_GROUPS.join(', ')} (or MLflow's attributes, metric, param, tag)`, token.column);
     }
@@ -324,7 +344,8 @@ class Parser {
 /** An attribute by our name or MLflow's (`start_time`, `run_name`...), in any case. */
 function attribute(name: string, written: string, column: number): FieldRef {
   const lower = name.toLowerCase();
-  const key = (FILTER_ATTRIBUTES as readonly string[]).includes(lower) ? lower : MLFLOW_ATTRIBUTES[lower];
+  // Own keys only: `constructor` and `__proto__` are not attributes, whatever a plain object inherits.
+  const key = (FILTER_ATTRIBUTES as readonly string[]).includes(lower) ? lower : Object.hasOwn(MLFLOW_ATTRIBUTES, lower) ? MLFLOW_ATTRIBUTES[lower] : undefined;
   if (key) return { group: 'attr', key, column };
   if (lower === 'artifact_uri') throw new FilterSyntaxError(`"${written}": Runboard keeps no artifacts, so there is no artifact_uri to compare`, column);
   throw new FilterSyntaxError(

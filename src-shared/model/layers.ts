@@ -160,7 +160,9 @@ function tokenize(text: string): RawLayer[] {
 
 /** Reads one layer's arguments: positional ones in order, then `key=value` ones. */
 function readLayer(raw: RawLayer): LayerSpec {
-  const canonical = ALIASES[raw.name.toLowerCase()];
+  const lower = raw.name.toLowerCase();
+  // Own keys only: `constructor` and `__proto__` are not layers, whatever a plain object inherits.
+  const canonical = Object.hasOwn(ALIASES, lower) ? ALIASES[lower] : undefined;
   if (!canonical) throw new LayerSyntaxError(raw.column, `unknown layer "${raw.name}"; one of ${KNOWN}`);
   const args = raw.args ?? [];
   const positional = args.filter((a) => a.key === null);

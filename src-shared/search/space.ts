@@ -32,15 +32,18 @@ export const SEARCHABLE = Object.keys(trainConfigSchema.shape).filter((key) => !
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = <T>(message: string): Parsed<T> => ({ ok: false, message });
 
-/** Splits `a, "b,c", d` at top-level commas, keeping quoted text whole. */
+/** Splits `a, "b,c", d` at top-level commas, keeping quoted text whole (a backslash in it escapes the next character). */
 function splitArguments(text: string): Parsed<string[]> {
   const out: string[] = [];
   let current = '';
   let quote: string | null = null;
+  let escaped = false;
   for (const char of text) {
     if (quote) {
       current += char;
-      if (char === quote) quote = null;
+      if (escaped) escaped = false;
+      else if (char === '\\') escaped = true;
+      else if (char === quote) quote = null;
     } else if (char === '"' || char === "'") {
       quote = char;
       current += char;
@@ -58,8 +61,8 @@ function splitArguments(text: string): Parsed<string[]> {
 
 function literal(text: string): Parsed<ParamValue> {
   if (text === '') return fail('an empty value');
-  const quoted = /^(["'])(.*)\1$/.exec(text);
-  if (quoted) return ok(quoted[2] as string);
+  const quoted = /^(["'])(.*)\1$/s.exec(text);
+  if (quoted) return ok((quoted[2] as string).replace(/\\(.)/gs, '$1'));
   if (text === 'true' || text === 'false') return ok(text === 'true');
   const number = Number(text);
   if (Number.isFinite(number)) return ok(number);
@@ -127,9 +130,11 @@ export function parseSpace(texts: readonly string[]): Parsed<SearchSpace> {
   return ok(space);
 }
 
-/** The text form of a distribution, as the user wrote it (stored with the sweep, shown in the UI). */
+/** The text form of a distribution, as the user wrote it (stored with the sweep, shown in the UI); `parseParam` reads it back. */
 export function formatDistribution(d: Distribution): string {
-  const value = (v: ParamValue) => (typeof v === 'string' && !/^[A-Za-z][\w:.=-]*$/.test(v) ? JSON.stringify(v) : String(v));
+  // A text that would read back as something else (a boolean, or not a word) is quoted, its backslashes and double quotes escaped.
+  const value = (v: ParamValue) =>
+    typeof v === 'string' && (!/^[A-Za-z][\w:.=-]*$/.test(v) || v === 'true' || v === 'false') ? `"${v.replace(/[\\"]/g, '\\$&')}"` : String(v);
   switch (d.kind) {
     case 'grid':
       return `[${d.values.map(value).join(',')}]`;

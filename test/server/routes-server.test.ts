@@ -21,6 +21,7 @@ interface Seen {
 function recordingRoute(seen: Seen): ExtraRoutes {
   return {
     prefix: '/api/x/',
+    describe: () => ({}),
     async handle(request: IncomingMessage, response: ServerResponse, path: string, query: URLSearchParams, host: string) {
       seen.handled.push({ path, query: query.toString(), host, method: request.method });
       if (path === '/api/x/boom') throw new Error('handler failed');

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { AppError } from '../../../src-shared/api/errors';
 
 /**
@@ -17,6 +18,11 @@ export const MLFLOW_ERROR_STATUS = {
 } as const;
 
 export type MlflowErrorCode = keyof typeof MLFLOW_ERROR_STATUS;
+
+/** The body of every MLflow error answer. */
+export const mlflowErrorBodySchema = z
+  .object({ error_code: z.enum(Object.keys(MLFLOW_ERROR_STATUS) as [MlflowErrorCode, ...MlflowErrorCode[]]), message: z.string() })
+  .strict();
 
 /** An error answered in MLflow's shape: `{"error_code": ..., "message": ...}` with its status. */
 export class MlflowError extends Error {

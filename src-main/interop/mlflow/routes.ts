@@ -3,10 +3,11 @@ import type { ExtraRoutes } from '../../server/extra-routes';
 import { logError } from '../../server/log';
 import { MAX_BODY_BYTES, hasBody, isJsonContentType, readJsonBody } from '../../server/request-body';
 import { sendJson } from '../../server/responses';
+import { jsonSchemaOf, READS_TAG, WRITES_TAG, type JsonSchema, type OpenApiPaths } from '../../server/openapi';
 import type { HostPolicy } from '../../server/security';
-import { asMlflowError, MlflowError, type MlflowErrorCode } from './errors';
+import { asMlflowError, MLFLOW_ERROR_STATUS, mlflowErrorBodySchema, MlflowError, type MlflowErrorCode } from './errors';
 import { LIMITS } from './mapping';
-import { ENDPOINT_METHODS, isEndpoint } from './messages';
+import { ENDPOINT_METHODS, isEndpoint, requests, type Endpoint } from './messages';
 import type { MlflowService } from './service';
 
 /** Where MLflow's client sends its tracking calls. */
@@ -31,6 +32,10 @@ export class MlflowRoutes implements ExtraRoutes {
     private readonly service: MlflowService,
     private readonly hosts: Pick<HostPolicy, 'originAllowed'>,
   ) {}
+
+  describe(): OpenApiPaths {
+    return Object.fromEntries((Object.keys(requests) as Endpoint[]).map((endpoint) => [`${MLFLOW_PREFIX}${endpoint}`, describeEndpoint(endpoint)]));
+  }
 
   refuse(response: ServerResponse, status: 401 | 403, message: string, headers: Record<string, string>): void {
     sendError(response, new MlflowError(status === 401 ? 'UNAUTHENTICATED' : 'PERMISSION_DENIED', message), headers);
@@ -92,6 +97,27 @@ export class MlflowRoutes implements ExtraRoutes {
       sendError(response, mlflowError);
     }
   }
+}
+
+/**
+ * One endpoint as an OpenAPI operation: a GET's fields as query parameters (a list field as the parameter repeated), a
+ * POST's as its JSON body, both from the schema `parseRequest` checks. The answers are MLflow's messages, which this
+ * server writes without a schema of its own (`mapping.ts`): described as objects; the errors by their schema.
+ */
+function describeEndpoint(endpoint: Endpoint): OpenApiPaths[string] {
+  const method = ENDPOINT_METHODS[endpoint];
+  const schema = jsonSchemaOf(requests[endpoint], 'input');
+  const errorBody = { description: "MLflow's error: its code and a message.", content: { 'application/json': { schema: jsonSchemaOf(mlflowErrorBodySchema, 'output') } } };
+  const statuses = [...new Set(Object.values(MLFLOW_ERROR_STATUS))].sort((a, b) => a - b);
+  const responses = {
+    '200': { description: `MLflow's ${endpoint} response message.`, content: { 'application/json': { schema: { type: 'object' } } } },
+    ...Object.fromEntries(statuses.map((status) => [String(status), errorBody])),
+  };
+  const operation = { operationId: `mlflow/${endpoint}`, tags: [method === 'GET' ? READS_TAG : WRITES_TAG], responses };
+  if (method === 'POST') return { post: { ...operation, requestBody: { required: true, content: { 'application/json': { schema } } } } };
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const parameters = Object.entries(properties).map(([name, property]) => ({ name, in: 'query' as const, required: false, schema: property }));
+  return { get: { ...operation, parameters } };
 }
 
 const error = (code: MlflowErrorCode, message: string): MlflowError => new MlflowError(code, message);
