@@ -348,6 +348,7 @@ export const READ_METHODS: readonly Method[] = [
   'sweeps/get',
   'tracking/status',
   'runs/export',
+  'runs/report',
 ];
 
 export function isMethod(name: string): name is Method {
