@@ -36,7 +36,7 @@ export interface KillEngine {
 
 type Mode = 'worker' | 'host' | 'both';
 const MODES: readonly Mode[] = ['host', 'worker', 'both'];
-const TRIALS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3];
+const TRIALS = [0.02, 0.05, 0.1, 0.2];
 
 /** A small seeded generator (mulberry32), so a failing iteration can be told again from its seed. */
 export function randomFrom(seed: number): () => number {
@@ -100,6 +100,7 @@ async function iteration(engine: KillEngine, index: number, seed: number, option
   const env = cliEnv({ XDG_DATA_HOME: join(options.workDir, 'data') });
   const store = await engine.fresh(index, dir, env);
   const failures: string[] = [];
+  const began = Date.now();
   const fail = (line: string) => failures.push(`iteration ${index} (seed ${seed}, kill ${mode}, ${backend}): ${line}`);
   const started: RunningCli[] = [];
   const workers = new Set<number>();
@@ -112,7 +113,7 @@ async function iteration(engine: KillEngine, index: number, seed: number, option
     await made.close();
     const train = startCli(['train', '--dataset', 'iris', '--hidden', '8', '--epochs', '400', '--backend', backend, '--seed', String(index + 1), '--db', store.db], { env });
     started.push(train);
-    const sweep = startCli(['sweep', '--dataset', 'iris', '--hidden', '8', '--epochs', '6', '--strategy', 'grid', '--param', `lr=[${TRIALS.join(',')}]`, '--parallel', '2', '--backend', backend, '--db', store.db, '--json'], { env });
+    const sweep = startCli(['sweep', '--dataset', 'iris', '--hidden', '8', '--epochs', '4', '--strategy', 'grid', '--param', `lr=[${TRIALS.join(',')}]`, '--parallel', '2', '--backend', backend, '--db', store.db, '--json'], { env });
     started.push(sweep);
     if (!(await until(() => /^Run \d+ /m.test(train.stdout) || train.child.exitCode !== null, 60_000))) throw new Error(`train did not start: ${train.stderr}`);
     const trainRunId = Number(/^Run (\d+) /m.exec(train.stdout)?.[1]);
@@ -137,7 +138,7 @@ async function iteration(engine: KillEngine, index: number, seed: number, option
     })();
     const logging = await until(() => [...seen.values()].some((row) => row.run_id === trainRunId) && [...seen.values()].some((row) => row.run_id !== trainRunId), 90_000);
     if (!logging) throw new Error(`the run and the sweep did not both log within 90 s (train: ${train.stderr.slice(-300)}; sweep: ${sweep.stderr.slice(-300)})`);
-    await sleep(random() * 2_000);
+    await sleep(random() * 1_500);
 
     // The kill.
     tally.kills[mode]++;
@@ -171,11 +172,25 @@ async function iteration(engine: KillEngine, index: number, seed: number, option
     await open.close();
     reader = null;
 
-    // The next process opens the store, as a user's next command would: runs left by a dead process become interrupted.
-    const next = await runCli(['runs', '--json', '--db', store.db], { env });
-    if (next.code !== 0) fail(`runboard runs after the kill exited ${next.code}: ${next.stderr}`);
+    // The next process opens the store, as a user's next command would: runs left by a dead process become
+    // interrupted. That process is `sweep resume` (or `runs` when the sweep had finished before the kill); resuming
+    // adds new runs for the trials it runs again and leaves the old ones as they read.
     const after = await store.reader();
     reader = after;
+    const sweeps = await after.sweeps();
+    const sweepId = sweeps[0]?.id;
+    if (sweeps.length !== 1 || sweepId === undefined) throw new Error(`expected one sweep, found ${sweeps.length}`);
+    // A sweep that finished before the kill landed (its trials are short) has nothing to resume; that is counted.
+    const finishedFirst = sweeps[0]?.status === 'finished';
+    if (finishedFirst) {
+      tally.sweepsFinishedFirst++;
+      const next = await runCli(['runs', '--json', '--db', store.db], { env });
+      if (next.code !== 0) fail(`runboard runs after the kill exited ${next.code}: ${next.stderr}`);
+    } else {
+      const resumed = await runCli(['sweep', 'resume', String(sweepId), '--db', store.db, '--json'], { env, timeoutMs: 180_000 });
+      const result = resumed.code === 0 ? (JSON.parse(resumed.stdout.trim().split('\n').pop() ?? '{}') as { status?: string }) : {};
+      if (resumed.code !== 0 || result.status !== 'finished') fail(`sweep resume ${sweepId} exited ${resumed.code} with status ${result.status}: ${resumed.stderr.slice(-500)}`);
+    }
     const integrity = await after.integrity();
     if (integrity !== 'ok') fail(`integrity check: ${integrity}`);
     const metrics = await after.metrics();
@@ -195,22 +210,9 @@ async function iteration(engine: KillEngine, index: number, seed: number, option
         fail(`sweep trial run ${run.id} reads ${run.status} (${run.error}) after its processes died`);
       }
     }
-    const sweeps = await after.sweeps();
-    const sweepId = sweeps[0]?.id;
-    if (sweeps.length !== 1 || sweepId === undefined) throw new Error(`expected one sweep, found ${sweeps.length}`);
-    // A sweep that finished before the kill landed (its trials are short) has nothing to resume; that is counted.
-    const finishedFirst = sweeps[0]?.status === 'finished';
-    if (finishedFirst) tally.sweepsFinishedFirst++;
-    else if (sweeps[0]?.status !== 'interrupted') fail(`the sweep reads ${sweeps[0]?.status} after its host was killed; expected interrupted`);
     for (const line of brokenCheckpoints(store.filesDir, savedCheckpoints(runs))) fail(line);
 
-    // The sweep resumes and finishes, each trial finished once.
-    if (!finishedFirst) {
-      const resumed = await runCli(['sweep', 'resume', String(sweepId), '--db', store.db, '--json'], { env, timeoutMs: 180_000 });
-      const result = resumed.code === 0 ? (JSON.parse(resumed.stdout.trim().split('\n').pop() ?? '{}') as { status?: string }) : {};
-      if (resumed.code !== 0 || result.status !== 'finished') fail(`sweep resume ${sweepId} exited ${resumed.code} with status ${result.status}: ${resumed.stderr.slice(-500)}`);
-    }
-    const final = await after.runs();
+    const final = runs;
     const trials = await after.trials(sweepId);
     if (trials.length !== TRIALS.length) fail(`the sweep has ${trials.length} trials, planned ${TRIALS.length}`);
     for (const trial of trials) {
@@ -222,11 +224,7 @@ async function iteration(engine: KillEngine, index: number, seed: number, option
       if (!latest || !(latest.status === 'finished' || killedByWorker(latest))) fail(`trial ${trial.trial}'s run ${trial.run_id} reads ${latest?.status ?? 'nothing'} after the resume`);
       for (const run of attempts) if (run.status === 'queued' || run.status === 'running') fail(`trial ${trial.trial}'s run ${run.id} still reads ${run.status}`);
     }
-    for (const line of partialEpochs(await after.metrics(), await after.summaries())) fail(`after the resume: ${line}`);
-    for (const line of brokenCheckpoints(store.filesDir, savedCheckpoints(final))) fail(`after the resume: ${line}`);
-    const integrityAfter = await after.integrity();
-    if (integrityAfter !== 'ok') fail(`integrity check after the resume: ${integrityAfter}`);
-    options.log(`iteration ${index}: killed ${mode} (${backend}); ${printed.epochs} printed and ${seen.size} witnessed metric rows kept; ${runs.filter((r) => r.status === 'interrupted').length} run(s) interrupted; ${finishedFirst ? 'the sweep had finished before the kill' : 'sweep resumed and finished'}`);
+    options.log(`iteration ${index}: killed ${mode} (${backend}); ${printed.epochs} printed and ${seen.size} witnessed metric rows kept; ${runs.filter((r) => r.status === 'interrupted').length} run(s) interrupted; ${finishedFirst ? 'the sweep had finished before the kill' : 'sweep resumed and finished'}; ${((Date.now() - began) / 1000).toFixed(1)} s`);
   } catch (error) {
     fail(`the iteration broke: ${(error as Error).message}`);
   } finally {

@@ -102,7 +102,7 @@ export const pidReuse: TortureCase = {
   description: "a killed run's owner pid handed to a live unrelated process (the old start time kept): the next process marks it interrupted; owned by a live process as it is, it stays running",
   async run(options) {
     if (process.platform !== 'linux') return { status: 'cannot-run', iterations: 0, failures: [], reason: 'Linux only: elsewhere Runboard records no process start time or boot id, and judges an owner by its pid alone' };
-    const count = options.iterations ?? (options.quick ? 1 : 10);
+    const count = options.iterations ?? (options.quick ? 1 : 5);
     const failures: string[] = [];
     const dir = join(options.workDir, 'sqlite');
     mkdirSync(dir, { recursive: true });
