@@ -189,7 +189,11 @@ async function iteration(engine: KillEngine, index: number, seed: number, option
     } else {
       const resumed = await runCli(['sweep', 'resume', String(sweepId), '--db', store.db, '--json'], { env, timeoutMs: 180_000 });
       const result = resumed.code === 0 ? (JSON.parse(resumed.stdout.trim().split('\n').pop() ?? '{}') as { status?: string }) : {};
-      if (resumed.code !== 0 || result.status !== 'finished') fail(`sweep resume ${sweepId} exited ${resumed.code} with status ${result.status}: ${resumed.stderr.slice(-500)}`);
+      if (resumed.code !== 0 || result.status !== 'finished') {
+        // The sweep's own record says why (`--json` prints it on stdout, `error` on the sweep), the stderr what else.
+        const detail = resumed.stdout.trim().split('\n').pop() ?? '';
+        fail(`sweep resume ${sweepId} exited ${resumed.code}: ${detail.slice(0, 800)} ${resumed.stderr.slice(-500)}`);
+      }
     }
     const integrity = await after.integrity();
     if (integrity !== 'ok') fail(`integrity check: ${integrity}`);
