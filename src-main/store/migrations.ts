@@ -275,6 +275,21 @@ export const MIGRATIONS: readonly Migration[] = [
       db.prepare('INSERT INTO store_identity (id, identity) VALUES (1, ?)').run(randomUUID());
     },
   },
+  {
+    version: 9,
+    description: "what identifies a run's or a sweep's owning process beyond its pid: its start time and the machine's boot",
+    up(db) {
+      db.exec(`
+        -- A pid can be reused (after a reboot, or once the counter wraps): the owner is the pid with the start time
+        -- of its process (clock ticks after boot) in that boot. NULL where the system does not tell (not Linux), and
+        -- for rows from before: those are judged by their pid alone.
+        ALTER TABLE runs ADD COLUMN owner_started INTEGER;
+        ALTER TABLE runs ADD COLUMN owner_boot TEXT;
+        ALTER TABLE sweeps ADD COLUMN owner_started INTEGER;
+        ALTER TABLE sweeps ADD COLUMN owner_boot TEXT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

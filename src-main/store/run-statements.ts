@@ -13,8 +13,8 @@ export function prepareStatements(db: Database) {
     ),
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?'),
     insertRun: db.prepare(
-      `INSERT INTO runs (experiment_id, name, status, kind, backend, seed, config, parent_run_id, sweep_id, trial, created_at, owner_host, owner_pid)
-       VALUES (@experiment_id, @name, @status, @kind, @backend, @seed, @config, @parent_run_id, @sweep_id, @trial, @created_at, @owner_host, @owner_pid)`,
+      `INSERT INTO runs (experiment_id, name, status, kind, backend, seed, config, parent_run_id, sweep_id, trial, created_at, owner_host, owner_pid, owner_started, owner_boot)
+       VALUES (@experiment_id, @name, @status, @kind, @backend, @seed, @config, @parent_run_id, @sweep_id, @trial, @created_at, @owner_host, @owner_pid, @owner_started, @owner_boot)`,
     ),
     renameRun: db.prepare('UPDATE runs SET name = ? WHERE id = ?'),
     setTrialRun: db.prepare('UPDATE sweep_trials SET run_id = ? WHERE sweep_id = ? AND trial = ?'),
@@ -46,7 +46,7 @@ export function prepareStatements(db: Database) {
     metricKeysOfRun: db.prepare('SELECT key FROM metric_summaries WHERE run_id = ? ORDER BY key'),
     seriesOf: db.prepare('SELECT step, value, special, wall_time FROM metrics WHERE run_id = ? AND key = ? AND step > ? ORDER BY step, wall_time'),
     // External runs have no owning process: they end by their script's call, or by their silence (interruptSilent).
-    unfinishedRuns: db.prepare("SELECT id, owner_host, owner_pid FROM runs WHERE status IN ('queued','running') AND kind != 'external'"),
+    unfinishedRuns: db.prepare("SELECT id, owner_host, owner_pid, owner_started, owner_boot FROM runs WHERE status IN ('queued','running') AND kind != 'external'"),
     interruptRun: db.prepare(
       `UPDATE runs SET status = 'interrupted', error = ?,
          ended_at = coalesce((SELECT max(wall_time) FROM metrics m WHERE m.run_id = runs.id), started_at, created_at)

@@ -179,8 +179,9 @@ export interface SweepStore {
   /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
   claim(id: number): Promise<boolean>;
   /**
-   * Sweeps left `running` by a process of this host that is gone, or by no known process, become `interrupted` (they
-   * can be resumed); returns their ids. Opening a store does this; `isAlive` says whether a pid of this host runs.
+   * Sweeps left `running` by a process of this host that is gone (judged by its pid, start time and boot: see
+   * `process-owner.ts`), or by no known process, become `interrupted` (they can be resumed); returns their ids.
+   * Opening a store does this; `isAlive`, when given, judges a pid of this host alone (tests).
    */
   recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]>;
   /**
@@ -283,7 +284,10 @@ export interface RunStore {
    * that have some: what a view holding the series so far lacks.
    */
   getMetrics(runIds: readonly number[], keys: readonly string[] | undefined, maxPoints: number | null, afterStep?: number): Promise<MetricSeries[]>;
-  /** Marks runs left `queued` or `running` by a process that no longer exists as `interrupted`; returns their ids. */
+  /**
+   * Marks runs left `queued` or `running` by a process that no longer exists (its pid is free, or held by a process
+   * that started at another time, or it ran in an earlier boot) as `interrupted`; returns their ids.
+   */
   recoverInterruptedRuns(): Promise<number[]>;
   /** Creates an experiment. @throws AppError(CONFLICT) when one has that name. */
   createExperiment(name: string): Promise<ExperimentRecord>;

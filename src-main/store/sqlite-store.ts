@@ -12,7 +12,8 @@ import { RunSummaryReader, decodeMetric } from './run-summaries';
 import { prepareStatements } from './run-statements';
 import { SweepTable } from './sweep-store';
 import { SqliteTrialClaims } from './trial-claims';
-import { encodeBatch, encodeParam, isProcessAlive, orphanedRuns } from './stored-values';
+import { encodeBatch, encodeParam } from './stored-values';
+import { orphanedRuns, thisProcessOwner, type ProcessOwner } from './process-owner';
 import { ExternalRuns } from './external-runs';
 import { SqliteCopies } from './sqlite-copies';
 import type {
@@ -88,7 +89,7 @@ export class SqliteStore implements RunStore {
     const opened = openDatabase(location, options);
     const store = new SqliteStore(opened.db, opened.path, opened.schemaVersion, opened.backupPath);
     store.recoverSync();
-    store.sweeps.recoverInterruptedSync(isProcessAlive);
+    store.sweeps.recoverInterruptedSync();
     return store;
   }
 
@@ -117,8 +118,7 @@ export class SqliteStore implements RunStore {
         sweep_id: input.sweep?.sweepId ?? null,
         trial: input.sweep?.trial ?? null,
         created_at: Date.now(),
-        owner_host: hostname(),
-        owner_pid: process.pid,
+        ...thisProcessOwner(),
       });
       const runId = Number(result.lastInsertRowid);
       if (!input.name?.trim()) s.renameRun.run(input.sweep ? `sweep${input.sweep.sweepId}-trial${input.sweep.trial}` : `${input.dataset ?? 'run'}-${runId}`, runId);
@@ -331,9 +331,8 @@ export class SqliteStore implements RunStore {
   }
 
   private recoverSync(): number[] {
-    const here = hostname();
-    const candidates = this.statements.unfinishedRuns.all() as { id: number; owner_host: string | null; owner_pid: number | null }[];
-    const orphaned = orphanedRuns(candidates, here);
+    const candidates = this.statements.unfinishedRuns.all() as ({ id: number } & ProcessOwner)[];
+    const orphaned = orphanedRuns(candidates, hostname());
     if (orphaned.length === 0) return [];
     this.write(() => {
       for (const run of orphaned) {

@@ -92,11 +92,3 @@ export function isProcessAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-
-/**
- * Of the runs left `queued` or `running`, those whose owning process is gone: it ran on this host and has exited, or
- * it is unknown. A run owned on another host is left alone (this host cannot tell whether its process lives).
- */
-export function orphanedRuns<T extends { owner_host: string | null; owner_pid: number | null }>(candidates: readonly T[], here: string, isAlive: (pid: number) => boolean = isProcessAlive): T[] {
-  return candidates.filter((run) => run.owner_pid !== process.pid && (run.owner_pid === null || (run.owner_host === here && !isAlive(run.owner_pid))));
-}

@@ -5,7 +5,7 @@ import type { AshaSettings, Objective, Strategy, SweepDetail, SweepStatus, Sweep
 import type { RunStatus } from '../../src-shared/entities/run';
 import type { ClaimedTrial, HeldTrial, StaleTrial, SweepStore } from './run-store';
 import type { SqliteTrialClaims } from './trial-claims';
-import { isProcessAlive, orphanedRuns } from './stored-values';
+import { orphanedRuns, thisProcessOwner, type ProcessOwner } from './process-owner';
 
 export interface CreateSweepInput {
   name: string;
@@ -68,7 +68,7 @@ export const TRIALS_SQL = `SELECT t.trial, t.params, t.run_id,
   WHERE t.sweep_id = ? ORDER BY t.trial`;
 
 /** Sweeps left running, with the process that runs them (worker sweeps have none: see `releaseStale`). */
-export const RUNNING_LOCAL_SWEEPS_SQL = "SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running' AND on_workers = 0";
+export const RUNNING_LOCAL_SWEEPS_SQL = "SELECT id, owner_host, owner_pid, owner_started, owner_boot FROM sweeps WHERE status = 'running' AND on_workers = 0";
 
 /** How many epochs a sweep's runs trained in all. */
 export const EPOCHS_TRAINED_SQL = `SELECT coalesce(sum((SELECT max(last_step) FROM metric_summaries m WHERE m.run_id = r.id)), 0) FROM runs r WHERE r.sweep_id = ?`;
@@ -95,8 +95,8 @@ export class SweepTable implements SweepStore {
       insertExperiment: db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
       experimentId: db.prepare('SELECT id FROM experiments WHERE name = ?').pluck(),
       insertSweep: db.prepare(
-        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, created_at, owner_host, owner_pid)
-         VALUES (@name, @experiment_id, @strategy, @space, @fixed, @metric, @direction, @trials, @seed, @parallel, @asha, @on_workers, 'running', @created_at, @owner_host, @owner_pid)`,
+        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, created_at, owner_host, owner_pid, owner_started, owner_boot)
+         VALUES (@name, @experiment_id, @strategy, @space, @fixed, @metric, @direction, @trials, @seed, @parallel, @asha, @on_workers, 'running', @created_at, @owner_host, @owner_pid, @owner_started, @owner_boot)`,
       ),
       insertTrial: db.prepare('INSERT INTO sweep_trials (sweep_id, trial, params, claim_state) VALUES (?, ?, ?, ?)'),
       rename: db.prepare('UPDATE sweeps SET name = ? WHERE id = ?'),
@@ -105,7 +105,7 @@ export class SweepTable implements SweepStore {
       trials: db.prepare(TRIALS_SQL),
       epochsTrained: db.prepare(EPOCHS_TRAINED_SQL).pluck(),
       setStatus: db.prepare('UPDATE sweeps SET status = ?, ended_at = ?, error = ? WHERE id = ?'),
-      claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished')"),
+      claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ?, owner_started = ?, owner_boot = ? WHERE id = ? AND status NOT IN ('running', 'finished')"),
       // A worker sweep belongs to no process: its workers' heartbeats say whether its trials are alive.
       unfinished: db.prepare(RUNNING_LOCAL_SWEEPS_SQL),
       interrupt: db.prepare("UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'"),
@@ -130,8 +130,7 @@ export class SweepTable implements SweepStore {
         asha: input.asha ? JSON.stringify(input.asha) : null,
         on_workers: input.workers ? 1 : 0,
         created_at: Date.now(),
-        owner_host: hostname(),
-        owner_pid: process.pid,
+        ...thisProcessOwner(),
       });
       const id = Number(result.lastInsertRowid);
       if (!input.name) this.s.rename.run(`sweep-${id}`, id);
@@ -164,17 +163,18 @@ export class SweepTable implements SweepStore {
 
   /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
   async claim(id: number): Promise<boolean> {
-    return this.write(() => this.s.claim.run(hostname(), process.pid, id).changes === 1);
+    const owner = thisProcessOwner();
+    return this.write(() => this.s.claim.run(owner.owner_host, owner.owner_pid, owner.owner_started, owner.owner_boot, id).changes === 1);
   }
 
-  async recoverInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): Promise<number[]> {
+  async recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]> {
     return this.recoverInterruptedSync(isAlive);
   }
 
   /** `recoverInterrupted` at once, for `SqliteStore.open`, which is synchronous. */
-  recoverInterruptedSync(isAlive: (pid: number) => boolean): number[] {
+  recoverInterruptedSync(isAlive?: (pid: number) => boolean): number[] {
     const here = hostname();
-    const orphaned = orphanedRuns(this.s.unfinished.all() as { id: number; owner_host: string | null; owner_pid: number | null }[], here, isAlive);
+    const orphaned = orphanedRuns(this.s.unfinished.all() as ({ id: number } & ProcessOwner)[], here, isAlive);
     if (orphaned.length > 0) this.write(() => orphaned.forEach((r) => this.s.interrupt.run(Date.now(), r.id)));
     return orphaned.map((r) => r.id);
   }

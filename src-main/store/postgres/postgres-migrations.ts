@@ -180,6 +180,18 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       await client.query('INSERT INTO store_identity (id, identity) VALUES (1, $1)', [randomUUID()]);
     },
   },
+  {
+    version: 4,
+    description: "what identifies a run's or a sweep's owning process beyond its pid: its start time and the machine's boot (SQLite's schema 9)",
+    async up(client) {
+      await client.query(`
+        ALTER TABLE runs ADD COLUMN owner_started BIGINT;
+        ALTER TABLE runs ADD COLUMN owner_boot TEXT;
+        ALTER TABLE sweeps ADD COLUMN owner_started BIGINT;
+        ALTER TABLE sweeps ADD COLUMN owner_boot TEXT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -22,7 +22,8 @@ import type {
 } from '../run-store';
 import { decodeMetric, runSummaryFromRow, type SummaryRow } from '../run-summaries';
 import { postgresDialect, type SqlDialect } from '../sql-dialect';
-import { encodeBatch, encodeParam, orphanedRuns } from '../stored-values';
+import { encodeBatch, encodeParam } from '../stored-values';
+import { orphanedRuns, thisProcessOwner, type ProcessOwner } from '../process-owner';
 import { connectionConfig, describeConnectionError, type ServerIdentity } from './connection';
 import { LATEST_POSTGRES_SCHEMA_VERSION } from './postgres-migrations';
 import { migratePostgres } from './postgres-migrate';
@@ -179,6 +180,7 @@ export class PostgresStore implements RunStore {
   }
 
   async createRun(input: CreateRunInput): Promise<RunSummary> {
+    const owner = thisProcessOwner();
     const id = await this.write(async (client) => {
       await query(client, 'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [input.experiment, Date.now()]);
       if (input.parentRunId != null && (await query(client, 'SELECT 1 FROM runs WHERE id = ?', [input.parentRunId])).length === 0) {
@@ -186,8 +188,8 @@ export class PostgresStore implements RunStore {
       }
       const runId = (await value<number>(
         client,
-        `INSERT INTO runs (experiment_id, name, status, kind, backend, seed, config, parent_run_id, sweep_id, trial, created_at, owner_host, owner_pid)
-         VALUES ((SELECT id FROM experiments WHERE name = ?), ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        `INSERT INTO runs (experiment_id, name, status, kind, backend, seed, config, parent_run_id, sweep_id, trial, created_at, owner_host, owner_pid, owner_started, owner_boot)
+         VALUES ((SELECT id FROM experiments WHERE name = ?), ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
         [
           input.experiment,
           input.name?.trim() || '',
@@ -199,8 +201,10 @@ export class PostgresStore implements RunStore {
           input.sweep?.sweepId ?? null,
           input.sweep?.trial ?? null,
           Date.now(),
-          hostname(),
-          process.pid,
+          owner.owner_host,
+          owner.owner_pid,
+          owner.owner_started,
+          owner.owner_boot,
         ],
       )) as number;
       if (!input.name?.trim()) await query(client, 'UPDATE runs SET name = ? WHERE id = ?', [input.sweep ? `sweep${input.sweep.sweepId}-trial${input.sweep.trial}` : `${input.dataset ?? 'run'}-${runId}`, runId]);
@@ -394,7 +398,7 @@ export class PostgresStore implements RunStore {
   /** Runs left `queued` or `running` by a process of this host that is gone become `interrupted`. */
   async recoverInterruptedRuns(): Promise<number[]> {
     const candidates = await this.read((on) =>
-      query<{ id: number; owner_host: string | null; owner_pid: number | null }>(on, "SELECT id, owner_host, owner_pid FROM runs WHERE status IN ('queued','running') AND kind != 'external'"),
+      query<{ id: number } & ProcessOwner>(on, "SELECT id, owner_host, owner_pid, owner_started, owner_boot FROM runs WHERE status IN ('queued','running') AND kind != 'external'"),
     );
     const orphaned = orphanedRuns(candidates, hostname());
     if (orphaned.length === 0) return [];

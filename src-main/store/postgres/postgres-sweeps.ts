@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { SweepDetail, SweepStatus, SweepSummary } from '../../../src-shared/entities/sweep';
 import type { ClaimedTrial, HeldTrial, StaleTrial, SweepStore } from '../run-store';
-import { isProcessAlive, orphanedRuns } from '../stored-values';
+import { orphanedRuns, thisProcessOwner, type ProcessOwner } from '../process-owner';
 import { EPOCHS_TRAINED_SQL, RUNNING_LOCAL_SWEEPS_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
 import { PostgresTrialClaims, type PostgresWrite } from './postgres-trial-claims';
 import { query, value, type Queryable } from './session';
@@ -18,12 +18,13 @@ export class PostgresSweeps implements SweepStore {
   }
 
   async create(input: CreateSweepInput): Promise<number> {
+    const owner = thisProcessOwner();
     return this.write(async (client) => {
       await query(client, 'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [input.experiment, Date.now()]);
       const id = (await value<number>(
         client,
-        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, created_at, owner_host, owner_pid)
-         VALUES (?, (SELECT id FROM experiments WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id`,
+        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, created_at, owner_host, owner_pid, owner_started, owner_boot)
+         VALUES (?, (SELECT id FROM experiments WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?) RETURNING id`,
         [
           input.name,
           input.experiment,
@@ -38,8 +39,10 @@ export class PostgresSweeps implements SweepStore {
           input.asha ? JSON.stringify(input.asha) : null,
           input.workers ? 1 : 0,
           Date.now(),
-          hostname(),
-          process.pid,
+          owner.owner_host,
+          owner.owner_pid,
+          owner.owner_started,
+          owner.owner_boot,
         ],
       )) as number;
       if (!input.name) await query(client, 'UPDATE sweeps SET name = ? WHERE id = ?', [`sweep-${id}`, id]);
@@ -80,17 +83,18 @@ export class PostgresSweeps implements SweepStore {
 
   async claim(id: number): Promise<boolean> {
     return this.write(async (client) => {
-      const rows = await query(client, "UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished') RETURNING id", [
-        hostname(),
-        process.pid,
-        id,
-      ]);
+      const owner = thisProcessOwner();
+      const rows = await query(
+        client,
+        "UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ?, owner_started = ?, owner_boot = ? WHERE id = ? AND status NOT IN ('running', 'finished') RETURNING id",
+        [owner.owner_host, owner.owner_pid, owner.owner_started, owner.owner_boot, id],
+      );
       return rows.length === 1;
     });
   }
 
-  async recoverInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): Promise<number[]> {
-    const rows = await query<{ id: number; owner_host: string | null; owner_pid: number | null }>(this.read, RUNNING_LOCAL_SWEEPS_SQL);
+  async recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]> {
+    const rows = await query<{ id: number } & ProcessOwner>(this.read, RUNNING_LOCAL_SWEEPS_SQL);
     const orphaned = orphanedRuns(rows, hostname(), isAlive);
     if (orphaned.length > 0) {
       await this.write((client) => query(client, "UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ANY(?::bigint[]) AND status = 'running'", [Date.now(), orphaned.map((r) => r.id)]));
