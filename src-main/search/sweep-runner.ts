@@ -124,7 +124,7 @@ export class SweepRunner {
   async stopAnywhere(sweepId: number): Promise<boolean> {
     if (this.active.has(sweepId)) return this.stop(sweepId);
     const detail = await this.options.store.sweeps.get(sweepId);
-    return detail?.workers === true && (await this.options.store.sweeps.stopOnWorkers(sweepId, Date.now()));
+    return detail?.workers === true && (await this.options.store.sweeps.claims.stopOnWorkers(sweepId, Date.now()));
   }
 
   /** Resolves with the sweep's final status once every trial has ended. */

@@ -163,12 +163,8 @@ export const MAX_TRIAL_ATTEMPTS = 2;
 /**
  * Sweeps and their trials; each method is one transaction.
  *
- * A worker sweep (`create` with `workers: true`) is run by `runboard worker` processes on any number of machines:
- * a worker claims a trial (`claimTrial`), keeps it with heartbeats while it trains it, and finishes it
- * (`finishTrial`) or gives it back (`releaseTrial`); a trial whose worker went silent is handed on by whichever
- * worker next calls `releaseStale`. The transaction that makes a sweep's last trial done marks the sweep
- * `finished`. Times are ms since the Unix epoch, from the callers' clocks (machines are assumed to agree within a
- * small part of the grace period, as NTP keeps them).
+ * A worker sweep (`create` with `workers: true`) is run by `runboard worker` processes on any number of machines,
+ * which take its trials through `claims`.
  */
 export interface SweepStore {
   /** Creates a sweep with every planned trial, in one transaction; returns its id. */
@@ -183,6 +179,19 @@ export interface SweepStore {
    * can be resumed); returns their ids. Opening a store does this; `isAlive` says whether a pid of this host runs.
    */
   recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]>;
+  /** The trials of worker sweeps, as `runboard worker` processes claim them. */
+  readonly claims: TrialClaims;
+}
+
+/**
+ * The trials of worker sweeps, claimed by `runboard worker` processes on any number of machines; each method is one
+ * transaction. A worker claims a trial (`claimTrial`), keeps it with heartbeats while it trains it, and finishes it
+ * (`finishTrial`) or gives it back (`releaseTrial`); a trial whose worker went silent is handed on by whichever
+ * worker next calls `releaseStale`. The transaction that makes a sweep's last trial done marks the sweep
+ * `finished`. Times are ms since the Unix epoch, from the callers' clocks (machines are assumed to agree within a
+ * small part of the grace period, as NTP keeps them).
+ */
+export interface TrialClaims {
   /**
    * Takes the next pending trial (lowest sweep id, then trial number) of a running worker sweep, or of `sweepId` only,
    * for `worker` ('host:pid'): claimed, heard from now, its attempts counted. Two workers never get the same trial.

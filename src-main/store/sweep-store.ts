@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { ParamValue } from '../../src-shared/search/space';
 import type { AshaSettings, Objective, Strategy, SweepDetail, SweepStatus, SweepSummary, Trial } from '../../src-shared/entities/sweep';
 import type { RunStatus } from '../../src-shared/entities/run';
-import type { ClaimedTrial, HeldTrial, StaleTrial, SweepStore } from './run-store';
+import type { SweepStore } from './run-store';
 import type { SqliteTrialClaims } from './trial-claims';
 import { isProcessAlive, orphanedRuns } from './stored-values';
 
@@ -81,7 +81,7 @@ export function trialFromRow(t: TrialRow): Trial {
 /**
  * Sweeps and their trials, on the store's connection. Writes go through the store's `write` (one BEGIN IMMEDIATE
  * transaction each); a trial's run is linked when the run is created (`SqliteStore.createRun` with `sweep`). Worker
- * sweeps' claims are `claims`' (`trial-claims.ts`).
+ * sweeps' trials are claimed through `claims` (`trial-claims.ts`).
  */
 export class SweepTable implements SweepStore {
   private readonly s;
@@ -89,7 +89,7 @@ export class SweepTable implements SweepStore {
   constructor(
     private readonly db: Database,
     private readonly write: <T>(body: () => T) => T,
-    private readonly claims: SqliteTrialClaims,
+    readonly claims: SqliteTrialClaims,
   ) {
     this.s = {
       insertExperiment: db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
@@ -177,38 +177,6 @@ export class SweepTable implements SweepStore {
     const orphaned = orphanedRuns(this.s.unfinished.all() as { id: number; owner_host: string | null; owner_pid: number | null }[], here, isAlive);
     if (orphaned.length > 0) this.write(() => orphaned.forEach((r) => this.s.interrupt.run(Date.now(), r.id)));
     return orphaned.map((r) => r.id);
-  }
-
-  async claimTrial(worker: string, sweepId: number | null, now = Date.now()): Promise<ClaimedTrial | null> {
-    return this.claims.claimTrial(worker, sweepId, now);
-  }
-
-  async heartbeat(worker: string, now = Date.now()): Promise<HeldTrial[]> {
-    return this.claims.heartbeat(worker, now);
-  }
-
-  async releaseStale(graceMs: number, now = Date.now()): Promise<StaleTrial[]> {
-    return this.claims.releaseStale(graceMs, now);
-  }
-
-  async releaseTrial(worker: string, sweepId: number, trial: number): Promise<boolean> {
-    return this.claims.releaseTrial(worker, sweepId, trial);
-  }
-
-  async finishTrial(worker: string, sweepId: number, trial: number, now = Date.now()): Promise<{ held: boolean; sweepFinished: boolean }> {
-    return this.claims.finishTrial(worker, sweepId, trial, now);
-  }
-
-  async reportRung(sweepId: number, epoch: number, trial: number, value: number): Promise<boolean> {
-    return this.claims.reportRung(sweepId, epoch, trial, value);
-  }
-
-  async openTrials(sweepId: number | null): Promise<number> {
-    return this.claims.openTrials(sweepId);
-  }
-
-  async stopOnWorkers(sweepId: number, time = Date.now()): Promise<boolean> {
-    return this.claims.stopOnWorkers(sweepId, time);
   }
 }
 
