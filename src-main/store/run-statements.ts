@@ -21,10 +21,10 @@ export function prepareStatements(db: Database) {
     insertParam: db.prepare('INSERT INTO params (run_id, key, type, num_value, text_value) VALUES (?, ?, ?, ?, ?)'),
     // Only a queued run starts: one ended meanwhile (a sweep worker's trial handed on) keeps its end.
     markRunning: db.prepare("UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ? AND status = 'queued'"),
-    // A point logged again at the same step and time (a retried batch) replaces itself.
+    // A point logged again at the same step and time (a retried batch) is there already: it adds nothing.
     insertMetric: db.prepare(
       `INSERT INTO metrics (run_id, key, step, value, special, wall_time) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, step, key, wall_time) DO UPDATE SET value = excluded.value, special = excluded.special`,
+       ON CONFLICT (run_id, step, key, wall_time) DO NOTHING`,
     ),
     // The last value is the one of the highest step, and of the latest time within it (as MLflow's latest metric).
     upsertSummary: db.prepare(

@@ -268,7 +268,11 @@ export interface RunStore {
   createRun(input: CreateRunInput): Promise<RunSummary>;
   /** A queued run starts on this backend and device; a run that is no longer queued (it ended meanwhile) is left as it is. */
   markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void>;
-  /** The logging primitive: commits a batch of points in one transaction, all of them or none. */
+  /**
+   * The logging primitive: commits a batch of points in one transaction, all of them or none. A point logged again
+   * (same key, step and time: a batch retried after its commit's reply was lost) adds nothing, to the points or to
+   * the summaries.
+   */
   logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void>;
   /** Commits one epoch's metrics in one transaction: all of them or none (a `logBatch`). */
   logEpoch(runId: number, epoch: EpochInput): Promise<void>;
@@ -305,8 +309,8 @@ export interface RunStore {
    */
   updateExternalRun(runId: number, change: ExternalRunChange, heardAt: number): Promise<RunSummary>;
   /**
-   * Writes what a script logged in one transaction, all or nothing: metric points (a point replayed with the same
-   * step and time replaces itself, so a retried batch adds nothing), params (the same text again is fine, another
+   * Writes what a script logged in one transaction, all or nothing: metric points (a point logged again with the
+   * same step and time is there already, so a retried batch adds nothing), params (the same text again is fine, another
    * one is refused), tags. Tags may be set on any run; points and params only on external ones. An external run
    * marked `interrupted` for its silence is running again.
    * @throws AppError(NOT_FOUND) for no such run; AppError(BAD_INPUT) for a changed param or a trained run.

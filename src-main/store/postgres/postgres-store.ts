@@ -22,7 +22,7 @@ import type {
 } from '../run-store';
 import { decodeMetric, runSummaryFromRow, type SummaryRow } from '../run-summaries';
 import { postgresDialect, type SqlDialect } from '../sql-dialect';
-import { encodeBatch, encodeParam, orphanedRuns } from '../stored-values';
+import { encodeBatch, encodeParam, orphanedRuns, summarisePoints, type PointsSummary, type StoredPoint } from '../stored-values';
 import { connectionConfig, describeConnectionError, type ServerIdentity } from './connection';
 import { LATEST_POSTGRES_SCHEMA_VERSION } from './postgres-migrations';
 import { migratePostgres } from './postgres-migrate';
@@ -231,7 +231,10 @@ export class PostgresStore implements RunStore {
     );
   }
 
-  /** One transaction, one statement per table: the points (`unnest` of arrays) and the per-key summaries. */
+  /**
+   * One transaction, one statement per table: the points (`unnest` of arrays) and the per-key summaries of the points
+   * inserted now, so a batch logged again (a retry after a commit whose reply was lost) adds nothing.
+   */
   async logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void> {
     if (points.length === 0) return;
     encodeBatch(points, 1); // refuses a bad step before a connection is taken
@@ -239,18 +242,19 @@ export class PostgresStore implements RunStore {
   }
 
   private async writePoints(client: PoolClient, runId: number, points: readonly MetricPointInput[], firstStep: 0 | 1): Promise<void> {
-    const { rows, summaries } = encodeBatch(points, firstStep);
-    // A point given twice in one batch (same key, step and time) is written once, the later one, as SQLite replaces it.
-    const unique = [...new Map(rows.map((row) => [`${row.key}\u0000${row.step}\u0000${row.time}`, row])).values()];
-    await query(
+    const rows = encodeBatch(points, firstStep);
+    const inserted = await query<StoredPoint>(
       client,
       `INSERT INTO metrics (run_id, key, step, value, special, wall_time)
        SELECT ?, * FROM unnest(?::text[], ?::bigint[], ?::double precision[], ?::text[], ?::bigint[])
-       ON CONFLICT (run_id, step, key, wall_time) DO UPDATE SET value = excluded.value, special = excluded.special`,
-      [runId, unique.map((r) => r.key), unique.map((r) => r.step), unique.map((r) => r.value), unique.map((r) => r.special), unique.map((r) => r.time)],
+       ON CONFLICT (run_id, step, key, wall_time) DO NOTHING
+       RETURNING key, step, value, special, wall_time AS time`,
+      [runId, rows.map((r) => r.key), rows.map((r) => r.step), rows.map((r) => r.value), rows.map((r) => r.special), rows.map((r) => r.time)],
     );
+    if (inserted.length === 0) return;
+    const summaries = summarisePoints(inserted);
     const keys = [...summaries.keys()];
-    const s = keys.map((key) => summaries.get(key) as NonNullable<ReturnType<typeof summaries.get>>);
+    const s = keys.map((key) => summaries.get(key) as PointsSummary);
     await query(client, UPSERT_SUMMARIES, [
       runId,
       keys,
