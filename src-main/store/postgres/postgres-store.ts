@@ -23,7 +23,7 @@ import type {
 import { decodeMetric, runSummaryFromRow, type SummaryRow } from '../run-summaries';
 import { postgresDialect, type SqlDialect } from '../sql-dialect';
 import { encodeBatch, encodeParam, orphanedRuns, summarisePoints, type PointsSummary, type StoredPoint } from '../stored-values';
-import { connectionConfig, describeConnectionError, type ServerIdentity } from './connection';
+import { connectionConfig, describeConnectionError, settleTls, type ServerIdentity, type SslMode } from './connection';
 import { LATEST_POSTGRES_SCHEMA_VERSION } from './postgres-migrations';
 import { migratePostgres } from './postgres-migrate';
 import { PostgresAnnotations } from './postgres-annotations';
@@ -98,6 +98,7 @@ export class PostgresStore implements RunStore {
     private readonly pool: Pool,
     private readonly identity: ServerIdentity,
     private readonly config: pg.PoolConfig,
+    private readonly sslmode: SslMode,
     location: ServerLocation,
     schemaVersion: number,
     /** How filters and sorts are written for this server (whether it has ICU's collation). */
@@ -122,8 +123,13 @@ export class PostgresStore implements RunStore {
    *   AppError(DB_TOO_NEW) for a database of a newer Runboard.
    */
   static async open(location: ServerLocation, env: NodeJS.ProcessEnv = process.env): Promise<PostgresStore> {
-    const { config, identity } = connectionConfig(location.url, env);
-    const poolConfig: pg.PoolConfig = { ...config, types: NUMBER_TYPES, max: 8, connectionTimeoutMillis: 15_000, application_name: config.application_name ?? 'runboard' };
+    const { config, identity, sslmode } = connectionConfig(location.url, env);
+    let poolConfig: pg.PoolConfig = { ...config, types: NUMBER_TYPES, max: 8, connectionTimeoutMillis: 15_000, application_name: config.application_name ?? 'runboard' };
+    try {
+      poolConfig = await settleTls(poolConfig, sslmode);
+    } catch (error) {
+      throw describeConnectionError(error, identity, sslmode);
+    }
     const pool = new pg.Pool(poolConfig);
     // An idle client that loses its server is replaced by the pool; the next statement says what went wrong.
     pool.on('error', () => undefined);
@@ -131,13 +137,13 @@ export class PostgresStore implements RunStore {
     try {
       const version = await migratePostgres(pool, where);
       const icu = (await value<boolean>(pool, "SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu')")) === true;
-      const store = new PostgresStore(pool, identity, poolConfig, location, version, postgresDialect(icu));
+      const store = new PostgresStore(pool, identity, poolConfig, sslmode, location, version, postgresDialect(icu));
       await store.recoverInterruptedRuns();
       await store.sweeps.recoverInterrupted();
       return store;
     } catch (error) {
       await pool.end().catch(() => undefined);
-      throw describeConnectionError(error, identity);
+      throw describeConnectionError(error, identity, sslmode);
     }
   }
 
@@ -157,7 +163,7 @@ export class PostgresStore implements RunStore {
     try {
       return await running;
     } catch (error) {
-      throw describePostgresError(describeConnectionError(error, this.identity), this.path);
+      throw describePostgresError(describeConnectionError(error, this.identity, this.sslmode), this.path);
     } finally {
       this.pending.delete(running);
     }
@@ -506,7 +512,7 @@ export class PostgresStore implements RunStore {
         tell();
       }
     } catch (error) {
-      again((describeConnectionError(error, this.identity) as Error).message);
+      again((describeConnectionError(error, this.identity, this.sslmode) as Error).message);
     }
   }
 
