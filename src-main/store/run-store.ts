@@ -276,6 +276,14 @@ export interface RunStore {
   logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void>;
   /** Commits one epoch's metrics in one transaction: all of them or none (a `logBatch`). */
   logEpoch(runId: number, epoch: EpochInput): Promise<void>;
+  /**
+   * Asks whichever host trains a run (this process or another, on any machine) to stop it: the host reads the request
+   * after each epoch it commits (`stopRequested`) and stops the run as a local Stop does (`stopped`). False when the
+   * run is not queued or running.
+   */
+  requestStop(runId: number): Promise<boolean>;
+  /** Whether a stop was asked for the run through the store (`requestStop`). */
+  stopRequested(runId: number): Promise<boolean>;
   /** Ends a run that is still queued or running; a run that already ended keeps its status. */
   endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null; outcome?: RunOutcome | null }): Promise<void>;
   /** Stores (or replaces) a named JSON artifact of a run. */

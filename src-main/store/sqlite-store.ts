@@ -181,6 +181,14 @@ export class SqliteStore implements RunStore {
     });
   }
 
+  async requestStop(runId: number): Promise<boolean> {
+    return this.write(() => this.statements.requestStop.run(runId).changes === 1);
+  }
+
+  async stopRequested(runId: number): Promise<boolean> {
+    return this.statements.stopRequested.get(runId) === 1;
+  }
+
   async endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null; outcome?: RunOutcome | null }): Promise<void> {
     this.write(() => this.statements.endRun.run(end.status, end.time, end.error ?? null, end.outcome ? JSON.stringify(end.outcome) : null, runId));
   }

@@ -99,6 +99,21 @@ describeStores('RunStore contract', ({ open: openStore, location, sql }) => {
       expect(run?.config).toEqual({ dataset: 'iris', lr: 0.01 });
     });
 
+    it('takes a stop request for a queued or running run, seen through any connection to it; none for one that ended', async () => {
+      const where = await location();
+      const store = await openStore(where);
+      const other = await openStore(where);
+      const { run_id } = await sampleRun(store);
+      const ended = await sampleRun(store);
+      await store.endRun(ended.run_id, { status: 'finished', time: 1 });
+      expect(await store.stopRequested(run_id)).toBe(false);
+      expect(await other.requestStop(run_id)).toBe(true);
+      expect(await store.stopRequested(run_id)).toBe(true);
+      expect(await other.requestStop(ended.run_id)).toBe(false);
+      expect(await store.stopRequested(ended.run_id)).toBe(false);
+      expect(await other.requestStop(9999)).toBe(false);
+    });
+
     it('never changes the status of a run that has ended', async () => {
       const store = await openStore();
       const { run_id } = await sampleRun(store);

@@ -21,6 +21,7 @@ import type {
   RunStore,
 } from '../run-store';
 import { decodeMetric, runSummaryFromRow, type SummaryRow } from '../run-summaries';
+import { REQUEST_RUN_STOP_SQL, RUN_STOP_REQUESTED_SQL } from '../run-statements';
 import { postgresDialect, type SqlDialect } from '../sql-dialect';
 import { encodeBatch, encodeParam, orphanedRuns, summarisePoints, type PointsSummary, type StoredPoint } from '../stored-values';
 import { connectionConfig, describeConnectionError, settleTls, type ServerIdentity, type SslMode } from './connection';
@@ -272,6 +273,14 @@ export class PostgresStore implements RunStore {
       s.map((m) => m.max),
       s.map((m) => m.count),
     ]);
+  }
+
+  async requestStop(runId: number): Promise<boolean> {
+    return this.write(async (client) => (await query(client, `${REQUEST_RUN_STOP_SQL} RETURNING id`, [runId])).length === 1);
+  }
+
+  async stopRequested(runId: number): Promise<boolean> {
+    return (await this.read((on) => value<number>(on, RUN_STOP_REQUESTED_SQL, [runId]))) === 1;
   }
 
   async endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null; outcome?: RunOutcome | null }): Promise<void> {
