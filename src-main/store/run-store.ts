@@ -172,8 +172,19 @@ export interface SweepStore {
   get(id: number): Promise<SweepDetail | null>;
   list(): Promise<SweepSummary[]>;
   setStatus(id: number, status: SweepStatus, endedAt: number | null, error?: string | null): Promise<void>;
-  /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
+  /**
+   * Makes this process the sweep's owner again (a resume), marking it running, any stop asked before forgotten; false
+   * when it is running already.
+   */
   claim(id: number): Promise<boolean>;
+  /**
+   * Asks the process that runs a sweep (`SweepRunner`, in whichever process or machine started or resumed it) to stop
+   * it: that process reads the request at each epoch of its trials (`stopRequested`) and stops the sweep as a local
+   * Stop does. False when the sweep is not running, or runs on workers (`claims.stopOnWorkers` stops those).
+   */
+  requestStop(id: number): Promise<boolean>;
+  /** Whether a stop was asked for the sweep through the store (`requestStop`) since it last started. */
+  stopRequested(id: number): Promise<boolean>;
   /**
    * Sweeps left `running` by a process of this host that is gone, or by no known process, become `interrupted` (they
    * can be resumed); returns their ids. Opening a store does this; `isAlive` says whether a pid of this host runs.

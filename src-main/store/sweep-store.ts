@@ -70,6 +70,13 @@ export const TRIALS_SQL = `SELECT t.trial, t.params, t.run_id,
 /** Sweeps left running, with the process that runs them (worker sweeps have none: see `releaseStale`). */
 export const RUNNING_LOCAL_SWEEPS_SQL = "SELECT id, owner_host, owner_pid FROM sweeps WHERE status = 'running' AND on_workers = 0";
 
+/** Makes the calling process a sweep's owner, running, any stop asked before forgotten: owner host, owner pid (append the WHERE). */
+export const CLAIM_SWEEP_SQL = "UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, stop_requested = 0, owner_host = ?, owner_pid = ?";
+
+/** Asks the process running a sweep of its own to stop it (see `SweepStore.requestStop`). */
+export const REQUEST_SWEEP_STOP_SQL = "UPDATE sweeps SET stop_requested = 1 WHERE id = ? AND status = 'running' AND on_workers = 0";
+export const SWEEP_STOP_REQUESTED_SQL = 'SELECT stop_requested FROM sweeps WHERE id = ?';
+
 /** How many epochs a sweep's runs trained in all. */
 export const EPOCHS_TRAINED_SQL = `SELECT coalesce(sum((SELECT max(last_step) FROM metric_summaries m WHERE m.run_id = r.id)), 0) FROM runs r WHERE r.sweep_id = ?`;
 
@@ -105,7 +112,9 @@ export class SweepTable implements SweepStore {
       trials: db.prepare(TRIALS_SQL),
       epochsTrained: db.prepare(EPOCHS_TRAINED_SQL).pluck(),
       setStatus: db.prepare('UPDATE sweeps SET status = ?, ended_at = ?, error = ? WHERE id = ?'),
-      claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished')"),
+      claim: db.prepare(`${CLAIM_SWEEP_SQL} WHERE id = ? AND status NOT IN ('running', 'finished')`),
+      requestStop: db.prepare(REQUEST_SWEEP_STOP_SQL),
+      stopRequested: db.prepare(SWEEP_STOP_REQUESTED_SQL).pluck(),
       // A worker sweep belongs to no process: its workers' heartbeats say whether its trials are alive.
       unfinished: db.prepare(RUNNING_LOCAL_SWEEPS_SQL),
       interrupt: db.prepare("UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'"),
@@ -165,6 +174,14 @@ export class SweepTable implements SweepStore {
   /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
   async claim(id: number): Promise<boolean> {
     return this.write(() => this.s.claim.run(hostname(), process.pid, id).changes === 1);
+  }
+
+  async requestStop(id: number): Promise<boolean> {
+    return this.write(() => this.s.requestStop.run(id).changes === 1);
+  }
+
+  async stopRequested(id: number): Promise<boolean> {
+    return this.s.stopRequested.get(id) === 1;
   }
 
   async recoverInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): Promise<number[]> {

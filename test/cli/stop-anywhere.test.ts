@@ -1,8 +1,8 @@
 /**
- * A Stop reaches a run whichever process trains it, on any machine: it is asked through the store, and the process
- * training it reads the request at each epoch. On both engines, with the run in a CLI process the test did not start
- * through its own core: the Stop comes from another process (the API of a core the test opens, as the app or `serve`
- * would).
+ * A Stop reaches a run or a sweep whichever process trains it, on any machine: it is asked through the store, and the
+ * process training it reads the request at each epoch. On both engines, with the run or sweep in a CLI process the
+ * test did not start through its own core: the Stop comes from another process (the API of a core the test opens, as
+ * the app or `serve` would; or `runboard sweep stop` in a CLI process of its own).
  *
  * Never timed: the test waits on what the store says; "within one epoch" is counted in epochs, not seconds.
  */
@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openCore } from '../../src-main/core';
 import { resolveDbLocation } from '../../src-main/paths';
 import { POSTGRES_TEST_PASSWORD, postgresServer, postgresUrl, usePostgresDatabase } from '../helpers/stores';
-import { LONG, assertCliIsBuilt, cliEnv, killAll, makeTempDir, removeTempDirs, startCli, waitFor } from './helpers';
+import { LONG, assertCliIsBuilt, cliEnv, killAll, makeTempDir, removeTempDirs, runCli, startCli, waitFor } from './helpers';
 import { queryStore } from './workers';
 
 const server = postgresServer();
@@ -57,10 +57,36 @@ async function stopsARunAnotherProcessTrains(db: string, env: NodeJS.ProcessEnv)
   }
 }
 
+/** A local sweep (run by its own `runboard sweep` process) stopped by `runboard sweep stop` from another process. */
+async function stopsALocalSweepFromAnotherProcess(db: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const sweep = startCli(['sweep', ...LONG, '--strategy', 'grid', '--param', 'lr=[0.05,0.02,0.01,0.005]', '--parallel', '1', '--db', db], { env });
+  await waitFor('a trial training, an epoch committed', trainingStarted(db), 180_000, 100);
+  const stop = await runCli(['sweep', 'stop', '1', '--db', db], { env });
+  expect(stop.code, stop.stderr).toBe(0);
+  // The request is in the store: what the trial commits from now on is counted.
+  const before = await committed(db, 1);
+  expect(stop.stdout).toContain('Sweep 1 is stopping: the process running it stops its trials at their next epoch.');
+  const result = await sweep.exited;
+  expect(result.code, result.stderr).toBe(130);
+  const [row] = await queryStore(db, 'SELECT status FROM sweeps WHERE id = 1');
+  expect(row?.status).toBe('stopped');
+  const runs = await queryStore(db, 'SELECT id, status FROM runs WHERE sweep_id = 1 ORDER BY id');
+  // The trial that was training stopped within an epoch of the request; no other trial started.
+  expect(runs.map((r) => [Number(r.id), r.status])).toEqual([[1, 'stopped']]);
+  expect(await committed(db, 1)).toBeLessThanOrEqual(before + 2);
+  // Stopped, it can be resumed; and a sweep that is not running has nothing to stop.
+  const again = await runCli(['sweep', 'stop', '1', '--db', db], { env });
+  expect(again.stdout).toContain('Sweep 1 is not running (stopped): nothing to stop.');
+}
+
 describe('Stop from another process', () => {
   describe('on a database file', () => {
     it('stops a run that another process trains, within an epoch, as stopped', async () => {
       await stopsARunAnotherProcessTrains(join(makeTempDir(), 'runs.db'), cliEnv());
+    }, 300_000);
+
+    it('sweep stop stops a sweep another runboard sweep process runs, within an epoch', async () => {
+      await stopsALocalSweepFromAnotherProcess(join(makeTempDir(), 'runs.db'), cliEnv());
     }, 300_000);
   });
 
@@ -76,6 +102,10 @@ describe('Stop from another process', () => {
 
     it('stops a run that another process trains, within an epoch, as stopped', async () => {
       await stopsARunAnotherProcessTrains(url(), env());
+    }, 300_000);
+
+    it('sweep stop stops a sweep another runboard sweep process runs, within an epoch', async () => {
+      await stopsALocalSweepFromAnotherProcess(url(), env());
     }, 300_000);
   });
 });

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { SweepDetail, SweepStatus, SweepSummary } from '../../../src-shared/entities/sweep';
 import type { SweepStore } from '../run-store';
 import { isProcessAlive, orphanedRuns } from '../stored-values';
-import { EPOCHS_TRAINED_SQL, RUNNING_LOCAL_SWEEPS_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
+import { CLAIM_SWEEP_SQL, EPOCHS_TRAINED_SQL, REQUEST_SWEEP_STOP_SQL, RUNNING_LOCAL_SWEEPS_SQL, SWEEP_STOP_REQUESTED_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
 import { PostgresTrialClaims, type PostgresWrite } from './postgres-trial-claims';
 import { query, value, type Queryable } from './session';
 
@@ -80,13 +80,21 @@ export class PostgresSweeps implements SweepStore {
 
   async claim(id: number): Promise<boolean> {
     return this.write(async (client) => {
-      const rows = await query(client, "UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ? WHERE id = ? AND status NOT IN ('running', 'finished') RETURNING id", [
+      const rows = await query(client, `${CLAIM_SWEEP_SQL} WHERE id = ? AND status NOT IN ('running', 'finished') RETURNING id`, [
         hostname(),
         process.pid,
         id,
       ]);
       return rows.length === 1;
     });
+  }
+
+  async requestStop(id: number): Promise<boolean> {
+    return this.write(async (client) => (await query(client, `${REQUEST_SWEEP_STOP_SQL} RETURNING id`, [id])).length === 1);
+  }
+
+  async stopRequested(id: number): Promise<boolean> {
+    return (await value<number>(this.read, SWEEP_STOP_REQUESTED_SQL, [id])) === 1;
   }
 
   async recoverInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): Promise<number[]> {
