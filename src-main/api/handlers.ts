@@ -130,7 +130,8 @@ export function createHandlers({ store, trainer, sweeps, datasets, host, dataset
     'runs/start': async (input) => ({ run_id: (await trainer.start(input)).run_id }),
     'runs/stop': async (input) => {
       await requireRun(input.run_id);
-      return { stopping: trainer.stop(input.run_id) };
+      // A run this process trains stops at once; one another process trains (on any machine), at its next epoch.
+      return { stopping: trainer.stop(input.run_id) || (await store.requestStop(input.run_id)) };
     },
     'runs/evaluation': async (input) => {
       await requireRun(input.run_id);

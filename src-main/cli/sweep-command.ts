@@ -57,21 +57,22 @@ function workerInstructions(location: DbLocation, sweepId: number): string {
 }
 
 /**
- * `runboard sweep stop ID`: stops a sweep that runs on workers (they stop its trials at their next epoch or heartbeat,
- * and the trials go back to the sweep: `runboard sweep resume ID` opens it to workers again).
+ * `runboard sweep stop ID`: stops a running sweep wherever it runs. One on workers: they stop its trials at their next
+ * epoch or heartbeat, and the trials go back to the sweep (`runboard sweep resume ID` opens it to workers again). One
+ * run by its own process (`runboard sweep`, the app or `serve`, on any machine): that process reads the request at
+ * its trials' next epoch and stops the sweep as its own Stop does.
  */
 async function stopSweep(sweepId: number, flags: SweepFlags, io: CliIo): Promise<number> {
   const core = await openCore({ db: resolveDbLocation(flags.db, io.env), host: 'cli' });
   try {
     const sweep = await core.store.sweeps.get(sweepId);
     if (!sweep) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
-    if (!sweep.workers && sweep.status === 'running') {
-      throw new AppError('CONFLICT', `Sweep ${sweepId} runs in the process that started it (\`runboard sweep\`, the app or \`serve\`): stop it there (Ctrl+C, or its Stop button).`);
-    }
-    if (await core.sweeps.stopAnywhere(sweepId)) {
+    if (!(await core.sweeps.stopAnywhere(sweepId))) {
+      io.stdout.write(`Sweep ${sweepId} is not running (${sweep.status}): nothing to stop.\n`);
+    } else if (sweep.workers) {
       io.stdout.write(`Sweep ${sweepId} stopped: its workers stop its running trials at their next epoch, and those trials go back to the sweep. Resume it with: runboard sweep resume ${sweepId}\n`);
     } else {
-      io.stdout.write(`Sweep ${sweepId} is not running (${sweep.status}): nothing to stop.\n`);
+      io.stdout.write(`Sweep ${sweepId} is stopping: the process running it stops its trials at their next epoch. Resume it with: runboard sweep resume ${sweepId}\n`);
     }
     return EXIT.ok;
   } finally {
@@ -168,7 +169,8 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
       if (detail.status !== 'finished') io.stdout.write(` Resume it with: runboard sweep resume ${detail.sweep_id}`);
       io.stdout.write('\n');
     }
-    return status === 'finished' ? EXIT.ok : signals > 0 ? EXIT.interrupted : EXIT.failed;
+    // Stopped by Ctrl+C here, or by a stop from another process (`runboard sweep stop`, the app, serve, another machine).
+    return status === 'finished' ? EXIT.ok : signals > 0 || status === 'stopped' ? EXIT.interrupted : EXIT.failed;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -212,7 +212,8 @@ export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number
           (run.error ? `${run.error}\n` : ''),
       );
     }
-    return status === 'finished' ? EXIT.ok : signals > 0 ? EXIT.interrupted : EXIT.failed;
+    // Stopped by Ctrl+C here, or by a Stop from another process (the app, serve, another machine).
+    return status === 'finished' ? EXIT.ok : signals > 0 || status === 'stopped' ? EXIT.interrupted : EXIT.failed;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

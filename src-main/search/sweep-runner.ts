@@ -22,6 +22,8 @@ interface ActiveSweep {
   starting: number;
   rungs: Rungs | null;
   stopping: boolean;
+  /** A read of the store's stop request (`SweepStore.stopRequested`) is under way. */
+  readingStopRequest: boolean;
   failure: string | null;
   done: Promise<SweepStatus>;
   finish(status: SweepStatus): void;
@@ -117,14 +119,17 @@ export class SweepRunner {
   }
 
   /**
-   * Stops a sweep wherever it runs: here (as `stop`), or on its workers, which stop its trials when they next hear from
-   * the store (at their next epoch, or heartbeat); its trials go back to it, and it can be resumed. False when it is
-   * not running, or runs in another process (which only that process can stop).
+   * Stops a sweep wherever it runs: here (as `stop`); in another process, on any machine, that runs it (asked through
+   * the store: that process stops it at its trials' next epoch, as `stop` does); or on its workers, which stop its
+   * trials when they next hear from the store (at their next epoch, or heartbeat), and its trials go back to it. It
+   * can be resumed. False when it is not running.
    */
   async stopAnywhere(sweepId: number): Promise<boolean> {
     if (this.active.has(sweepId)) return this.stop(sweepId);
-    const detail = await this.options.store.sweeps.get(sweepId);
-    return detail?.workers === true && (await this.options.store.sweeps.stopOnWorkers(sweepId, Date.now()));
+    const { sweeps } = this.options.store;
+    const detail = await sweeps.get(sweepId);
+    if (!detail) return false;
+    return detail.workers ? sweeps.claims.stopOnWorkers(sweepId, Date.now()) : sweeps.requestStop(sweepId);
   }
 
   /** Resolves with the sweep's final status once every trial has ended. */
@@ -165,6 +170,7 @@ export class SweepRunner {
       starting: 0,
       rungs: detail.asha ? new Rungs(ashaRungs(detail.asha), detail.objective.direction, detail.asha.reduction_factor) : null,
       stopping: false,
+      readingStopRequest: false,
       failure: null,
       done,
       finish,
@@ -234,9 +240,11 @@ export class SweepRunner {
       // A stop that came while this run was being created reaches it now.
       if (sweep.stopping) this.options.trainer.stop(runId);
       this.emitUpdated(sweep.sweepId);
-      void this.options.trainer.wait(runId).then(() => {
+      void this.options.trainer.wait(runId).then(async () => {
         sweep.running.delete(runId);
         this.emitUpdated(sweep.sweepId);
+        // A stop asked from elsewhere while the trial ran (it had no epoch left to notice it) starts no other trial.
+        if (sweep.queue.length > 0) await this.obeyStopRequest(sweep);
         if (sweep.queue.length > 0 && !sweep.stopping) void this.fill(sweep);
         else this.settleIfIdle(sweep);
       });
@@ -262,10 +270,31 @@ export class SweepRunner {
       .finally(() => sweep.finish(status));
   }
 
-  /** A trial's run starting (queued -> running) changes the sweep's counts. */
+  /** A trial's run starting (queued -> running) changes the sweep's counts; at each epoch of a trial, a stop asked through the store is read. */
   private onEvent(event: AnyEvent): void {
+    if (event.event === 'run/epoch-logged') {
+      for (const sweep of this.active.values()) if (sweep.running.has(event.payload.run_id)) void this.obeyStopRequest(sweep);
+      return;
+    }
     if (event.event !== 'run/updated') return;
     for (const sweep of this.active.values()) if (sweep.running.has(event.payload.run.run_id)) this.emitUpdated(sweep.sweepId);
+  }
+
+  /**
+   * A stop asked through the store (`SweepStore.requestStop`: `runboard sweep stop`, or the app or `serve` of another
+   * process or machine) stops the sweep as `stop` does. One read at a time; a read that fails is tried again at the
+   * next epoch.
+   */
+  private async obeyStopRequest(sweep: ActiveSweep): Promise<void> {
+    if (sweep.stopping || sweep.readingStopRequest) return;
+    sweep.readingStopRequest = true;
+    try {
+      if (await this.options.store.sweeps.stopRequested(sweep.sweepId)) this.stop(sweep.sweepId);
+    } catch {
+      // Read again at the next epoch.
+    } finally {
+      sweep.readingStopRequest = false;
+    }
   }
 
   /** Tells the UIs about the sweep's counts; a failed read is logged, never thrown into the scheduler. */

@@ -145,15 +145,15 @@ export class SweepWorker {
     try {
       for (const record of this.unrecorded.splice(0)) await record();
       if (!this.stopping && this.failure === null) {
-        for (const stale of await store.sweeps.releaseStale(graceMs, this.now())) this.options.notify({ kind: 'released', stale });
+        for (const stale of await store.sweeps.claims.releaseStale(graceMs, this.now())) this.options.notify({ kind: 'released', stale });
         while (!this.stopping && this.failure === null && this.inHand.size + this.starting < parallel) {
-          const claim = await store.sweeps.claimTrial(this.id, sweepId, this.now());
+          const claim = await store.sweeps.claims.claimTrial(this.id, sweepId, this.now());
           if (!claim) break;
           await this.startTrial(claim);
         }
       }
       if (this.inHand.size === 0 && this.starting === 0 && this.unrecorded.length === 0) {
-        if (this.stopping || this.failure !== null || (await store.sweeps.openTrials(sweepId)) === 0) this.end();
+        if (this.stopping || this.failure !== null || (await store.sweeps.claims.openTrials(sweepId)) === 0) this.end();
       }
     } catch (error) {
       this.options.notify({ kind: 'store-error', error: error instanceof Error ? error.message : String(error) });
@@ -176,7 +176,7 @@ export class SweepWorker {
     } catch (error) {
       this.failure = error instanceof Error ? error.message : String(error);
       this.options.notify({ kind: 'start-failed', sweepId: claim.sweepId, trial: claim.trial, error: this.failure });
-      await store.sweeps.releaseTrial(this.id, claim.sweepId, claim.trial);
+      await store.sweeps.claims.releaseTrial(this.id, claim.sweepId, claim.trial);
     } finally {
       this.starting--;
     }
@@ -195,7 +195,7 @@ export class SweepWorker {
       judge: async (epoch, metrics) => {
         const value = metrics[claim.objective.metric];
         if (value === undefined) return 'prune';
-        return (await store.sweeps.reportRung(claim.sweepId, epoch, claim.trial, value)) ? 'continue' : 'prune';
+        return (await store.sweeps.claims.reportRung(claim.sweepId, epoch, claim.trial, value)) ? 'continue' : 'prune';
       },
     };
   }
@@ -210,14 +210,14 @@ export class SweepWorker {
     const record = async () => {
       const { store } = this.options;
       if (DONE_TRIAL_STATUSES.includes(status)) {
-        const finished = await store.sweeps.finishTrial(this.id, claim.sweepId, claim.trial, this.now());
+        const finished = await store.sweeps.claims.finishTrial(this.id, claim.sweepId, claim.trial, this.now());
         const run = await store.getRun(runId);
         const metric = claim.objective.metric;
         const value = run?.best[metric] ?? run?.metrics[metric] ?? null;
         this.options.notify({ kind: 'ended', sweepId: claim.sweepId, trial: claim.trial, runId, status, metric, value, error: run?.error ?? null, handedOn: !finished.held });
         if (finished.sweepFinished) this.options.notify({ kind: 'sweep-finished', sweepId: claim.sweepId });
       } else {
-        await store.sweeps.releaseTrial(this.id, claim.sweepId, claim.trial);
+        await store.sweeps.claims.releaseTrial(this.id, claim.sweepId, claim.trial);
         this.options.notify({ kind: 'given-back', sweepId: claim.sweepId, trial: claim.trial, runId, status });
       }
     };
@@ -246,7 +246,7 @@ export class SweepWorker {
         // Only trials in hand before the heartbeat asked can be missing from its answer for being handed on.
         const before = [...this.inHand.values()];
         try {
-          const held = await this.options.store.sweeps.heartbeat(this.id, this.now());
+          const held = await this.options.store.sweeps.claims.heartbeat(this.id, this.now());
           for (const trial of before) {
             if (trial.stopping || !this.inHand.has(trial.runId)) continue;
             const found = held.find((h) => h.sweepId === trial.claim.sweepId && h.trial === trial.claim.trial);

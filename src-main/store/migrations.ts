@@ -290,6 +290,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    description: 'stops asked through the store: a run or a sweep stops in whichever process trains it, on any machine',
+    up(db) {
+      db.exec(`
+        -- Set by a Stop from any process; the host training the run reads it after each epoch.
+        ALTER TABLE runs ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0 CHECK (stop_requested IN (0, 1));
+        -- Set by a sweep stop for a sweep its own process runs (not on workers); that process reads it at each epoch of its trials.
+        ALTER TABLE sweeps ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0 CHECK (stop_requested IN (0, 1));
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -3,6 +3,10 @@ import type { Database } from 'better-sqlite3';
 /** Whether the summary row being upserted is later than the stored one: a higher step, or the same step no earlier. */
 const LATER = '(excluded.last_step > last_step OR (excluded.last_step = last_step AND excluded.last_time >= coalesce(last_time, 0)))';
 
+/** Asks the host training a run to stop it (see `RunStore.requestStop`). */
+export const REQUEST_RUN_STOP_SQL = "UPDATE runs SET stop_requested = 1 WHERE id = ? AND status IN ('queued','running')";
+export const RUN_STOP_REQUESTED_SQL = 'SELECT stop_requested FROM runs WHERE id = ?';
+
 /** The run store's statements, prepared once per connection. */
 export function prepareStatements(db: Database) {
   return {
@@ -21,10 +25,10 @@ export function prepareStatements(db: Database) {
     insertParam: db.prepare('INSERT INTO params (run_id, key, type, num_value, text_value) VALUES (?, ?, ?, ?, ?)'),
     // Only a queued run starts: one ended meanwhile (a sweep worker's trial handed on) keeps its end.
     markRunning: db.prepare("UPDATE runs SET status = 'running', backend = ?, device = ?, started_at = ? WHERE id = ? AND status = 'queued'"),
-    // A point logged again at the same step and time (a retried batch) replaces itself.
+    // A point logged again at the same step and time (a retried batch) is there already: it adds nothing.
     insertMetric: db.prepare(
       `INSERT INTO metrics (run_id, key, step, value, special, wall_time) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, step, key, wall_time) DO UPDATE SET value = excluded.value, special = excluded.special`,
+       ON CONFLICT (run_id, step, key, wall_time) DO NOTHING`,
     ),
     // The last value is the one of the highest step, and of the latest time within it (as MLflow's latest metric).
     upsertSummary: db.prepare(
@@ -39,6 +43,8 @@ export function prepareStatements(db: Database) {
          max_value = CASE WHEN excluded.max_value IS NULL THEN max_value WHEN max_value IS NULL THEN excluded.max_value ELSE max(max_value, excluded.max_value) END,
          count = count + excluded.count`,
     ),
+    requestStop: db.prepare(REQUEST_RUN_STOP_SQL),
+    stopRequested: db.prepare(RUN_STOP_REQUESTED_SQL).pluck(),
     endRun: db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ?, outcome = coalesce(?, outcome) WHERE id = ? AND status IN ('queued','running')"),
     putArtifact: db.prepare('INSERT INTO run_artifacts (run_id, name, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET data = excluded.data, created_at = excluded.created_at'),
     getArtifact: db.prepare('SELECT data FROM run_artifacts WHERE run_id = ? AND name = ?'),

@@ -163,12 +163,8 @@ export const MAX_TRIAL_ATTEMPTS = 2;
 /**
  * Sweeps and their trials; each method is one transaction.
  *
- * A worker sweep (`create` with `workers: true`) is run by `runboard worker` processes on any number of machines:
- * a worker claims a trial (`claimTrial`), keeps it with heartbeats while it trains it, and finishes it
- * (`finishTrial`) or gives it back (`releaseTrial`); a trial whose worker went silent is handed on by whichever
- * worker next calls `releaseStale`. The transaction that makes a sweep's last trial done marks the sweep
- * `finished`. Times are ms since the Unix epoch, from the callers' clocks (machines are assumed to agree within a
- * small part of the grace period, as NTP keeps them).
+ * A worker sweep (`create` with `workers: true`) is run by `runboard worker` processes on any number of machines,
+ * which take its trials through `claims`.
  */
 export interface SweepStore {
   /** Creates a sweep with every planned trial, in one transaction; returns its id. */
@@ -176,14 +172,38 @@ export interface SweepStore {
   get(id: number): Promise<SweepDetail | null>;
   list(): Promise<SweepSummary[]>;
   setStatus(id: number, status: SweepStatus, endedAt: number | null, error?: string | null): Promise<void>;
-  /** Makes this process the sweep's owner again (a resume), marking it running; false when it is running already. */
+  /**
+   * Makes this process the sweep's owner again (a resume), marking it running, any stop asked before forgotten; false
+   * when it is running already.
+   */
   claim(id: number): Promise<boolean>;
+  /**
+   * Asks the process that runs a sweep (`SweepRunner`, in whichever process or machine started or resumed it) to stop
+   * it: that process reads the request at each epoch of its trials (`stopRequested`) and stops the sweep as a local
+   * Stop does. False when the sweep is not running, or runs on workers (`claims.stopOnWorkers` stops those).
+   */
+  requestStop(id: number): Promise<boolean>;
+  /** Whether a stop was asked for the sweep through the store (`requestStop`) since it last started. */
+  stopRequested(id: number): Promise<boolean>;
   /**
    * Sweeps left `running` by a process of this host that is gone (judged by its pid, start time and boot: see
    * `process-owner.ts`), or by no known process, become `interrupted` (they can be resumed); returns their ids.
    * Opening a store does this; `isAlive`, when given, judges a pid of this host alone (tests).
    */
   recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]>;
+  /** The trials of worker sweeps, as `runboard worker` processes claim them. */
+  readonly claims: TrialClaims;
+}
+
+/**
+ * The trials of worker sweeps, claimed by `runboard worker` processes on any number of machines; each method is one
+ * transaction. A worker claims a trial (`claimTrial`), keeps it with heartbeats while it trains it, and finishes it
+ * (`finishTrial`) or gives it back (`releaseTrial`); a trial whose worker went silent is handed on by whichever
+ * worker next calls `releaseStale`. The transaction that makes a sweep's last trial done marks the sweep
+ * `finished`. Times are ms since the Unix epoch, from the callers' clocks (machines are assumed to agree within a
+ * small part of the grace period, as NTP keeps them).
+ */
+export interface TrialClaims {
   /**
    * Takes the next pending trial (lowest sweep id, then trial number) of a running worker sweep, or of `sweepId` only,
    * for `worker` ('host:pid'): claimed, heard from now, its attempts counted. Two workers never get the same trial.
@@ -260,10 +280,22 @@ export interface RunStore {
   createRun(input: CreateRunInput): Promise<RunSummary>;
   /** A queued run starts on this backend and device; a run that is no longer queued (it ended meanwhile) is left as it is. */
   markRunning(runId: number, started: { backend: string; device: string; time: number }): Promise<void>;
-  /** The logging primitive: commits a batch of points in one transaction, all of them or none. */
+  /**
+   * The logging primitive: commits a batch of points in one transaction, all of them or none. A point logged again
+   * (same key, step and time: a batch retried after its commit's reply was lost) adds nothing, to the points or to
+   * the summaries.
+   */
   logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void>;
   /** Commits one epoch's metrics in one transaction: all of them or none (a `logBatch`). */
   logEpoch(runId: number, epoch: EpochInput): Promise<void>;
+  /**
+   * Asks whichever host trains a run (this process or another, on any machine) to stop it: the host reads the request
+   * after each epoch it commits (`stopRequested`) and stops the run as a local Stop does (`stopped`). False when the
+   * run is not queued or running.
+   */
+  requestStop(runId: number): Promise<boolean>;
+  /** Whether a stop was asked for the run through the store (`requestStop`). */
+  stopRequested(runId: number): Promise<boolean>;
   /** Ends a run that is still queued or running; a run that already ended keeps its status. */
   endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null; outcome?: RunOutcome | null }): Promise<void>;
   /** Stores (or replaces) a named JSON artifact of a run. */
@@ -300,8 +332,8 @@ export interface RunStore {
    */
   updateExternalRun(runId: number, change: ExternalRunChange, heardAt: number): Promise<RunSummary>;
   /**
-   * Writes what a script logged in one transaction, all or nothing: metric points (a point replayed with the same
-   * step and time replaces itself, so a retried batch adds nothing), params (the same text again is fine, another
+   * Writes what a script logged in one transaction, all or nothing: metric points (a point logged again with the
+   * same step and time is there already, so a retried batch adds nothing), params (the same text again is fine, another
    * one is refused), tags. Tags may be set on any run; points and params only on external ones. An external run
    * marked `interrupted` for its silence is running again.
    * @throws AppError(NOT_FOUND) for no such run; AppError(BAD_INPUT) for a changed param or a trained run.

@@ -12,7 +12,7 @@ import { RunSummaryReader, decodeMetric } from './run-summaries';
 import { prepareStatements } from './run-statements';
 import { SweepTable } from './sweep-store';
 import { SqliteTrialClaims } from './trial-claims';
-import { encodeBatch, encodeParam } from './stored-values';
+import { encodeBatch, encodeParam, summarisePoints } from './stored-values';
 import { orphanedRuns, thisProcessOwner, type ProcessOwner } from './process-owner';
 import { ExternalRuns } from './external-runs';
 import { SqliteCopies } from './sqlite-copies';
@@ -77,9 +77,9 @@ export class SqliteStore implements RunStore {
     const s = this.statements;
     // Epochs count from 1; an external run's steps from 0, as MLflow's and TensorBoard's do.
     this.writeBatch = db.transaction((runId: number, points: readonly MetricPointInput[], firstStep: 0 | 1 = 1) => {
-      const { rows, summaries } = encodeBatch(points, firstStep);
-      for (const row of rows) s.insertMetric.run(runId, row.key, row.step, row.value, row.special, row.time);
-      for (const [key, m] of summaries) s.upsertSummary.run(runId, key, m.step, m.value, m.special, m.time, m.min, m.max, m.count);
+      // Only the points inserted now are summarised: a batch logged again adds nothing (see `summarisePoints`).
+      const inserted = encodeBatch(points, firstStep).filter((row) => s.insertMetric.run(runId, row.key, row.step, row.value, row.special, row.time).changes === 1);
+      for (const [key, m] of summarisePoints(inserted)) s.upsertSummary.run(runId, key, m.step, m.value, m.special, m.time, m.min, m.max, m.count);
     });
     this.external = new ExternalRuns(db, (body) => this.write(body), (runId, points) => this.writeBatch(runId, points, 0));
   }
@@ -179,6 +179,14 @@ export class SqliteStore implements RunStore {
       if (failure === null) batch.resolve();
       else batch.reject(failure instanceof AppError || !(failure as { code?: string }).code?.startsWith('SQLITE_') ? failure : describeSqliteError(failure, this.path));
     });
+  }
+
+  async requestStop(runId: number): Promise<boolean> {
+    return this.write(() => this.statements.requestStop.run(runId).changes === 1);
+  }
+
+  async stopRequested(runId: number): Promise<boolean> {
+    return this.statements.stopRequested.get(runId) === 1;
   }
 
   async endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null; outcome?: RunOutcome | null }): Promise<void> {

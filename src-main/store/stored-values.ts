@@ -58,30 +58,42 @@ export interface StoredPoint {
 }
 
 /**
- * Checks and encodes a batch of points and summarises it per key. Epochs count from 1; an external run's steps
- * from 0, as MLflow's and TensorBoard's do.
+ * Checks and encodes a batch of points. Epochs count from 1; an external run's steps from 0, as MLflow's and
+ * TensorBoard's do. A point given twice in the batch (same key, step and time) is kept once, the later one.
  * @throws AppError(BAD_INPUT) for a step that is not a whole number from `firstStep`.
  */
-export function encodeBatch(points: readonly MetricPointInput[], firstStep: 0 | 1): { rows: StoredPoint[]; summaries: Map<string, PointsSummary> } {
-  const rows: StoredPoint[] = [];
-  const summaries = new Map<string, PointsSummary>();
+export function encodeBatch(points: readonly MetricPointInput[], firstStep: 0 | 1): StoredPoint[] {
+  const rows = new Map<string, StoredPoint>();
   for (const point of points) {
     if (!Number.isInteger(point.step) || point.step < firstStep) throw new AppError('BAD_INPUT', `Metric "${point.key}": step must be a whole number from ${firstStep}; got ${point.step}.`);
     const [value, special] = encodeMetric(point.value);
-    rows.push({ key: point.key, step: point.step, value, special, time: point.time });
-    const summary = summaries.get(point.key);
+    const id = `${point.key}\u0000${point.step}\u0000${point.time}`;
+    rows.delete(id);
+    rows.set(id, { key: point.key, step: point.step, value, special, time: point.time });
+  }
+  return [...rows.values()];
+}
+
+/**
+ * Summarises stored points per key. The stores summarise only the points a batch actually inserted: a point that
+ * was there already (a batch logged again after its commit's reply was lost) is not counted twice.
+ */
+export function summarisePoints(rows: readonly StoredPoint[]): Map<string, PointsSummary> {
+  const summaries = new Map<string, PointsSummary>();
+  for (const { key, step, time, value, special } of rows) {
+    const summary = summaries.get(key);
     if (!summary) {
-      summaries.set(point.key, { step: point.step, time: point.time, value, special, min: value, max: value, count: 1 });
+      summaries.set(key, { step, time, value, special, min: value, max: value, count: 1 });
       continue;
     }
-    if (point.step > summary.step || (point.step === summary.step && point.time >= summary.time)) Object.assign(summary, { step: point.step, time: point.time, value, special });
+    if (step > summary.step || (step === summary.step && time >= summary.time)) Object.assign(summary, { step, time, value, special });
     if (value !== null) {
       summary.min = summary.min === null ? value : Math.min(summary.min, value);
       summary.max = summary.max === null ? value : Math.max(summary.max, value);
     }
     summary.count++;
   }
-  return { rows, summaries };
+  return summaries;
 }
 
 export function isProcessAlive(pid: number): boolean {

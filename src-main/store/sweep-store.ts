@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { ParamValue } from '../../src-shared/search/space';
 import type { AshaSettings, Objective, Strategy, SweepDetail, SweepStatus, SweepSummary, Trial } from '../../src-shared/entities/sweep';
 import type { RunStatus } from '../../src-shared/entities/run';
-import type { ClaimedTrial, HeldTrial, StaleTrial, SweepStore } from './run-store';
+import type { SweepStore } from './run-store';
 import type { SqliteTrialClaims } from './trial-claims';
 import { orphanedRuns, thisProcessOwner, type ProcessOwner } from './process-owner';
 
@@ -70,6 +70,17 @@ export const TRIALS_SQL = `SELECT t.trial, t.params, t.run_id,
 /** Sweeps left running, with the process that runs them (worker sweeps have none: see `releaseStale`). */
 export const RUNNING_LOCAL_SWEEPS_SQL = "SELECT id, owner_host, owner_pid, owner_started, owner_boot FROM sweeps WHERE status = 'running' AND on_workers = 0";
 
+/**
+ * Makes the calling process a sweep's owner, running, any stop asked before forgotten: owner host, pid, process start
+ * time and boot (see `process-owner.ts`; append the WHERE).
+ */
+export const CLAIM_SWEEP_SQL =
+  "UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, stop_requested = 0, owner_host = ?, owner_pid = ?, owner_started = ?, owner_boot = ?";
+
+/** Asks the process running a sweep of its own to stop it (see `SweepStore.requestStop`). */
+export const REQUEST_SWEEP_STOP_SQL = "UPDATE sweeps SET stop_requested = 1 WHERE id = ? AND status = 'running' AND on_workers = 0";
+export const SWEEP_STOP_REQUESTED_SQL = 'SELECT stop_requested FROM sweeps WHERE id = ?';
+
 /** How many epochs a sweep's runs trained in all. */
 export const EPOCHS_TRAINED_SQL = `SELECT coalesce(sum((SELECT max(last_step) FROM metric_summaries m WHERE m.run_id = r.id)), 0) FROM runs r WHERE r.sweep_id = ?`;
 
@@ -81,7 +92,7 @@ export function trialFromRow(t: TrialRow): Trial {
 /**
  * Sweeps and their trials, on the store's connection. Writes go through the store's `write` (one BEGIN IMMEDIATE
  * transaction each); a trial's run is linked when the run is created (`SqliteStore.createRun` with `sweep`). Worker
- * sweeps' claims are `claims`' (`trial-claims.ts`).
+ * sweeps' trials are claimed through `claims` (`trial-claims.ts`).
  */
 export class SweepTable implements SweepStore {
   private readonly s;
@@ -89,7 +100,7 @@ export class SweepTable implements SweepStore {
   constructor(
     private readonly db: Database,
     private readonly write: <T>(body: () => T) => T,
-    private readonly claims: SqliteTrialClaims,
+    readonly claims: SqliteTrialClaims,
   ) {
     this.s = {
       insertExperiment: db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
@@ -105,7 +116,9 @@ export class SweepTable implements SweepStore {
       trials: db.prepare(TRIALS_SQL),
       epochsTrained: db.prepare(EPOCHS_TRAINED_SQL).pluck(),
       setStatus: db.prepare('UPDATE sweeps SET status = ?, ended_at = ?, error = ? WHERE id = ?'),
-      claim: db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ?, owner_started = ?, owner_boot = ? WHERE id = ? AND status NOT IN ('running', 'finished')"),
+      claim: db.prepare(`${CLAIM_SWEEP_SQL} WHERE id = ? AND status NOT IN ('running', 'finished')`),
+      requestStop: db.prepare(REQUEST_SWEEP_STOP_SQL),
+      stopRequested: db.prepare(SWEEP_STOP_REQUESTED_SQL).pluck(),
       // A worker sweep belongs to no process: its workers' heartbeats say whether its trials are alive.
       unfinished: db.prepare(RUNNING_LOCAL_SWEEPS_SQL),
       interrupt: db.prepare("UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'"),
@@ -167,6 +180,14 @@ export class SweepTable implements SweepStore {
     return this.write(() => this.s.claim.run(owner.owner_host, owner.owner_pid, owner.owner_started, owner.owner_boot, id).changes === 1);
   }
 
+  async requestStop(id: number): Promise<boolean> {
+    return this.write(() => this.s.requestStop.run(id).changes === 1);
+  }
+
+  async stopRequested(id: number): Promise<boolean> {
+    return this.s.stopRequested.get(id) === 1;
+  }
+
   async recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]> {
     return this.recoverInterruptedSync(isAlive);
   }
@@ -177,38 +198,6 @@ export class SweepTable implements SweepStore {
     const orphaned = orphanedRuns(this.s.unfinished.all() as ({ id: number } & ProcessOwner)[], here, isAlive);
     if (orphaned.length > 0) this.write(() => orphaned.forEach((r) => this.s.interrupt.run(Date.now(), r.id)));
     return orphaned.map((r) => r.id);
-  }
-
-  async claimTrial(worker: string, sweepId: number | null, now = Date.now()): Promise<ClaimedTrial | null> {
-    return this.claims.claimTrial(worker, sweepId, now);
-  }
-
-  async heartbeat(worker: string, now = Date.now()): Promise<HeldTrial[]> {
-    return this.claims.heartbeat(worker, now);
-  }
-
-  async releaseStale(graceMs: number, now = Date.now()): Promise<StaleTrial[]> {
-    return this.claims.releaseStale(graceMs, now);
-  }
-
-  async releaseTrial(worker: string, sweepId: number, trial: number): Promise<boolean> {
-    return this.claims.releaseTrial(worker, sweepId, trial);
-  }
-
-  async finishTrial(worker: string, sweepId: number, trial: number, now = Date.now()): Promise<{ held: boolean; sweepFinished: boolean }> {
-    return this.claims.finishTrial(worker, sweepId, trial, now);
-  }
-
-  async reportRung(sweepId: number, epoch: number, trial: number, value: number): Promise<boolean> {
-    return this.claims.reportRung(sweepId, epoch, trial, value);
-  }
-
-  async openTrials(sweepId: number | null): Promise<number> {
-    return this.claims.openTrials(sweepId);
-  }
-
-  async stopOnWorkers(sweepId: number, time = Date.now()): Promise<boolean> {
-    return this.claims.stopOnWorkers(sweepId, time);
   }
 }
 

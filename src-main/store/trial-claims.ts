@@ -4,7 +4,7 @@ import type { RunStatus } from '../../src-shared/entities/run';
 import type { AshaSettings } from '../../src-shared/entities/sweep';
 import type { ParamValue } from '../../src-shared/search/space';
 import { promotable } from '../search/asha';
-import { MAX_TRIAL_ATTEMPTS, type ClaimedTrial, type HeldTrial, type StaleTrial } from './run-store';
+import { MAX_TRIAL_ATTEMPTS, type ClaimedTrial, type HeldTrial, type StaleTrial, type TrialClaims } from './run-store';
 import { DONE_TRIAL_STATUSES } from './sweep-store';
 
 /*
@@ -155,7 +155,7 @@ export function judgeRung(value: number, recorded: readonly (number | null)[], r
 }
 
 /** Worker sweeps' trials on SQLite; `write` is the store's BEGIN IMMEDIATE transaction. */
-export class SqliteTrialClaims {
+export class SqliteTrialClaims implements TrialClaims {
   private readonly s;
 
   constructor(
@@ -187,7 +187,7 @@ export class SqliteTrialClaims {
     };
   }
 
-  claimTrial(worker: string, sweepId: number | null, now: number): ClaimedTrial | null {
+  async claimTrial(worker: string, sweepId: number | null, now = Date.now()): Promise<ClaimedTrial | null> {
     return this.write(() => {
       const next = (sweepId === null ? this.s.nextAny.get() : this.s.nextOf.get(sweepId)) as { sweep_id: number; trial: number } | undefined;
       if (!next) return null;
@@ -196,14 +196,14 @@ export class SqliteTrialClaims {
     });
   }
 
-  heartbeat(worker: string, now: number): HeldTrial[] {
+  async heartbeat(worker: string, now = Date.now()): Promise<HeldTrial[]> {
     return this.write(() => {
       this.s.heartbeat.run(now, worker);
       return (this.s.held.all(worker) as { sweep_id: number; trial: number; status: string }[]).map((r) => ({ sweepId: r.sweep_id, trial: r.trial, stopped: r.status !== 'running' }));
     });
   }
 
-  releaseStale(graceMs: number, now: number): StaleTrial[] {
+  async releaseStale(graceMs: number, now = Date.now()): Promise<StaleTrial[]> {
     const cutoff = now - graceMs;
     return this.write(() => {
       const outcomes = (this.s.stale.all(cutoff) as StaleRow[]).map((row) => staleOutcome(row, now));
@@ -217,7 +217,7 @@ export class SqliteTrialClaims {
     });
   }
 
-  releaseTrial(worker: string, sweepId: number, trial: number): boolean {
+  async releaseTrial(worker: string, sweepId: number, trial: number): Promise<boolean> {
     return this.write(() => {
       if (this.s.release.run(worker, sweepId, trial).changes === 0) return false;
       this.s.forgetRungs.run(sweepId, trial);
@@ -225,14 +225,14 @@ export class SqliteTrialClaims {
     });
   }
 
-  finishTrial(worker: string, sweepId: number, trial: number, now: number): { held: boolean; sweepFinished: boolean } {
+  async finishTrial(worker: string, sweepId: number, trial: number, now = Date.now()): Promise<{ held: boolean; sweepFinished: boolean }> {
     return this.write(() => {
       if (this.s.finish.run(worker, sweepId, trial).changes === 0) return { held: false, sweepFinished: false };
       return { held: true, sweepFinished: this.s.finishSweep.get(now, sweepId) !== undefined };
     });
   }
 
-  reportRung(sweepId: number, epoch: number, trial: number, value: number): boolean {
+  async reportRung(sweepId: number, epoch: number, trial: number, value: number): Promise<boolean> {
     return this.write(() => {
       const rule = rungRule(sweepId, this.s.rule.get(sweepId) as { objective_direction: 'max' | 'min'; asha: string | null } | undefined);
       // A report again (the same trial, run again) goes last, as a new report.
@@ -242,11 +242,11 @@ export class SqliteTrialClaims {
     });
   }
 
-  openTrials(sweepId: number | null): number {
+  async openTrials(sweepId: number | null): Promise<number> {
     return (sweepId === null ? this.s.openAll.get() : this.s.openOf.get(sweepId)) as number;
   }
 
-  stopOnWorkers(sweepId: number, time: number): boolean {
+  async stopOnWorkers(sweepId: number, time = Date.now()): Promise<boolean> {
     return this.write(() => this.s.stop.run(time, sweepId).changes === 1);
   }
 }

@@ -73,14 +73,14 @@ describeStores('a sweep worker', ({ location, open }) => {
     const where = await location();
     const other = await open(where);
     const sweepId = await other.sweeps.create(sweepInput());
-    await other.sweeps.claimTrial('there:2', sweepId);
+    await other.sweeps.claims.claimTrial('there:2', sweepId);
     const { notices, worker: here } = await worker(where, sweepId);
     let end: WorkerEnd | null = null;
     const ended = here.run().then((e) => (end = e));
     // Nothing to claim: it waits (a trial another worker holds may come back), and never looks again by itself.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(end).toBeNull();
-    expect(await other.sweeps.releaseTrial('there:2', sweepId, 1)).toBe(true);
+    expect(await other.sweeps.claims.releaseTrial('there:2', sweepId, 1)).toBe(true);
     const started = await noticeOf(notices, (n) => n.kind === 'started');
     expect(started).toMatchObject({ sweepId, trial: 1, attempt: 1 });
     expect(await ended).toEqual({ status: 'done' });
@@ -96,14 +96,14 @@ describeStores('a sweep worker', ({ location, open }) => {
     const ended = here.run();
     const started = (await noticeOf(notices, (n) => n.kind === 'started')) as Extract<WorkerNotice, { kind: 'started' }>;
     // The other machine takes this worker for silent (its clock far ahead), hands the trial on, and claims it.
-    expect(await other.sweeps.releaseStale(2000, Date.now() + HOUR)).toMatchObject([{ sweepId, trial: 1, worker: 'here:1', now: 'pending' }]);
-    expect(await other.sweeps.claimTrial('there:2', sweepId)).toMatchObject({ trial: 1, attempt: 2 });
+    expect(await other.sweeps.claims.releaseStale(2000, Date.now() + HOUR)).toMatchObject([{ sweepId, trial: 1, worker: 'here:1', now: 'pending' }]);
+    expect(await other.sweeps.claims.claimTrial('there:2', sweepId)).toMatchObject({ trial: 1, attempt: 2 });
     // At its next heartbeat it finds out, and stops its run.
     await noticeOf(notices, (n) => n.kind === 'lost' && n.runId === started.runId);
     expect(await core.trainer.wait(started.runId)).toBe('interrupted');
     expect((await core.store.getRun(started.runId))?.error).toMatch(/^Its worker here:1 was not heard from for \d+ s: the trial was handed to another worker\.$/);
     // It waits while the trial is held elsewhere, and ends when the other worker finishes it.
-    expect(await other.sweeps.finishTrial('there:2', sweepId, 1)).toEqual({ held: true, sweepFinished: true });
+    expect(await other.sweeps.claims.finishTrial('there:2', sweepId, 1)).toEqual({ held: true, sweepFinished: true });
     expect(await ended).toEqual({ status: 'done' });
     expect(notices.filter((n) => n.kind === 'started')).toHaveLength(1);
   });
@@ -120,7 +120,7 @@ describeStores('a sweep worker', ({ location, open }) => {
       }),
     );
     // Another machine's trial reported an unbeatable value at the first rung: this worker's trials are judged against it.
-    expect(await other.sweeps.reportRung(sweepId, 1, 99, 1.5)).toBe(true);
+    expect(await other.sweeps.claims.reportRung(sweepId, 1, 99, 1.5)).toBe(true);
     const { core, worker: here } = await worker(where, sweepId);
     expect(await here.run()).toEqual({ status: 'done' });
     const sweep = await core.store.sweeps.get(sweepId);

@@ -91,13 +91,13 @@ async function fill(store: RunStore, prefix = ''): Promise<void> {
     asha: { min_epochs: 1, max_epochs: 3, reduction_factor: 3 },
     workers: true,
   });
-  const claimed = await store.sweeps.claimTrial('host:1', sweepId, 5000);
+  const claimed = await store.sweeps.claims.claimTrial('host:1', sweepId, 5000);
   expect(claimed?.trial).toBe(1);
   const trial = await store.createRun({ experiment: 'tuning', name: `${prefix}trial`, config: {}, params: { lr: 0.1 }, seed: 3, backend: 'wasm', sweep: { sweepId, trial: 1 } });
   await store.logEpoch(trial.run_id, { step: 1, time: 5100, metrics: { val_loss: 0.3 } });
-  expect(await store.sweeps.reportRung(sweepId, 1, 1, 0.3)).toBe(true);
+  expect(await store.sweeps.claims.reportRung(sweepId, 1, 1, 0.3)).toBe(true);
   await store.endRun(trial.run_id, { status: 'finished', time: 5200 });
-  await store.sweeps.finishTrial('host:1', sweepId, 1, 5300);
+  await store.sweeps.claims.finishTrial('host:1', sweepId, 1, 5300);
 
   const live = await store.createRun({ experiment: 'alpha', name: `${prefix}live`, config: {}, params: {}, seed: 1, backend: 'wasm' });
   await store.markRunning(live.run_id, { backend: 'wasm', device: 'cpu', time: 6000 });
@@ -134,7 +134,7 @@ async function contents(store: RunStore, leaveOut: readonly string[] = ['live'])
       ...rest,
       best: best_run_id === null ? null : nameOf.get(best_run_id),
       trials: trials.map((t) => ({ ...t, run_id: t.run_id === null ? null : nameOf.get(t.run_id) })),
-      open_trials: await store.sweeps.openTrials(summary.sweep_id),
+      open_trials: await store.sweeps.claims.openTrials(summary.sweep_id),
     };
   }
   const experiments = await Promise.all((await store.listExperiments()).filter((e) => e.name !== 'default').map(async (e) => ({ ...(await store.findExperiment({ name: e.name }))!, id: 0 })));

@@ -110,7 +110,7 @@ describe('schema migrations', () => {
       [2, 'pending', null],
     ]);
     expect(store.connection.prepare('SELECT claim_state FROM sweep_trials ORDER BY trial').pluck().all()).toEqual([null, null]);
-    expect(await store.sweeps.claimTrial('a:1', null)).toBeNull();
+    expect(await store.sweeps.claims.claimTrial('a:1', null)).toBeNull();
     store.close();
   });
 

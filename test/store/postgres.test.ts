@@ -205,6 +205,43 @@ describePostgres('PostgresStore', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("reads sslmode as libpq does: prefer when absent (or PGSSLMODE's), plain for disable and allow and over a Unix socket", () => {
+    const tls = { rejectUnauthorized: false };
+    const mode = (url: string, env: NodeJS.ProcessEnv = {}) => {
+      const { config, sslmode } = connectionConfig(url, env);
+      return { ssl: config.ssl, sslmode };
+    };
+    expect(mode('postgres://ana@db.example.org/runs')).toEqual({ ssl: tls, sslmode: 'prefer' });
+    expect(mode('postgres://ana@db.example.org/runs?sslmode=prefer')).toEqual({ ssl: tls, sslmode: 'prefer' });
+    expect(mode('postgres://ana@db.example.org/runs?sslmode=require')).toEqual({ ssl: tls, sslmode: 'require' });
+    expect(mode('postgres://ana@db.example.org/runs?sslmode=disable')).toEqual({ ssl: false, sslmode: 'disable' });
+    expect(mode('postgres://ana@db.example.org/runs?sslmode=allow')).toEqual({ ssl: false, sslmode: 'allow' });
+    expect(mode('postgres://ana@db.example.org/runs', { PGSSLMODE: 'disable' })).toEqual({ ssl: false, sslmode: 'disable' });
+    expect(mode('postgres://ana@db.example.org/runs?sslmode=require', { PGSSLMODE: 'disable' })).toEqual({ ssl: tls, sslmode: 'require' });
+    expect(mode('postgres://ana@db.example.org/runs?application_name=lab', { PGSSLMODE: 'verify-full' })).toMatchObject({ sslmode: 'verify-full' });
+    expect(mode('postgres://ana@/runs?host=/run/postgresql&sslmode=require')).toEqual({ ssl: false, sslmode: 'require' });
+    expect(() => connectionConfig('postgres://ana:pw@db.example.org/runs?sslmode=sometimes', {})).toThrow(
+      /^--db postgres:\/\/ana:\*\*\*@db\.example\.org\/runs\?sslmode=sometimes: sslmode "sometimes" is not one of disable, allow, prefer, require, verify-ca, verify-full\.$/,
+    );
+  });
+
+  it('connects to a server without TLS with sslmode=prefer or none (TLS when offered, else plain); require fails in one line naming it', async () => {
+    const schema = await freshSchema();
+    const url = urlOf(schema, { tcp: true, password: POSTGRES_TEST_PASSWORD });
+    const preferred = await open(`${url}&sslmode=prefer`);
+    expect((await preferred.createRun({ experiment: 'e', config: {}, params: {}, seed: 1, backend: 'cpu', dataset: 'iris' })).status).toBe('queued');
+    const absent = await open(url);
+    expect(await absent.listRuns()).toHaveLength(1);
+    const withEnv = await open(url, { PGSSLMODE: 'prefer' });
+    expect(await withEnv.listRuns()).toHaveLength(1);
+    const error = await failure(`${url}&sslmode=require`);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('DB_UNREACHABLE');
+    expect(error.message).toMatch(/^Cannot connect to the PostgreSQL server at 127\.0\.0\.1:\d+: it does not accept TLS connections, and sslmode=require needs TLS\. Use sslmode=prefer \(TLS when the server offers it\) or sslmode=disable\.$/);
+    expect(error.message).not.toContain(POSTGRES_TEST_PASSWORD);
+    expect(error.message).not.toContain('\n');
+  });
+
   it('says plainly, naming the server and not the password, when a wrong password is refused', async () => {
     const url = urlOf(await freshSchema(), { tcp: true, password: 'not-the-password' });
     const error = await failure(url);

@@ -99,6 +99,21 @@ describeStores('RunStore contract', ({ open: openStore, location, sql }) => {
       expect(run?.config).toEqual({ dataset: 'iris', lr: 0.01 });
     });
 
+    it('takes a stop request for a queued or running run, seen through any connection to it; none for one that ended', async () => {
+      const where = await location();
+      const store = await openStore(where);
+      const other = await openStore(where);
+      const { run_id } = await sampleRun(store);
+      const ended = await sampleRun(store);
+      await store.endRun(ended.run_id, { status: 'finished', time: 1 });
+      expect(await store.stopRequested(run_id)).toBe(false);
+      expect(await other.requestStop(run_id)).toBe(true);
+      expect(await store.stopRequested(run_id)).toBe(true);
+      expect(await other.requestStop(ended.run_id)).toBe(false);
+      expect(await store.stopRequested(ended.run_id)).toBe(false);
+      expect(await other.requestStop(9999)).toBe(false);
+    });
+
     it('never changes the status of a run that has ended', async () => {
       const store = await openStore();
       const { run_id } = await sampleRun(store);
@@ -190,6 +205,33 @@ describeStores('RunStore contract', ({ open: openStore, location, sql }) => {
       expect(run?.metrics).toEqual({ val_accuracy: 0.5, val_loss: 0.3 });
       expect(run?.best).toEqual({ val_accuracy: 0.95, val_loss: 0.3 });
       expect(await sql(store, "SELECT count FROM metric_summaries WHERE key = 'val_accuracy'")).toEqual([{ count: 4 }]);
+    });
+
+    it('counts a batch logged twice (a retry after a commit whose reply was lost) once: points and summaries as after one', async () => {
+      const store = await openStore();
+      const once = await sampleRun(store);
+      const twice = await sampleRun(store);
+      const batch = [
+        { key: 'loss', step: 1, value: 0.8, time: 10 },
+        { key: 'loss', step: 2, value: NaN, time: 20 },
+        { key: 'accuracy', step: 1, value: 0.6, time: 10 },
+        { key: 'accuracy', step: 2, value: 0.7, time: 20 },
+      ];
+      await store.logBatch(once.run_id, batch);
+      await store.logBatch(twice.run_id, batch);
+      await store.logBatch(twice.run_id, batch);
+      await store.logEpoch(once.run_id, { step: 3, time: 30, metrics: { loss: 0.5 } });
+      await store.logEpoch(twice.run_id, { step: 3, time: 30, metrics: { loss: 0.5 } });
+      await store.logEpoch(twice.run_id, { step: 3, time: 30, metrics: { loss: 0.5 } });
+      const points = async (runId: number) => (await store.getMetrics([runId], undefined, null)).map((s) => ({ key: s.key, points: s.points }));
+      expect(await points(twice.run_id)).toEqual(await points(once.run_id));
+      const summaries = (runId: number) =>
+        sql(store, 'SELECT key, last_step, last_value, last_special, last_time, min_value, max_value, count FROM metric_summaries WHERE run_id = ? ORDER BY key', [runId]);
+      expect(await summaries(twice.run_id)).toEqual(await summaries(once.run_id));
+      expect((await summaries(once.run_id)).map((s) => [s.key, Number(s.count)])).toEqual([['accuracy', 2], ['loss', 3]]);
+      const { run_id: _a, name: _an, ...a } = (await store.getRun(once.run_id))!;
+      const { run_id: _b, name: _bn, ...b } = (await store.getRun(twice.run_id))!;
+      expect({ ...b, created_at: 0, duration_s: 0 }).toEqual({ ...a, created_at: 0, duration_s: 0 });
     });
 
     it('commits batches logged together as separate units: a bad one fails alone', async () => {

@@ -197,6 +197,20 @@ describeStores('sweeps', ({ open: openStore, sql }) => {
       expect(await owner(store, id)).toEqual({ owner_host: hostname(), owner_pid: process.pid });
     });
 
+    it("takes a stop request for a running sweep run by its own process, forgotten when it is claimed again; none for a worker sweep's", async () => {
+      const store = await openStore();
+      const id = await store.sweeps.create(input());
+      const onWorkers = await store.sweeps.create(input({ workers: true }));
+      expect(await store.sweeps.stopRequested(id)).toBe(false);
+      expect(await store.sweeps.requestStop(id)).toBe(true);
+      expect(await store.sweeps.stopRequested(id)).toBe(true);
+      expect(await store.sweeps.requestStop(onWorkers)).toBe(false);
+      await store.sweeps.setStatus(id, 'stopped', 10);
+      expect(await store.sweeps.requestStop(id)).toBe(false);
+      expect(await store.sweeps.claim(id)).toBe(true);
+      expect(await store.sweeps.stopRequested(id)).toBe(false);
+    });
+
     it('marks sweeps whose owner on this machine is gone as interrupted, leaving live, foreign and own ones running', async () => {
       const store = await openStore();
       const gone = await store.sweeps.create(input({ name: 'gone' }));

@@ -192,6 +192,16 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: "stops asked through the store: a run or a sweep stops in whichever process trains it, on any machine (SQLite's schema 10)",
+    async up(client) {
+      await client.query(`
+        ALTER TABLE runs ADD COLUMN stop_requested SMALLINT NOT NULL DEFAULT 0 CHECK (stop_requested IN (0, 1));
+        ALTER TABLE sweeps ADD COLUMN stop_requested SMALLINT NOT NULL DEFAULT 0 CHECK (stop_requested IN (0, 1));
+      `);
+    },
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

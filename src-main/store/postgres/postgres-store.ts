@@ -21,10 +21,11 @@ import type {
   RunStore,
 } from '../run-store';
 import { decodeMetric, runSummaryFromRow, type SummaryRow } from '../run-summaries';
+import { REQUEST_RUN_STOP_SQL, RUN_STOP_REQUESTED_SQL } from '../run-statements';
 import { postgresDialect, type SqlDialect } from '../sql-dialect';
-import { encodeBatch, encodeParam } from '../stored-values';
+import { encodeBatch, encodeParam, summarisePoints, type PointsSummary, type StoredPoint } from '../stored-values';
 import { orphanedRuns, thisProcessOwner, type ProcessOwner } from '../process-owner';
-import { connectionConfig, describeConnectionError, type ServerIdentity } from './connection';
+import { connectionConfig, describeConnectionError, settleTls, type ServerIdentity, type SslMode } from './connection';
 import { LATEST_POSTGRES_SCHEMA_VERSION } from './postgres-migrations';
 import { migratePostgres } from './postgres-migrate';
 import { PostgresAnnotations } from './postgres-annotations';
@@ -99,6 +100,7 @@ export class PostgresStore implements RunStore {
     private readonly pool: Pool,
     private readonly identity: ServerIdentity,
     private readonly config: pg.PoolConfig,
+    private readonly sslmode: SslMode,
     location: ServerLocation,
     schemaVersion: number,
     /** How filters and sorts are written for this server (whether it has ICU's collation). */
@@ -123,8 +125,13 @@ export class PostgresStore implements RunStore {
    *   AppError(DB_TOO_NEW) for a database of a newer Runboard.
    */
   static async open(location: ServerLocation, env: NodeJS.ProcessEnv = process.env): Promise<PostgresStore> {
-    const { config, identity } = connectionConfig(location.url, env);
-    const poolConfig: pg.PoolConfig = { ...config, types: NUMBER_TYPES, max: 8, connectionTimeoutMillis: 15_000, application_name: config.application_name ?? 'runboard' };
+    const { config, identity, sslmode } = connectionConfig(location.url, env);
+    let poolConfig: pg.PoolConfig = { ...config, types: NUMBER_TYPES, max: 8, connectionTimeoutMillis: 15_000, application_name: config.application_name ?? 'runboard' };
+    try {
+      poolConfig = await settleTls(poolConfig, sslmode);
+    } catch (error) {
+      throw describeConnectionError(error, identity, sslmode);
+    }
     const pool = new pg.Pool(poolConfig);
     // An idle client that loses its server is replaced by the pool; the next statement says what went wrong.
     pool.on('error', () => undefined);
@@ -132,13 +139,13 @@ export class PostgresStore implements RunStore {
     try {
       const version = await migratePostgres(pool, where);
       const icu = (await value<boolean>(pool, "SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu')")) === true;
-      const store = new PostgresStore(pool, identity, poolConfig, location, version, postgresDialect(icu));
+      const store = new PostgresStore(pool, identity, poolConfig, sslmode, location, version, postgresDialect(icu));
       await store.recoverInterruptedRuns();
       await store.sweeps.recoverInterrupted();
       return store;
     } catch (error) {
       await pool.end().catch(() => undefined);
-      throw describeConnectionError(error, identity);
+      throw describeConnectionError(error, identity, sslmode);
     }
   }
 
@@ -158,7 +165,7 @@ export class PostgresStore implements RunStore {
     try {
       return await running;
     } catch (error) {
-      throw describePostgresError(describeConnectionError(error, this.identity), this.path);
+      throw describePostgresError(describeConnectionError(error, this.identity, this.sslmode), this.path);
     } finally {
       this.pending.delete(running);
     }
@@ -235,7 +242,10 @@ export class PostgresStore implements RunStore {
     );
   }
 
-  /** One transaction, one statement per table: the points (`unnest` of arrays) and the per-key summaries. */
+  /**
+   * One transaction, one statement per table: the points (`unnest` of arrays) and the per-key summaries of the points
+   * inserted now, so a batch logged again (a retry after a commit whose reply was lost) adds nothing.
+   */
   async logBatch(runId: number, points: readonly MetricPointInput[]): Promise<void> {
     if (points.length === 0) return;
     encodeBatch(points, 1); // refuses a bad step before a connection is taken
@@ -243,18 +253,19 @@ export class PostgresStore implements RunStore {
   }
 
   private async writePoints(client: PoolClient, runId: number, points: readonly MetricPointInput[], firstStep: 0 | 1): Promise<void> {
-    const { rows, summaries } = encodeBatch(points, firstStep);
-    // A point given twice in one batch (same key, step and time) is written once, the later one, as SQLite replaces it.
-    const unique = [...new Map(rows.map((row) => [`${row.key}\u0000${row.step}\u0000${row.time}`, row])).values()];
-    await query(
+    const rows = encodeBatch(points, firstStep);
+    const inserted = await query<StoredPoint>(
       client,
       `INSERT INTO metrics (run_id, key, step, value, special, wall_time)
        SELECT ?, * FROM unnest(?::text[], ?::bigint[], ?::double precision[], ?::text[], ?::bigint[])
-       ON CONFLICT (run_id, step, key, wall_time) DO UPDATE SET value = excluded.value, special = excluded.special`,
-      [runId, unique.map((r) => r.key), unique.map((r) => r.step), unique.map((r) => r.value), unique.map((r) => r.special), unique.map((r) => r.time)],
+       ON CONFLICT (run_id, step, key, wall_time) DO NOTHING
+       RETURNING key, step, value, special, wall_time AS time`,
+      [runId, rows.map((r) => r.key), rows.map((r) => r.step), rows.map((r) => r.value), rows.map((r) => r.special), rows.map((r) => r.time)],
     );
+    if (inserted.length === 0) return;
+    const summaries = summarisePoints(inserted);
     const keys = [...summaries.keys()];
-    const s = keys.map((key) => summaries.get(key) as NonNullable<ReturnType<typeof summaries.get>>);
+    const s = keys.map((key) => summaries.get(key) as PointsSummary);
     await query(client, UPSERT_SUMMARIES, [
       runId,
       keys,
@@ -266,6 +277,14 @@ export class PostgresStore implements RunStore {
       s.map((m) => m.max),
       s.map((m) => m.count),
     ]);
+  }
+
+  async requestStop(runId: number): Promise<boolean> {
+    return this.write(async (client) => (await query(client, `${REQUEST_RUN_STOP_SQL} RETURNING id`, [runId])).length === 1);
+  }
+
+  async stopRequested(runId: number): Promise<boolean> {
+    return (await this.read((on) => value<number>(on, RUN_STOP_REQUESTED_SQL, [runId]))) === 1;
   }
 
   async endRun(runId: number, end: { status: Exclude<RunStatus, 'queued' | 'running'>; time: number; error?: string | null; outcome?: RunOutcome | null }): Promise<void> {
@@ -506,7 +525,7 @@ export class PostgresStore implements RunStore {
         tell();
       }
     } catch (error) {
-      again((describeConnectionError(error, this.identity) as Error).message);
+      again((describeConnectionError(error, this.identity, this.sslmode) as Error).message);
     }
   }
 

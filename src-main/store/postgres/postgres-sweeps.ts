@@ -1,14 +1,14 @@
 import { hostname } from 'node:os';
 import type { SweepDetail, SweepStatus, SweepSummary } from '../../../src-shared/entities/sweep';
-import type { ClaimedTrial, HeldTrial, StaleTrial, SweepStore } from '../run-store';
+import type { SweepStore } from '../run-store';
 import { orphanedRuns, thisProcessOwner, type ProcessOwner } from '../process-owner';
-import { EPOCHS_TRAINED_SQL, RUNNING_LOCAL_SWEEPS_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
+import { CLAIM_SWEEP_SQL, EPOCHS_TRAINED_SQL, REQUEST_SWEEP_STOP_SQL, RUNNING_LOCAL_SWEEPS_SQL, SWEEP_STOP_REQUESTED_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
 import { PostgresTrialClaims, type PostgresWrite } from './postgres-trial-claims';
 import { query, value, type Queryable } from './session';
 
-/** Sweeps and their trials on PostgreSQL; writes go through the store's `write` (one transaction each). Worker sweeps' claims are `claims`'. */
+/** Sweeps and their trials on PostgreSQL; writes go through the store's `write` (one transaction each). Worker sweeps' trials are claimed through `claims`. */
 export class PostgresSweeps implements SweepStore {
-  private readonly claims: PostgresTrialClaims;
+  readonly claims: PostgresTrialClaims;
 
   constructor(
     private readonly read: Queryable,
@@ -84,13 +84,23 @@ export class PostgresSweeps implements SweepStore {
   async claim(id: number): Promise<boolean> {
     return this.write(async (client) => {
       const owner = thisProcessOwner();
-      const rows = await query(
-        client,
-        "UPDATE sweeps SET status = 'running', ended_at = NULL, error = NULL, owner_host = ?, owner_pid = ?, owner_started = ?, owner_boot = ? WHERE id = ? AND status NOT IN ('running', 'finished') RETURNING id",
-        [owner.owner_host, owner.owner_pid, owner.owner_started, owner.owner_boot, id],
-      );
+      const rows = await query(client, `${CLAIM_SWEEP_SQL} WHERE id = ? AND status NOT IN ('running', 'finished') RETURNING id`, [
+        owner.owner_host,
+        owner.owner_pid,
+        owner.owner_started,
+        owner.owner_boot,
+        id,
+      ]);
       return rows.length === 1;
     });
+  }
+
+  async requestStop(id: number): Promise<boolean> {
+    return this.write(async (client) => (await query(client, `${REQUEST_SWEEP_STOP_SQL} RETURNING id`, [id])).length === 1);
+  }
+
+  async stopRequested(id: number): Promise<boolean> {
+    return (await value<number>(this.read, SWEEP_STOP_REQUESTED_SQL, [id])) === 1;
   }
 
   async recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]> {
@@ -100,37 +110,5 @@ export class PostgresSweeps implements SweepStore {
       await this.write((client) => query(client, "UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ANY(?::bigint[]) AND status = 'running'", [Date.now(), orphaned.map((r) => r.id)]));
     }
     return orphaned.map((r) => r.id);
-  }
-
-  async claimTrial(worker: string, sweepId: number | null, now = Date.now()): Promise<ClaimedTrial | null> {
-    return this.claims.claimTrial(worker, sweepId, now);
-  }
-
-  async heartbeat(worker: string, now = Date.now()): Promise<HeldTrial[]> {
-    return this.claims.heartbeat(worker, now);
-  }
-
-  async releaseStale(graceMs: number, now = Date.now()): Promise<StaleTrial[]> {
-    return this.claims.releaseStale(graceMs, now);
-  }
-
-  async releaseTrial(worker: string, sweepId: number, trial: number): Promise<boolean> {
-    return this.claims.releaseTrial(worker, sweepId, trial);
-  }
-
-  async finishTrial(worker: string, sweepId: number, trial: number, now = Date.now()): Promise<{ held: boolean; sweepFinished: boolean }> {
-    return this.claims.finishTrial(worker, sweepId, trial, now);
-  }
-
-  async reportRung(sweepId: number, epoch: number, trial: number, value: number): Promise<boolean> {
-    return this.claims.reportRung(sweepId, epoch, trial, value);
-  }
-
-  async openTrials(sweepId: number | null): Promise<number> {
-    return this.claims.openTrials(sweepId);
-  }
-
-  async stopOnWorkers(sweepId: number, time = Date.now()): Promise<boolean> {
-    return this.claims.stopOnWorkers(sweepId, time);
   }
 }

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { ClaimedTrial, HeldTrial, StaleTrial } from '../run-store';
+import type { ClaimedTrial, HeldTrial, StaleTrial, TrialClaims } from '../run-store';
 import {
   CLAIMED_SQL,
   CLAIM_SQL,
@@ -40,13 +40,13 @@ export type PostgresWrite = <T>(body: (client: PoolClient) => Promise<T>, announ
  * on) first locks the sweep's row (`FOR NO KEY UPDATE`, which lets runs of the sweep be inserted meanwhile), so those
  * decisions are taken one after another and each sees the ones before. Locks are taken sweep first, then trials.
  */
-export class PostgresTrialClaims {
+export class PostgresTrialClaims implements TrialClaims {
   constructor(
     private readonly read: Queryable,
     private readonly write: PostgresWrite,
   ) {}
 
-  async claimTrial(worker: string, sweepId: number | null, now: number): Promise<ClaimedTrial | null> {
+  async claimTrial(worker: string, sweepId: number | null, now = Date.now()): Promise<ClaimedTrial | null> {
     return this.write(async (client) => {
       const [next] = await query<{ sweep_id: number; trial: number }>(client, nextPendingSql(sweepId !== null, 'FOR UPDATE OF t SKIP LOCKED'), sweepId === null ? [] : [sweepId]);
       if (!next) return null;
@@ -56,7 +56,7 @@ export class PostgresTrialClaims {
     }, false);
   }
 
-  async heartbeat(worker: string, now: number): Promise<HeldTrial[]> {
+  async heartbeat(worker: string, now = Date.now()): Promise<HeldTrial[]> {
     return this.write(async (client) => {
       await query(client, HEARTBEAT_SQL, [now, worker]);
       const rows = await query<{ sweep_id: number; trial: number; status: string }>(client, HELD_SQL, [worker]);
@@ -64,7 +64,7 @@ export class PostgresTrialClaims {
     }, false);
   }
 
-  async releaseStale(graceMs: number, now: number): Promise<StaleTrial[]> {
+  async releaseStale(graceMs: number, now = Date.now()): Promise<StaleTrial[]> {
     const cutoff = now - graceMs;
     // Every worker calls this before it claims: most calls find nothing, and write nothing.
     const seen = await query<StaleRow>(this.read, STALE_SQL, [cutoff]);
@@ -96,7 +96,7 @@ export class PostgresTrialClaims {
     });
   }
 
-  async finishTrial(worker: string, sweepId: number, trial: number, now: number): Promise<{ held: boolean; sweepFinished: boolean }> {
+  async finishTrial(worker: string, sweepId: number, trial: number, now = Date.now()): Promise<{ held: boolean; sweepFinished: boolean }> {
     return this.write(async (client) => {
       // Finishers of one sweep take turns, so the one that finishes its last trial sees every other trial done.
       await query(client, 'SELECT id FROM sweeps WHERE id = ? FOR NO KEY UPDATE', [sweepId]);
@@ -119,7 +119,7 @@ export class PostgresTrialClaims {
     return (await value<number>(this.read, sweepId === null ? OPEN_TRIALS_SQL : `${OPEN_TRIALS_SQL} AND t.sweep_id = ?`, sweepId === null ? [] : [sweepId])) ?? 0;
   }
 
-  async stopOnWorkers(sweepId: number, time: number): Promise<boolean> {
+  async stopOnWorkers(sweepId: number, time = Date.now()): Promise<boolean> {
     return this.write(async (client) => (await query(client, `${STOP_ON_WORKERS_SQL} RETURNING id`, [time, sweepId])).length === 1);
   }
 }

@@ -149,8 +149,9 @@ export class TrainerHost {
   }
 
   /**
-   * Asks a run to stop after its current batch (or where it waits at a rung); kills its process if it does not end
-   * within the grace period. The run ends `stopped` (or as `options` say), unless successive halving pruned it first
+   * Asks a run this host trains to stop after its current batch (or where it waits at a rung); kills its process if
+   * it does not end within the grace period (a run another process trains is stopped through the store:
+   * `RunStore.requestStop`, which this host reads after each epoch of its runs). The run ends `stopped` (or as `options` say), unless successive halving pruned it first
    * (then `pruned`): the first reason to stop is the one recorded.
    */
   stop(runId: number, options: StopOptions = {}): boolean {
@@ -247,6 +248,7 @@ export class TrainerHost {
         this.enqueue(active, null, async () => {
           await store.markRunning(runId, { backend: message.backend, device: message.device, time: message.time });
           await this.emitUpdated(runId);
+          await this.obeyStopRequest(active);
         });
         break;
       case 'epoch':
@@ -254,6 +256,7 @@ export class TrainerHost {
           await store.logEpoch(runId, { step: message.epoch, time: message.time, metrics: message.metrics });
           const metrics = Object.fromEntries(Object.entries(message.metrics).map(([k, v]) => [k, toMetricValue(v)]));
           emit({ event: 'run/epoch-logged', payload: { run_id: runId, epoch: message.epoch, time: message.time, metrics } });
+          await this.obeyStopRequest(active);
           // Answered once the epoch is committed, so a pruned trial's last epoch is its rung's, and it is stored.
           if (message.awaitsDecision) await this.answerRung(active, message);
         });
@@ -288,6 +291,16 @@ export class TrainerHost {
       case 'probed':
         break;
     }
+  }
+
+  /**
+   * A Stop asked through the store (`RunStore.requestStop`, from any process or machine) stops the run as `stop` does.
+   * Read when the run starts and after each committed epoch; a read that fails is tried again at the next epoch.
+   */
+  private async obeyStopRequest(active: ActiveRun): Promise<void> {
+    if (active.ended || active.stopRequested) return;
+    const requested = await this.options.store.stopRequested(active.runId).catch(() => false);
+    if (requested && !active.ended && !active.stopRequested) this.requestStop(active, 'stopped', { type: 'stop', runId: active.runId }, null);
   }
 
   /** Answers a worker that waits at a rung epoch: the trial goes on, or ends there as pruned. */
