@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { processStartTime } from '../../src-main/store/process-owner';
 import type { CreateRunInput, RunStore } from '../../src-main/store/run-store';
 import { describeStores } from '../helpers/stores';
 
@@ -280,7 +281,8 @@ describeStores('RunStore contract', ({ open: openStore, location, sql }) => {
       const path = await location();
       const first = await openStore(path);
       const { run_id } = await first.createRun({ experiment: 'default', config: {}, params: {}, seed: 1, backend: 'wasm' });
-      await sql(first, 'UPDATE runs SET owner_pid = ? WHERE id = ?', [process.ppid, run_id]);
+      // Another live process: this one's parent, with its own start time (a pid and start time that belong together).
+      await sql(first, 'UPDATE runs SET owner_pid = ?, owner_started = ? WHERE id = ?', [process.ppid, processStartTime(process.ppid), run_id]);
       const second = await openStore(path);
       expect((await second.getRun(run_id))?.status).toBe('queued');
     });
