@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../src-main/store/sqlite-store';
-import type { MetricPointInput } from '../src-main/store/run-store';
+import type { MetricPointInput, RunStore } from '../src-main/store/run-store';
 import { median, round, sideBySide } from './stats';
 
 const KEYS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'lr', 'grad_norm'];
@@ -12,13 +12,18 @@ const ROWS = RUNS * STEPS * KEYS.length;
 /** Points per logBatch call in sustained logging: MLflow's log-batch limit is 1000 metrics per call. */
 const BATCH = 1000;
 
+/** The runs the logging benchmarks log into, created in `store`; returns their ids. */
+export async function createLoggingRuns(store: RunStore): Promise<number[]> {
+  const ids: number[] = [];
+  for (let r = 0; r < RUNS; r++) ids.push((await store.createRun({ experiment: 'bench', config: {}, params: {}, seed: r, backend: 'wasm' })).run_id);
+  return ids;
+}
+
 async function withStore<T>(body: (store: SqliteStore, runIds: number[]) => Promise<T> | T): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'runboard-bench-'));
   const store = SqliteStore.open({ path: join(dir, 'b.db'), explicit: true });
   try {
-    const ids: number[] = [];
-    for (let r = 0; r < RUNS; r++) ids.push((await store.createRun({ experiment: 'bench', config: {}, params: {}, seed: r, backend: 'wasm' })).run_id);
-    return await body(store, ids);
+    return await body(store, await createLoggingRuns(store));
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -28,16 +33,21 @@ async function withStore<T>(body: (store: SqliteStore, runIds: number[]) => Prom
 const pointsOf = (step: number): MetricPointInput[] => KEYS.map((key) => ({ key, step, value: Math.random(), time: Date.now() }));
 const rate = (started: number) => ROWS / ((performance.now() - started) / 1000);
 
-/** Sustained logging through the store's primitive: every run logs its steps in batches of 1000 points. */
-const sustained = () =>
-  withStore(async (store, ids) => {
-    const started = performance.now();
-    const perBatch = Math.floor(BATCH / KEYS.length);
-    for (let first = 1; first <= STEPS; first += perBatch) {
-      await Promise.all(ids.map((id) => store.logBatch(id, Array.from({ length: Math.min(perBatch, STEPS - first + 1) }, (_, i) => pointsOf(first + i)).flat())));
-    }
-    return rate(started);
-  });
+/**
+ * Sustained logging: every run logs its steps in batches of 1000 points, all runs' batches of a step range at once,
+ * each through `write` (the store's logBatch, or a raw insert of the same rows). Returns rows per second.
+ */
+export async function sustainedRate(ids: readonly number[], write: (runId: number, points: MetricPointInput[]) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  const perBatch = Math.floor(BATCH / KEYS.length);
+  for (let first = 1; first <= STEPS; first += perBatch) {
+    await Promise.all(ids.map((id) => write(id, Array.from({ length: Math.min(perBatch, STEPS - first + 1) }, (_, i) => pointsOf(first + i)).flat())));
+  }
+  return rate(started);
+}
+
+/** Sustained logging through the store's primitive. */
+const sustained = () => withStore((store, ids) => sustainedRate(ids, (id, points) => store.logBatch(id, points)));
 
 /** Epoch by epoch, one commit each, as training runs log: 20 runs at once (a sweep), or one run alone. */
 const perEpoch = (together: boolean) =>

@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion,webgpu,mlflow,import]
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion,webgpu,mlflow,import,pg]
  * [-- --fashion-epochs N]`: the speed targets, each measured
  * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
- * both sides alike. Prints one JSON object with --json.
+ * both sides alike. `pg` starts a throwaway PostgreSQL server (skipped, saying why, where PostgreSQL is not installed).
+ * Prints one JSON object with --json.
  */
 import { cpus, loadavg } from 'node:os';
 import { benchLogging } from './logging';
@@ -13,6 +14,7 @@ import { benchCnnOverhead, benchFashionAccuracy, benchPytorchCnn } from './cnn-t
 import { benchTrainingOverhead } from './training-overhead';
 import { benchImport, benchMlflowServers } from './mlflow';
 import { benchWebGpu } from './webgpu';
+import { benchPostgres } from './postgres';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -64,6 +66,10 @@ if (wanted('mlflow')) {
 if (wanted('import')) {
   say('import: a TensorBoard folder of 100 runs, points per second, beside logBatch...');
   Object.assign(results, await benchImport(Math.max(3, Math.min(rounds, 5))));
+}
+if (wanted('pg')) {
+  say('pg: the PostgreSQL store on a throwaway server: logging, the runs table, claim latency and a sweep on two workers vs one...');
+  Object.assign(results, await benchPostgres(rounds, say));
 }
 if (wanted('fashion')) {
   const epochsArg = args.indexOf('--fashion-epochs');

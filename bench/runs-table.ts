@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RunStore } from '../src-main/store/run-store';
 import { SqliteStore } from '../src-main/store/sqlite-store';
 import { median, round, sideBySide } from './stats';
 
@@ -10,33 +11,45 @@ const METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'te
 /** Fills a database with `runs` finished runs: 10 typed params, 6 metrics logged over `epochs` epochs. */
 export async function seedRunsTable(path: string, runs: number, epochs: number): Promise<SqliteStore> {
   const store = SqliteStore.open({ path, explicit: true });
-  for (let i = 0; i < runs; i++) {
-    const { run_id } = await store.createRun({
-      experiment: i % 2 ? 'sweep-a' : 'sweep-b',
-      config: {},
-      params: {
-        dataset: 'digits',
-        hidden: `${64 * (1 + (i % 4))},${64 * (1 + (i % 3))}`,
-        activation: i % 2 ? 'relu' : 'tanh',
-        dropout: (i % 5) / 10,
-        optimizer: i % 3 ? 'sgd' : 'adam',
-        lr: 10 ** -(1 + (i % 40) / 10),
-        momentum: 0.85 + (i % 14) / 100,
-        batch_size: 2 ** (4 + (i % 5)),
-        epochs,
-        seed: i,
-      },
-      seed: i,
-      backend: 'wasm',
-      dataset: 'digits',
-    });
-    await store.markRunning(run_id, { backend: 'wasm', device: 'CPU', time: 1_000 * i });
-    const points = [];
-    for (let e = 1; e <= epochs; e++) for (const [j, key] of METRICS.entries()) points.push({ key, step: e, value: (j + 1) / (e + (i % 7)), time: 1_000 * i + e });
-    await store.logBatch(run_id, points);
-    await store.endRun(run_id, { status: 'finished', time: 1_000 * i + epochs + 1 });
-  }
+  await seedTableRuns(store, runs, epochs);
   return store;
+}
+
+/**
+ * The runs of `seedRunsTable` through any store, `atOnce` runs written concurrently (a server store's pool takes
+ * several at a time; SQLite's writes are synchronous, so 1 there).
+ */
+export async function seedTableRuns(store: RunStore, runs: number, epochs: number, atOnce = 1): Promise<void> {
+  for (let first = 0; first < runs; first += atOnce) {
+    await Promise.all(Array.from({ length: Math.min(atOnce, runs - first) }, (_, j) => seedOneRun(store, first + j, epochs)));
+  }
+}
+
+async function seedOneRun(store: RunStore, i: number, epochs: number): Promise<void> {
+  const { run_id } = await store.createRun({
+    experiment: i % 2 ? 'sweep-a' : 'sweep-b',
+    config: {},
+    params: {
+      dataset: 'digits',
+      hidden: `${64 * (1 + (i % 4))},${64 * (1 + (i % 3))}`,
+      activation: i % 2 ? 'relu' : 'tanh',
+      dropout: (i % 5) / 10,
+      optimizer: i % 3 ? 'sgd' : 'adam',
+      lr: 10 ** -(1 + (i % 40) / 10),
+      momentum: 0.85 + (i % 14) / 100,
+      batch_size: 2 ** (4 + (i % 5)),
+      epochs,
+      seed: i,
+    },
+    seed: i,
+    backend: 'wasm',
+    dataset: 'digits',
+  });
+  await store.markRunning(run_id, { backend: 'wasm', device: 'CPU', time: 1_000 * i });
+  const points = [];
+  for (let e = 1; e <= epochs; e++) for (const [j, key] of METRICS.entries()) points.push({ key, step: e, value: (j + 1) / (e + (i % 7)), time: 1_000 * i + e });
+  await store.logBatch(run_id, points);
+  await store.endRun(run_id, { status: 'finished', time: 1_000 * i + epochs + 1 });
 }
 
 /** The anchor: one hand-written SQL pivot of runs, params and metric summaries, rows as arrays. */

@@ -19,4 +19,11 @@ export async function sideBySide<T>(rounds: number, a: () => Promise<T> | T, b: 
   return out;
 }
 
+/** The value below which `share` (0 to 1) of the values lie: the nearest rank, so p99 of 300 values is the 297th. */
+export function percentile(values: readonly number[], share: number): number {
+  if (values.length === 0) throw new Error('percentile of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))] as number;
+}
+
 export const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -4,7 +4,8 @@
  * latest trials, archived and deleted runs).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RunQuery } from '../../src-main/store/run-query';
+import { ColumnCache, planRunsPage, type RunQuery, type RunSort } from '../../src-main/store/run-query';
+import { SQLITE_DIALECT, postgresDialect } from '../../src-main/store/sql-dialect';
 import type { RunStore } from '../../src-main/store/run-store';
 import { AppError } from '../../src-shared/api/errors';
 import { describeStores } from '../helpers/stores';
@@ -106,6 +107,12 @@ describeStores('runs table query', ({ open: openStore, sql }) => {
       expect(await sorted('max.val_loss')).toEqual([3, 1, 2, 4]);
     });
 
+    it('sorts by several metrics within a filter, each by its own summary', async () => {
+      // Without the filter run 2 would come first; a name mixed up with the filter's value would sort nothing (4, 3, 1).
+      expect(await ids({ filter: 'kind = "train"', sort: [{ column: 'min.val_loss', direction: 'asc' }, { column: 'metrics.val_accuracy', direction: 'desc' }] })).toEqual([3, 1, 4]);
+      expect(await ids({ filter: 'kind = "train"', sort: [{ column: 'metrics.val_accuracy', direction: 'desc' }, { column: 'min.val_loss', direction: 'asc' }] })).toEqual([1, 3, 4]);
+    });
+
     it('sorts by the final value of a setting logged as a metric (lr), which has no best', async () => {
       const other = await openStore();
       for (const lr of [0.1, 0.001, 0.01]) {
@@ -160,5 +167,22 @@ describeStores('runs table query', ({ open: openStore, sql }) => {
       expect(await ids({ sweepId })).toEqual([again.run_id]);
       expect(await ids({ sweepId, includeArchived: true })).toEqual([again.run_id, 1]);
     });
+  });
+});
+
+describe('the page query of a metric sort', () => {
+  it('reads each metric summary through one join on it, not through a subquery per run', async () => {
+    const columns = new ColumnCache(() => ({ params: new Set<string>(), metrics: new Set(['val_accuracy', 'val_loss']), tags: new Set<string>() }));
+    const sort: RunSort[] = [
+      { column: 'best.val_accuracy', direction: 'desc' },
+      { column: 'metrics.val_loss', direction: 'asc' },
+    ];
+    for (const dialect of [SQLITE_DIALECT, postgresDialect(true)]) {
+      const plan = await planRunsPage({ sort, offset: 0, limit: 100 }, columns, dialect);
+      expect(plan.ids.sql).toContain('FROM runs r LEFT JOIN metric_summaries sort1 ON sort1.run_id = r.id AND sort1.key = ? LEFT JOIN metric_summaries sort2 ON sort2.run_id = r.id AND sort2.key = ? WHERE');
+      expect(plan.ids.sql).toContain('ORDER BY ((sort1.max_value) IS NULL), sort1.max_value DESC, ((sort2.last_value) IS NULL), sort2.last_value ASC, r.id DESC');
+      expect(plan.ids.sql).not.toContain('SELECT m.');
+      expect(plan.ids.args).toEqual(['val_accuracy', 'val_loss', 100, 0]);
+    }
   });
 });
