@@ -4,6 +4,7 @@
  * PGPASSWORD or ~/.pgpass and never shown, a clear error naming the server, other machines' writes heard.
  */
 import { chmodSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -249,6 +250,35 @@ describePostgres('PostgresStore', () => {
     expect((error as AppError).code).toBe('DB_UNREACHABLE');
     expect(error.message).toMatch(/^the PostgreSQL server at 127\.0\.0\.1:\d+ refused the password for user "postgres"/);
     expect(error.message).not.toContain('not-the-password');
+  });
+
+  it('closes its connection when a login fails for want of a password (the server would hold a backend for a minute)', async () => {
+    const url = new URL(urlOf(await freshSchema(), { tcp: true }));
+    // A proxy in front of the server counts the connections the store leaves open.
+    const sockets = new Set<Socket>();
+    const serverPort = Number(url.port);
+    const proxy = createServer((socket) => {
+      const upstream = connect(serverPort, '127.0.0.1');
+      sockets.add(socket);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        upstream.destroy();
+      });
+      upstream.on('close', () => socket.destroy());
+      socket.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+      socket.pipe(upstream).pipe(socket);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      url.port = String((proxy.address() as AddressInfo).port);
+      const error = await failure(url.toString(), { PGPASSFILE: join(tempDir(), 'no-pgpass') });
+      expect(error.message).toMatch(/password/);
+      await expect.poll(() => sockets.size, { timeout: 10_000 }).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('says plainly, naming the server, when the connection is refused', async () => {

@@ -70,6 +70,7 @@ export function connectionConfig(url: string, env: NodeJS.ProcessEnv = process.e
     database: identity.database,
     user: identity.user,
     password: async () => urlPassword ?? text(env.PGPASSWORD) ?? passwordFromPgpass(identity, env) ?? '',
+    Client: ClosingClient,
   };
   return { config, identity, sslmode };
 }
@@ -96,6 +97,30 @@ export async function settleTls<T extends PoolConfig>(config: T, sslmode: SslMod
     throw error;
   } finally {
     await probe.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A pool's client that closes its connection when it fails to connect. pg-pool forgets such a client without ending it;
+ * when the failure is the client's own (no password to answer a SCRAM login), its socket stays open and the server
+ * keeps a backend waiting in authentication until its authentication_timeout (a minute), a backend that meanwhile
+ * holds up a DROP DATABASE and counts against max_connections.
+ */
+export class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: ((err: Error) => void) | ((err: null, client: pg.Client) => void)): void;
+  override connect(callback?: ((err: Error) => void) | ((err: null, client: pg.Client) => void)): Promise<pg.Client> | void {
+    if (!callback) return super.connect().catch((error: unknown) => this.closeAfter(error));
+    const settle = callback as (error: Error | null, client?: pg.Client) => void;
+    super.connect((error: Error | null) => {
+      if (error) void this.end().catch(() => undefined);
+      settle(error, this);
+    });
+  }
+
+  private async closeAfter(error: unknown): Promise<never> {
+    await this.end().catch(() => undefined);
+    throw error;
   }
 }
 
