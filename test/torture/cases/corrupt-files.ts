@@ -184,7 +184,8 @@ function probes(template: Template): Probe[] {
         mkdirp(join(checkpoints, '1'));
         for (const file of ['final.json', 'final.bin']) copyFileSync(join(template.db, '..', 'checkpoints', '1', file), join(checkpoints, '1', file));
         const manifest = join(checkpoints, '1', 'final.json');
-        random() < 0.5 ? cut(manifest, random) : writeFileSync(manifest, '{"format": "runboard-weights-2", "layers": 7, "weights": "none"}');
+        if (random() < 0.5) cut(manifest, random);
+        else writeFileSync(manifest, '{"format": "runboard-weights-2", "layers": 7, "weights": "none"}');
         return { args: ['train', '--dataset', 'iris', '--epochs', '1', '--from-run', '1', '--backend', 'wasm', '--db', db], inputs: [checkpoints], expect: { error: true, names: manifest } };
       },
     },

@@ -6,3 +6,5 @@ export const cases: TortureCase[] = [];
 // Full disks, two writers and corrupt files (issue 15 item 1).
 import { corruptFiles } from './corrupt-files';
 cases.push(corruptFiles);
+import { fullDisk } from './full-disk';
+cases.push(fullDisk);
