@@ -8,3 +8,5 @@ import { corruptFiles } from './corrupt-files';
 cases.push(corruptFiles);
 import { fullDisk } from './full-disk';
 cases.push(fullDisk);
+import { twoWriters } from './two-writers';
+cases.push(twoWriters);
