@@ -4,9 +4,7 @@ import type { TortureCase } from '../case';
 export const cases: TortureCase[] = [];
 
 // Full disks, two writers and corrupt files (issue 15 item 1).
-import { corruptFiles } from './corrupt-files';
-cases.push(corruptFiles);
 import { fullDisk } from './full-disk';
-cases.push(fullDisk);
 import { twoWriters } from './two-writers';
-cases.push(twoWriters);
+import { corruptFiles } from './corrupt-files';
+cases.push(fullDisk, twoWriters, corruptFiles);
