@@ -95,6 +95,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     launcher: options.launcher ?? new NodeWorkerLauncher(),
     emit: (event) => events.emit(event),
     ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
+    // The app and serve stay up: a run's end waits for space on a full disk until it can be written (or they close).
+    ...(options.host === 'cli' ? {} : { diskFullEndWaitMs: Infinity }),
   });
   const sweeps = new SweepRunner({ store, trainer, datasets, emit: (event) => events.emit(event), subscribe: (listener) => events.subscribe(listener) });
   const trackingServer = options.trackingServer?.({ store, events });

@@ -64,7 +64,7 @@ async function openSide(flag: '--from' | '--to', location: DbLocation): Promise<
 }
 
 /** Failures of the work (a server lost, a disk, another copy writing) exit 1; what the user asked for wrongly exits 2. */
-const FAILURE_CODES: readonly string[] = ['INTERNAL', 'DB_UNREACHABLE', 'IO_ERROR', 'CONFLICT'];
+const FAILURE_CODES: readonly string[] = ['INTERNAL', 'DB_UNREACHABLE', 'IO_ERROR', 'DISK_FULL', 'CONFLICT'];
 
 /**
  * `runboard db copy --from LOCATION --to LOCATION`: copies every run, sweep, tag, note and saved-weights folder of one

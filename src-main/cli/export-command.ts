@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { EXPORT_FORMATS, type ExportFormat } from '../../src-shared/api/contract';
 import { AppError } from '../../src-shared/api/errors';
 import { openCore } from '../core';
+import { diskFullCode, diskFullError } from '../disk-full';
 import { exportRuns } from '../export';
 import { resolveDbLocation } from '../paths';
 import { EXIT, type CliIo } from './io';
@@ -11,7 +12,7 @@ import { parseSort, requireExperiment } from './table-flags';
 
 /**
  * Writes `content` to `path` whole or not at all: a temporary file in the same folder, then a rename.
- * @throws AppError(IO_ERROR) saying why, with no file left behind.
+ * @throws AppError(IO_ERROR, or DISK_FULL naming the folder) saying why, with no file left behind.
  */
 export function writeFileAtomically(path: string, content: string | Uint8Array): void {
   const target = resolve(path);
@@ -24,6 +25,8 @@ export function writeFileAtomically(path: string, content: string | Uint8Array):
     renameSync(temporary, target);
   } catch (error) {
     rmSync(temporary, { force: true });
+    const full = diskFullCode(error);
+    if (full !== null) throw diskFullError(target, target, full, 'Nothing was left behind.');
     throw new AppError('IO_ERROR', `Cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? ''} ${(error as Error).message}`.trim());
   }
 }

@@ -1,6 +1,7 @@
 import { MODEL_NAMES } from '../../src-shared/model/layers';
 import { Command, CommanderError, Option } from 'commander';
-import { AppError } from '../../src-shared/api/errors';
+import { AppError, type ErrorCode } from '../../src-shared/api/errors';
+import { diskFullCode, diskFullError } from '../disk-full';
 import { BACKENDS, OPTIMIZERS, ACTIVATIONS } from '../../src-shared/entities/train-config';
 import { INITIALISERS } from '../../src-shared/entities/specs';
 import { EXPORT_FORMATS } from '../../src-shared/api/contract';
@@ -211,6 +212,20 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
   return program;
 }
 
+/** Errors of the machine, not of what the user asked: they exit 1; the others (bad input, a refused file) exit 2. */
+const FAILURE_CODES: readonly ErrorCode[] = ['INTERNAL', 'DB_UNREACHABLE', 'DISK_FULL'];
+
+/**
+ * A file-system or SQLite error that reached the top without being described where it happened, in words a user
+ * reads (a full disk names its folder), or null for a real bug, whose stack trace is then worth printing.
+ */
+export function describeSystemError(error: unknown): AppError | null {
+  const code = diskFullCode(error);
+  if (code === null) return null;
+  const path = (error as NodeJS.ErrnoException).path;
+  return path ? diskFullError(path, path, code) : new AppError('DISK_FULL', `The disk is full (${code}): ${(error as Error).message}. Free some space and try again.`);
+}
+
 /** Runs `runboard <argv>`; returns the exit status instead of exiting. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const result = { code: EXIT.ok as number };
@@ -222,9 +237,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof AppError) {
-      io.stderr.write(`runboard: ${error.message}\n`);
-      return error.code === 'INTERNAL' || error.code === 'DB_UNREACHABLE' ? EXIT.failed : EXIT.usage;
+    const shown = error instanceof AppError ? error : describeSystemError(error);
+    if (shown) {
+      io.stderr.write(`runboard: ${shown.message}\n`);
+      return FAILURE_CODES.includes(shown.code) ? EXIT.failed : EXIT.usage;
     }
     io.stderr.write(`runboard: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
     return EXIT.failed;

@@ -181,8 +181,11 @@ export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number
     }
     const status = await core.trainer.wait(started.run_id);
     if (live) io.stderr.write('\r\x1b[K');
-    const run = await core.store.getRun(started.run_id);
-    if (!run) throw new AppError('INTERNAL', `Run ${started.run_id} disappeared.`);
+    const stored = await core.store.getRun(started.run_id);
+    if (!stored) throw new AppError('INTERNAL', `Run ${started.run_id} disappeared.`);
+    // A run whose end the database could not take (a full disk) is reported as it ended, not as the file still says.
+    const unrecorded = core.trainer.unrecordedEnd(started.run_id);
+    const run = unrecorded ? { ...stored, status: unrecorded.status, error: unrecorded.error } : stored;
     if (flags.json) {
       const summary = {
         run_id: run.run_id,
@@ -201,6 +204,7 @@ export async function trainCommand(flags: TrainFlags, io: CliIo): Promise<number
         params: run.params,
         metrics: run.metrics,
         best: run.best,
+        ...(unrecorded ? { recorded: false, not_recorded_because: unrecorded.notRecorded } : {}),
       };
       io.stdout.write(JSON.stringify(summary) + '\n');
     } else {

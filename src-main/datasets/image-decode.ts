@@ -20,17 +20,29 @@ export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 /** Larger images are refused before decoding (a 10,000 x 10,000 photo would take 400 MB decoded). */
 const MAX_PIXELS = 4096 * 4096;
 
+/**
+ * Runs a decoder; its own words for a file it cannot read ("unknown JPEG marker 0", "There are some read requests
+ * waitng on finished stream") are kept, after what they mean to a user: the file is cut short or damaged.
+ */
+function decoding<T>(format: 'PNG' | 'JPEG', decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    throw new Error(`a damaged or cut-short ${format} file (the decoder says: ${(error as Error).message || String(error)})`);
+  }
+}
+
 /** Decodes a PNG or JPEG by its signature; throws an Error whose message says what is wrong with the file. */
 export function decodeImage(bytes: Buffer): RgbImage {
   let width: number;
   let height: number;
   let rgba: Uint8Array;
   if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) {
-    const png = PNG.sync.read(bytes);
+    const png = decoding('PNG', () => PNG.sync.read(bytes));
     ({ width, height } = png);
     rgba = png.data;
   } else if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
-    const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 256 });
+    const image = decoding('JPEG', () => jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 256 }));
     ({ width, height } = image);
     rgba = image.data;
   } else {

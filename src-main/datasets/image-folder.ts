@@ -128,7 +128,7 @@ export async function readImageFolder(root: string, options: ImageFolderOptions 
   const empty = classes.filter((_, label) => counts[label] === 0).map((c) => c.name);
   if (empty.length > 0) {
     const why = skipped.filter((s) => empty.some((name) => s.file.startsWith(`${name}/`) || s.file.startsWith(`${name}\\`)));
-    refuse(`class ${empty.map((n) => `"${n}"`).join(', ')} has no readable image${why.length > 0 ? ` (skipped: ${why.slice(0, 5).map((s) => `${s.file}: ${s.reason}`).join('; ')}${why.length > 5 ? '; ...' : ''})` : ''}`);
+    refuse(`${root}: class ${empty.map((n) => `"${n}"`).join(', ')} has no readable image${why.length > 0 ? ` (skipped: ${why.slice(0, 5).map((s) => `${s.file}: ${s.reason}`).join('; ')}${why.length > 5 ? '; ...' : ''})` : ''}`);
   }
   const grey = options.grayscale ?? allGrey;
   const channels = grey ? 1 : 3;

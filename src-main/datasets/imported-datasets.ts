@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../src-shared/api/errors';
+import { diskFullCode, diskFullError } from '../disk-full';
 import { DATASET_NAME } from '../../src-shared/entities/dataset';
 
 /** What `<name>.json` records next to an imported table's `<name>.csv`. */
@@ -160,6 +161,8 @@ export class ImportedDatasetFolder {
       rmSync(temporaryMetadata, { force: true });
       if (renamedData) rmSync(dataPath, { force: true });
       if (typeof (error as NodeJS.ErrnoException).syscall !== 'string') throw error;
+      const full = diskFullCode(error);
+      if (full !== null) throw diskFullError(dataPath, `dataset "${name}"`, full, 'Nothing of it was kept.');
       throw new AppError('IO_ERROR', `Cannot save dataset "${name}" in ${this.dir}: ${(error as Error).message}`);
     }
   }

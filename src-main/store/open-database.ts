@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readSync, statSync, mkdirSync, copyFil
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { AppError } from '../../src-shared/api/errors';
+import { diskFullError } from '../disk-full';
 import type { FileLocation } from '../paths';
 import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, assertMigrationsAreMonotonic, type Migration } from './migrations';
 import { registerFilterFunctions } from './sql-dialect';
@@ -43,7 +44,7 @@ function readHeader(path: string): string {
  * Refuses, with the file left unchanged: a folder that does not exist (for a path the user named),
  * a file that is not SQLite, a SQLite file that is not Runboard's, a corrupt file, and a database written
  * by a newer Runboard. A migration runs in one transaction after a backup copy is taken.
- * @throws AppError with code DB_DIR_MISSING, DB_NOT_SQLITE, DB_CORRUPT, DB_TOO_NEW or IO_ERROR.
+ * @throws AppError with code DB_DIR_MISSING, DB_NOT_SQLITE, DB_CORRUPT, DB_TOO_NEW, DISK_FULL or IO_ERROR.
  */
 export function openDatabase(location: FileLocation, options: OpenOptions = {}): OpenedDatabase {
   const migrations = options.migrations ?? MIGRATIONS;
@@ -153,7 +154,7 @@ export function describeSqliteError(error: unknown, path: string): AppError {
   if (code.startsWith('SQLITE_CORRUPT')) {
     return new AppError('DB_CORRUPT', `${path} is damaged (SQLite says: ${message}). It was left unchanged. Restore a backup, or try \`sqlite3 ${path} .recover\`.`);
   }
-  if (code === 'SQLITE_FULL') return new AppError('IO_ERROR', `The disk holding ${path} is full; nothing was written. Free some space and try again.`);
+  if (code === 'SQLITE_FULL') return diskFullError(path, `the database ${path}`, code, 'This write was rolled back; everything committed before it is kept.');
   if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN') {
     return new AppError('IO_ERROR', `Cannot use database ${path}: ${message}`);
   }

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { AppError } from '../../src-shared/api/errors';
 import type { Activation } from '../../src-shared/entities/train-config';
 import { formatLayers, mlpLayers } from '../../src-shared/model/layers';
@@ -59,24 +60,89 @@ export function checkpointFiles(directory: string, name: CheckpointName): { mani
   return { manifest: join(directory, `${name}.json`), weights: join(directory, `${name}.bin`) };
 }
 
-/** Reads a manifest, turning a Runboard 0.1 (MLP) manifest into the current form. */
+const tensorEntry = z.object({ shape: z.array(z.number().int().nonnegative()), offset: z.number().int().nonnegative() });
+/** What a manifest must hold to be read at all: a file cut short or written by something else fails here, named. */
+const manifestShape = z.discriminatedUnion('format', [
+  z.looseObject({
+    format: z.literal('runboard-weights-2'),
+    layers: z.string(),
+    mlp: z.object({ hidden: z.array(z.number().int().positive()), activation: z.string() }).nullable(),
+    input_shape: z.looseObject({ kind: z.string() }),
+    classes: z.array(z.string()),
+    feature_names: z.array(z.string()),
+    epoch: z.number().int(),
+    weights: z.array(z.object({ layer: z.number().int(), tensors: z.array(tensorEntry) })),
+  }),
+  z.looseObject({
+    format: z.literal('runboard-weights-1'),
+    input_size: z.number().int().positive(),
+    hidden: z.array(z.number().int().positive()),
+    activation: z.string(),
+    classes: z.array(z.string()),
+    feature_names: z.array(z.string()),
+    epoch: z.number().int(),
+    layers: z.array(z.object({ layer: z.number().int(), kernel: tensorEntry, bias: tensorEntry })),
+  }),
+]);
+
+/** What to do about a checkpoint that cannot be used: its run's weights are gone, the run's record is not. */
+const DAMAGED_HINT = 'The run\'s results are kept; only its saved weights cannot be used. Fine-tune from another run, or train this one again.';
+
+/**
+ * Reads a manifest, turning a Runboard 0.1 (MLP) manifest into the current form, and checks that the weights file
+ * beside it (`.bin`) holds exactly the numbers the manifest places in it, so a file cut short is caught here, named,
+ * and not as a tensor of the wrong size deep in training.
+ * @throws AppError(NOT_FOUND) when the manifest cannot be read; AppError(BAD_INPUT) naming the file that is damaged.
+ */
 export function readManifest(file: string): CheckpointManifest {
-  let manifest: CheckpointManifest | ManifestV1;
+  let text: string;
   try {
-    manifest = JSON.parse(readFileSync(file, 'utf8')) as CheckpointManifest | ManifestV1;
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new AppError('NOT_FOUND', `Cannot read the checkpoint ${file}: ${(error as Error).message}`);
   }
-  if (manifest.format === 'runboard-weights-2') return manifest;
-  if (manifest.format !== 'runboard-weights-1') throw new AppError('BAD_INPUT', `${file} is not a Runboard checkpoint.`);
-  return {
-    format: 'runboard-weights-2',
-    layers: formatLayers(mlpLayers(manifest.hidden, manifest.activation, [])),
-    mlp: { hidden: manifest.hidden, activation: manifest.activation },
-    input_shape: { kind: 'flat', size: manifest.input_size },
-    classes: manifest.classes,
-    feature_names: manifest.feature_names,
-    epoch: manifest.epoch,
-    weights: manifest.layers.map((l) => ({ layer: l.layer, tensors: [l.kernel, l.bias] })),
-  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new AppError('BAD_INPUT', `The checkpoint ${file} is damaged: it is not valid JSON (${(error as Error).message}). ${DAMAGED_HINT}`);
+  }
+  const format = (parsed as { format?: unknown } | null)?.format;
+  if (format !== 'runboard-weights-1' && format !== 'runboard-weights-2') throw new AppError('BAD_INPUT', `${file} is not a Runboard checkpoint.`);
+  const checked = manifestShape.safeParse(parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new AppError('BAD_INPUT', `The checkpoint ${file} is damaged: ${issue ? `${issue.path.join('.') || 'the manifest'}: ${issue.message}` : 'it does not hold a manifest'}. ${DAMAGED_HINT}`);
+  }
+  const manifest = checked.data as CheckpointManifest | ManifestV1;
+  const current: CheckpointManifest =
+    manifest.format === 'runboard-weights-2'
+      ? manifest
+      : {
+          format: 'runboard-weights-2',
+          layers: formatLayers(mlpLayers(manifest.hidden, manifest.activation, [])),
+          mlp: { hidden: manifest.hidden, activation: manifest.activation },
+          input_shape: { kind: 'flat', size: manifest.input_size },
+          classes: manifest.classes,
+          feature_names: manifest.feature_names,
+          epoch: manifest.epoch,
+          weights: manifest.layers.map((l) => ({ layer: l.layer, tensors: [l.kernel, l.bias] })),
+        };
+  checkWeightsFile(file, current);
+  return current;
+}
+
+/** The weights file of a manifest: as many bytes as the manifest's tensors need (float32), no fewer and no more. */
+function checkWeightsFile(manifestFile: string, manifest: CheckpointManifest): void {
+  const weightsFile = manifestFile.replace(/\.json$/, '.bin');
+  const needed = 4 * Math.max(0, ...manifest.weights.flatMap((l) => l.tensors.map((t) => t.offset + t.shape.reduce((a, b) => a * b, 1))));
+  let size: number;
+  try {
+    size = statSync(weightsFile).size;
+  } catch (error) {
+    throw new AppError('BAD_INPUT', `The checkpoint ${weightsFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ${DAMAGED_HINT}`);
+  }
+  if (size !== needed) {
+    throw new AppError('BAD_INPUT', `The checkpoint ${weightsFile} is damaged: it holds ${size} bytes where its manifest ${manifestFile} places ${needed}${size < needed ? ' (the file was cut short)' : ''}. ${DAMAGED_HINT}`);
+  }
 }

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   // The database server cannot be reached, or refuses the credentials.
   DB_UNREACHABLE: 503,
   IO_ERROR: 500,
+  // The disk (or the user's quota) holding the database, a checkpoint or an import is full: SQLITE_FULL, ENOSPC, EDQUOT.
+  DISK_FULL: 507,
   INTERNAL: 500,
 } as const;
 

@@ -119,7 +119,23 @@ describe('importing an image folder', () => {
     const dir = writeImageFolder(join(tempDir, 'images'), classes);
     const error = await refusal(catalogue.importImages({ name: 'bad', path: dir }));
     expect(error.message).toContain(message);
+    // The folder the user gave is named, whichever the reason.
+    expect(error.message).toContain(dir);
     expect(filesIn(userDir).filter((f) => !f.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('an image cut short', () => {
+  it('is skipped saying the file is damaged or cut short, with the decoder\'s own words after', async () => {
+    const { catalogue, tempDir } = useIt();
+    const whole = png(8, 8, () => red);
+    const dir = writeImageFolder(join(tempDir, 'cut'), {
+      a: { '1.png': whole, '2.png': whole.subarray(0, whole.length - 20) },
+      b: { '1.png': png(8, 8, () => blue) },
+    });
+    const { info, skipped } = await catalogue.importImages({ name: 'cut', path: dir });
+    expect(info.rows).toBe(2);
+    expect(skipped).toEqual([{ file: join('a', '2.png'), reason: expect.stringMatching(/^a damaged or cut-short PNG file \(the decoder says: .+\)$/) as string }]);
   });
 });
 

@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { diskFullError } from '../../src-main/disk-full';
 import { importRuns } from '../../src-main/interop/import';
+import type { AppError } from '../../src-shared/api/errors';
 import { SqliteStore } from '../../src-main/store/sqlite-store';
 import { useTempDir } from '../helpers/temp';
 import { eventFile } from './tfevents';
@@ -210,6 +212,39 @@ describe('importing TensorBoard event files', () => {
     write(join(empty, 'readme.txt'), 'hello');
     await expect(importRuns(store, empty)).rejects.toThrow(`Nothing to import in ${empty}: no MLflow file store`);
     await expect(importRuns(store, join(empty, 'missing'))).rejects.toThrow(`Nothing to import: ${join(empty, 'missing')} does not exist.`);
+    store.close();
+  });
+});
+
+describe('importing into a full disk', () => {
+  it('stops at the run the disk could not take, saying how many were imported whole and how to go on; importing again completes it', async () => {
+    const store = openStore();
+    const root = join(tempDir(), 'mlruns');
+    write(join(root, '0', 'meta.yaml'), "experiment_id: '0'\nlifecycle_stage: active\nname: Default\n");
+    for (const id of ['run1', 'run2', 'run3']) {
+      write(join(root, '0', id, 'meta.yaml'), `run_id: ${id}\nrun_name: ${id}\nexperiment_id: '0'\nstatus: 3\nstart_time: 1000\nlifecycle_stage: active\n`);
+      write(join(root, '0', id, 'metrics', 'loss'), '1100 1.5 0\n1200 0.75 1\n');
+    }
+    // The disk fills after the first run: SQLite refuses the next as it does on a full disk.
+    let allowed = 1;
+    const full = new Proxy(store, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (name !== 'importRun' || typeof value !== 'function') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        return (...args: unknown[]) => (allowed-- > 0 ? (value as (...a: unknown[]) => unknown).apply(target, args) : Promise.reject(diskFullError(store.path, `the database ${store.path}`, 'SQLITE_FULL')));
+      },
+    });
+    const stopped = await importRuns(full, root).then(
+      () => null,
+      (error: unknown) => error as AppError,
+    );
+    expect(stopped?.code).toBe('DISK_FULL');
+    expect(stopped?.message).toBe(
+      `The disk is full: the database ${store.path} could not be written to ${dirname(store.path)} (SQLITE_FULL). The import stopped at ${join('0', 'run2')}: ` +
+        '1 run was imported whole before it; nothing of it or of the runs after it was written. Free some space there, then run the same import again: the runs imported already are skipped.',
+    );
+    expect((await store.listRuns()).map((run) => run.name)).toEqual(['run1']);
+    expect(await importRuns(store, root)).toMatchObject({ runs: 2, failed: [] });
     store.close();
   });
 });

@@ -163,7 +163,10 @@ describe("SQLite's error codes, described", () => {
   });
 
   it('a full disk', () => {
-    expect(described(sqliteError('SQLITE_FULL'))).toEqual(['IO_ERROR', 'The disk holding /data/runs.db is full; nothing was written. Free some space and try again.']);
+    expect(described(sqliteError('SQLITE_FULL'))).toEqual([
+      'DISK_FULL',
+      'The disk is full: the database /data/runs.db could not be written to /data (SQLITE_FULL). This write was rolled back; everything committed before it is kept. Free some space there and try again.',
+    ]);
   });
 
   it('input and output failures, a read-only file and a file that cannot be opened', () => {

@@ -137,7 +137,7 @@ describe('planning a run', () => {
     expect(await planRun(config({ dataset: 'digits', layers: 'linear(4)' }), catalogue, store)).toMatchObject({ modelName: null, model: { text: 'flatten,linear(4)' } });
   });
 
-  /** A finished parent run on `dataset` with seed 21, whose final weights' manifest is written as given. */
+  /** A finished parent run on `dataset` with seed 21, whose final weights' manifest is written as given, with its weights file. */
   async function parent(store: SqliteStore, dataset: string, manifest: Partial<CheckpointManifest> | null, status: 'finished' | 'failed' = 'finished', model?: string) {
     const run = await store.createRun({ experiment: 'e', config: {}, params: { dataset, ...(model ? { model } : {}) }, seed: 21, backend: 'wasm', dataset });
     const outcome: RunOutcome = { stop_reason: 'completed', best_epoch: 1, restored_best: false, frozen_layers: [], output_layer_replaced: false, checkpoint: { final: status === 'finished', best: false }, train_size: 1, val_size: 1, test_size: 0 };
@@ -148,6 +148,9 @@ describe('planning a run', () => {
       const info = catalogue.info(dataset);
       const full: CheckpointManifest = { format: 'runboard-weights-2', layers: 'linear(8), relu', mlp: null, input_shape: { kind: 'flat', size: info.features }, classes: info.classes, feature_names: [], epoch: 1, weights: [], ...manifest };
       writeFileSync(file, JSON.stringify(full));
+      // The weights file beside it, as long as the manifest's tensors need (a checkpoint is checked whole).
+      const floats = Math.max(0, ...full.weights.flatMap((l) => l.tensors.map((t) => t.offset + t.shape.reduce((a, b) => a * b, 1))));
+      writeFileSync(checkpointFiles(checkpointDirectory(store.filesDir, run.run_id), 'final').weights, Buffer.alloc(floats * 4));
     }
     return run.run_id;
   }

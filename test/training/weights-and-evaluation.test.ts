@@ -5,7 +5,7 @@
  * manifests are still read. The error analysis of a split (`worker/evaluate-split.ts`) and batch augmentation
  * (`worker/augment.ts`) are checked value by value.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -166,6 +166,7 @@ describe('saved weights', () => {
         ],
       }),
     );
+    writeFileSync(file.replace(/json$/, 'bin'), Buffer.alloc(43 * 4));
     expect(readManifest(file)).toEqual({
       format: 'runboard-weights-2',
       layers: 'linear(5),tanh',
@@ -194,6 +195,46 @@ describe('saved weights', () => {
       expect((error as { code: string }).code).toBe('NOT_FOUND');
     }
     expect(checkpointFiles('/runs/3', 'best')).toEqual({ manifest: '/runs/3/best.json', weights: '/runs/3/best.bin' });
+  });
+
+  it('that do not fit on the disk (ENOSPC) fail saying the disk is full, naming the folder, and leave no half-written file', async () => {
+    const dir = tempDir();
+    const model = build('linear(4)', { kind: 'flat', size: 3 }, 2, 1);
+    // Writing to /dev/full fails with ENOSPC, as a write to a full disk does: the temporary weights file points there.
+    symlinkSync('/dev/full', join(dir, 'final.bin.tmp'));
+    try {
+      await expect(saveCheckpoint(dir, 'final', model, META)).rejects.toThrow(
+        `The disk is full: the saved weights of this run (its final checkpoint) could not be written to ${dir} (ENOSPC). The epochs logged before are kept; an earlier checkpoint of the same name, if any, is unchanged. Free some space there and try again.`,
+      );
+    } finally {
+      model.dispose();
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('are refused, naming the file, when the weights file was cut short or the manifest is garbled (not as a tensor of the wrong size later)', async () => {
+    const dir = tempDir();
+    const model = build('linear(4)', { kind: 'flat', size: 3 }, 2, 1);
+    try {
+      await saveCheckpoint(dir, 'final', model, META);
+    } finally {
+      model.dispose();
+    }
+    const { manifest, weights } = checkpointFiles(dir, 'final');
+    const whole = readFileSync(weights);
+    writeFileSync(weights, whole.subarray(0, 30));
+    expect(() => readManifest(manifest)).toThrow(`The checkpoint ${weights} is damaged: it holds 30 bytes where its manifest ${manifest} places ${whole.length} (the file was cut short).`);
+    writeFileSync(weights, whole);
+    const text = readFileSync(manifest, 'utf8');
+    writeFileSync(manifest, text.slice(0, text.length / 2));
+    expect(() => readManifest(manifest)).toThrow(new RegExp(`^The checkpoint ${manifest.replace(/[.]/g, '\\.')} is damaged: it is not valid JSON`));
+    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(text), weights: 'none' }));
+    expect(() => readManifest(manifest)).toThrow(`The checkpoint ${manifest} is damaged: weights: `);
+    try {
+      readManifest(manifest);
+    } catch (error) {
+      expect((error as { code: string }).code).toBe('BAD_INPUT');
+    }
   });
 });
 

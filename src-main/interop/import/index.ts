@@ -69,8 +69,10 @@ async function findRuns(path: string, options: ImportOptions): Promise<{ kind: I
  * Imports another tracker's runs from `path`: an MLflow file store (`mlruns/`), an MLflow SQLite database or a
  * TensorBoard log folder. Each run is written in one transaction, with its original times and its source; a run
  * imported before (the same MLflow run id, the same first event file) is skipped, so importing again adds nothing. A
- * run whose files cannot be read is reported with the file (and line or record) and the import goes on.
- * @throws AppError(BAD_INPUT) when `path` holds nothing to import or its store cannot be read at all.
+ * run whose files cannot be read is reported with the file (and line or record) and the import goes on. A full disk
+ * stops it: the runs written before stay whole, and importing again adds the rest.
+ * @throws AppError(BAD_INPUT) when `path` holds nothing to import or its store cannot be read at all; AppError(DISK_FULL)
+ *   when the database's disk fills, saying how many runs were imported before.
  */
 export async function importRuns(store: RunStore, path: string, options: ImportRunsOptions = {}): Promise<ImportSummary> {
   const now = Date.now();
@@ -97,6 +99,15 @@ export async function importRuns(store: RunStore, path: string, options: ImportR
         }
       }
     } catch (error) {
+      // Every run after this one would fail the same way: stop, saying what is whole and how to go on.
+      if (error instanceof AppError && error.code === 'DISK_FULL') {
+        const cause = error.message.replace(/ Free some space there and try again\.$/, '');
+        throw new AppError(
+          'DISK_FULL',
+          `${cause} The import stopped at ${candidate.label}: ${summary.runs} run${summary.runs === 1 ? ' was' : 's were'} imported whole before it; nothing of it or of the runs after it was written. ` +
+            'Free some space there, then run the same import again: the runs imported already are skipped.',
+        );
+      }
       if (error instanceof ImportFileError) summary.failed.push({ path: error.path, message: error.reason });
       else if (error instanceof AppError) summary.failed.push({ path: candidate.label, message: error.message });
       else throw error;

@@ -20,8 +20,8 @@ export interface UnreachableLimits {
 export interface RunWritesHooks {
   /** The database stayed unreachable too long, or too many epochs waited: the run must end `failed` with `reason`. */
   gaveUp(reason: string): void;
-  /** A write failed for another reason than an unreachable database (a refused value, a bug). */
-  failed(error: unknown): void;
+  /** A write failed for another reason than an unreachable database (a full disk, a refused value, a bug); `epoch` when it wrote one. */
+  failed(error: unknown, epoch?: number): void;
   /** Whether the host is shutting down: then a write stops waiting for the database. */
   closing(): boolean;
 }
@@ -102,7 +102,7 @@ export class RunWrites {
         this.#giveUp(`while ${this.#unwritten.length} epochs waited for it (the most a run keeps is ${this.#limits.maxUnwrittenEpochs})`);
       }
     }
-    this.#chain = this.#chain.then(() => this.#attempt(write, epoch)).catch((error: unknown) => this.hooks.failed(error));
+    this.#chain = this.#chain.then(() => this.#attempt(write, epoch)).catch((error: unknown) => this.hooks.failed(error, epoch));
   }
 
   async #attempt(write: () => Promise<void>, epoch: number | undefined): Promise<void> {

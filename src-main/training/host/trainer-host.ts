@@ -3,6 +3,7 @@ import type { AnyEvent } from '../../../src-shared/api/events';
 import { isTerminal, toMetricValue, type RunOutcome, type RunProgress, type RunStatus, type RunSummary } from '../../../src-shared/entities/run';
 import { flattenParams, type ResolvedTrainConfig, type TrainConfig } from '../../../src-shared/entities/train-config';
 import type { DatasetCatalogue } from '../../datasets/catalogue';
+import { isDiskFull } from '../../disk-full';
 import { checkpointDirectory, workerEntry } from '../../paths';
 import type { RunStore } from '../../store/run-store';
 import { planRun } from './preflight';
@@ -14,6 +15,17 @@ import { RunWrites, type UnreachableLimits } from './run-writes';
 import type { EpochMessage, HostToWorker, RungDecision, TrainJob, WorkerToHost } from '../worker-protocol';
 
 type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
+
+/** How long a run's end waits for space on a full disk before the host gives up writing it (see `writeEnd`). */
+export const DISK_FULL_END_WAIT_MS = 10_000;
+
+/** A run's end that the database could not take (its disk is full): what it was, and why it is not recorded. */
+export interface UnrecordedEnd {
+  status: EndStatus;
+  error: string | null;
+  /** The disk-full error that kept it out of the database. */
+  notRecorded: string;
+}
 type StopAs = 'stopped' | 'pruned' | 'interrupted';
 
 /** The outcome of a run whose worker could not report one (it crashed, or was stopped before it began). */
@@ -88,6 +100,11 @@ export interface TrainerHostOptions {
   workerEntry?: string;
   /** How long a stopped worker may take to finish its batch before it is killed. */
   stopGraceMs?: number;
+  /**
+   * How long a run's end waits for space when its disk is full (default `DISK_FULL_END_WAIT_MS`; `Infinity` for a host
+   * that stays up, so the end is written once space returns).
+   */
+  diskFullEndWaitMs?: number;
   /** How long, and for how many epochs, a run waits for an unreachable database (`RunWrites`); for tests. */
   unreachable?: UnreachableLimits;
 }
@@ -100,6 +117,7 @@ export interface TrainerHostOptions {
  */
 export class TrainerHost {
   private readonly active = new Map<number, ActiveRun>();
+  private readonly unrecorded = new Map<number, UnrecordedEnd>();
   private readonly pool: WorkerPool;
   private disposed = false;
   /** Which backend and device a run would get (the New run form), probed in throwaway training processes. */
@@ -175,6 +193,14 @@ export class TrainerHost {
     return run.status;
   }
 
+  /**
+   * How a run ended when the database could not record it (its disk was full), kept for the rest of this process so
+   * the CLI can still say it; null once it is recorded, and for every other run.
+   */
+  unrecordedEnd(runId: number): UnrecordedEnd | null {
+    return this.unrecorded.get(runId) ?? null;
+  }
+
   /** The epochs of a run waiting for an unreachable database, oldest first (none when it is reachable). */
   unwrittenEpochs(runId: number): readonly number[] {
     return this.active.get(runId)?.writes.unwrittenEpochs ?? [];
@@ -210,7 +236,7 @@ export class TrainerHost {
       writes: new RunWrites(
         {
           gaveUp: (reason) => this.giveUp(active, reason),
-          failed: (error) => this.writeFailed(active, error),
+          failed: (error, epoch) => this.writeFailed(active, error, epoch),
           closing: () => this.disposed,
         },
         this.options.unreachable,
@@ -337,8 +363,7 @@ export class TrainerHost {
     active.progress = null;
     if (active.killTimer) clearTimeout(active.killTimer);
     this.enqueue(active, null, async () => {
-      await this.options.store.endRun(active.runId, { status, time, error, outcome: outcome ?? failedOutcome(status) });
-      await this.emitUpdated(active.runId);
+      if (await this.writeEnd(active.runId, { status, time, error, outcome: outcome ?? failedOutcome(status) })) await this.emitUpdated(active.runId);
     });
     void active.writes.settled.finally(() => {
       this.active.delete(active.runId);
@@ -355,17 +380,54 @@ export class TrainerHost {
     });
   }
 
+  /**
+   * Writes a run's end. On a full disk it is tried again (waits growing to 5 s) for up to `diskFullEndWaitMs`, for the
+   * user (or the process that filled the disk) to free some space. When
+   * it still cannot be written (or the host is closing), the end is kept in memory (`unrecordedEnd`), said on one
+   * line, and the run reads `interrupted` in the database when Runboard next opens it. Returns whether it was written.
+   */
+  private async writeEnd(runId: number, end: Parameters<RunStore['endRun']>[1]): Promise<boolean> {
+    const limit = this.options.diskFullEndWaitMs ?? DISK_FULL_END_WAIT_MS;
+    const started = Date.now();
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        await this.options.store.endRun(runId, end);
+        this.unrecorded.delete(runId);
+        return true;
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        const why = error instanceof AppError ? error.message : (error as Error).message;
+        if (!this.unrecorded.has(runId)) {
+          console.error(`runboard: run ${runId} ended ${end.status}; the database cannot record that yet, as its disk is full. Waiting for space${Number.isFinite(limit) ? ` (up to ${Math.round(limit / 1000)} s)` : ''}...`);
+        }
+        this.unrecorded.set(runId, { status: end.status, error: end.error ?? null, notRecorded: why });
+        if (this.disposed || Date.now() - started + wait > limit) {
+          console.error(`runboard: run ${runId}: the disk is still full, so the database could not record how it ended; it will read "interrupted" when Runboard next opens the database.`);
+          return false;
+        }
+        await new Promise((resolveWait) => setTimeout(resolveWait, wait));
+      }
+    }
+  }
+
   /** Chains a store write after the run's previous ones (`epoch`: the epoch it writes, or null for another write). */
   private enqueue(active: ActiveRun, epoch: number | null, write: () => Promise<void>): void {
     active.writes.add(write, epoch ?? undefined);
   }
 
-  /** A write failed for another reason than an unreachable database: the run stops instead of losing order. */
-  private writeFailed(active: ActiveRun, error: unknown): void {
-    console.error(`runboard: writing run ${active.runId} failed:`, error);
+  /**
+   * A write failed for another reason than an unreachable database (a full disk, a refused value): the run stops
+   * instead of losing order, and ends `failed` with the reason, naming the epoch that was not written. Said once, on
+   * one line: the writes queued behind it fail the same way and add nothing a user needs.
+   */
+  private writeFailed(active: ActiveRun, error: unknown, epoch?: number): void {
     if (active.ended) return;
+    const reason = error instanceof AppError ? error.message : `Writing the run failed: ${(error as Error).message}`;
+    const message = epoch === undefined ? reason : `Epoch ${epoch} could not be written. ${reason}`;
+    // A bug (not an AppError) keeps its stack for whoever reads the host's log; a full disk does not need one.
+    if (error instanceof AppError) console.error(`runboard: run ${active.runId}: ${message}`);
+    else console.error(`runboard: writing run ${active.runId} failed:`, error);
     active.worker.handle.send({ type: 'stop', runId: active.runId });
-    const message = error instanceof AppError ? error.message : `Writing the run failed: ${(error as Error).message}`;
     this.end(active, 'failed', message, Date.now());
   }
 

@@ -1,11 +1,15 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { AppError } from '../../../src-shared/api/errors';
+import { diskFullCode, diskFullError } from '../../disk-full';
 import { checkpointFiles, readManifest, type CheckpointManifest, type CheckpointName } from '../checkpoint';
 import { weightLayers } from './model';
 
-/** Writes every weight of the model's layers with weights (whole or not at all: temporary files, then renames). */
+/**
+ * Writes every weight of the model's layers with weights (whole or not at all: temporary files, then renames).
+ * @throws AppError(DISK_FULL) naming the folder when the disk is full; no temporary file is left behind.
+ */
 export async function saveCheckpoint(directory: string, name: CheckpointName, model: tfType.Sequential, meta: Omit<CheckpointManifest, 'format' | 'weights'>): Promise<void> {
   const arrays: Float32Array[] = [];
   let offset = 0;
@@ -29,9 +33,17 @@ export async function saveCheckpoint(directory: string, name: CheckpointName, mo
   }
   const manifest: CheckpointManifest = { format: 'runboard-weights-2', ...meta, weights };
   const files = checkpointFiles(directory, name);
-  mkdirSync(dirname(files.manifest), { recursive: true });
-  writeFileSync(`${files.weights}.tmp`, Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength));
-  writeFileSync(`${files.manifest}.tmp`, JSON.stringify(manifest));
+  try {
+    mkdirSync(dirname(files.manifest), { recursive: true });
+    writeFileSync(`${files.weights}.tmp`, Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+    writeFileSync(`${files.manifest}.tmp`, JSON.stringify(manifest));
+  } catch (error) {
+    // A half-written file takes the space the rest of the run (its end in the database) needs: it goes at once.
+    for (const file of [`${files.weights}.tmp`, `${files.manifest}.tmp`]) rmSync(file, { force: true });
+    const code = diskFullCode(error);
+    if (code !== null) throw diskFullError(files.weights, `the saved weights of this run (its ${name} checkpoint)`, code, 'The epochs logged before are kept; an earlier checkpoint of the same name, if any, is unchanged.');
+    throw error;
+  }
   renameSync(`${files.weights}.tmp`, files.weights);
   renameSync(`${files.manifest}.tmp`, files.manifest);
 }
