@@ -218,6 +218,12 @@ export interface SweepStore {
    * whichever machine they come from. @returns true when the trial goes on.
    */
   reportRung(sweepId: number, epoch: number, trial: number, value: number): Promise<boolean>;
+  /**
+   * Records the params drawn for a trial whose params are drawn when it starts (TPE), unless it has some already (a
+   * trial handed on, or drawn by another process meanwhile). @returns the trial's params as stored, or null when
+   * there is no such trial.
+   */
+  setTrialParams(sweepId: number, trial: number, params: Record<string, SampledValue>): Promise<Record<string, SampledValue> | null>;
   /** How many trials of running worker sweeps (or of `sweepId` only, while it runs) are pending or claimed. */
   openTrials(sweepId: number | null): Promise<number>;
   /** Marks a running worker sweep `stopped`; its workers stop its trials when they next hear from the store. False when it was not running. */

@@ -12,7 +12,8 @@ import { DEFAULT_PARZEN_SETTINGS, ParzenEstimator, type ParzenDomain, type Parze
  *   at once do not all crowd the same promising spot; its value is ignored.
  */
 export interface TpeObservation {
-  params: Readonly<Record<string, ParamValue>>;
+  /** Its values by name; a null or missing one is left out of that parameter's estimators. */
+  params: Readonly<Record<string, ParamValue | null>>;
   state: 'complete' | 'pruned' | 'running';
   value: number | null;
   step?: number;
@@ -90,8 +91,8 @@ export function parzenDomain(distribution: Distribution): ParzenDomain {
 }
 
 /** A param's value as the estimator takes it (a categorical's index), or null when it is not one the space can give. */
-export function internalValue(distribution: Distribution, value: ParamValue | undefined): number | null {
-  if (value === undefined) return null;
+export function internalValue(distribution: Distribution, value: ParamValue | null | undefined): number | null {
+  if (value === undefined || value === null) return null;
   if (distribution.kind === 'choice' || distribution.kind === 'grid') {
     const index = distribution.values.findIndex((v) => v === value);
     return index < 0 ? null : index;
