@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../src-shared/prng';
-import { parseSpace, randomTrial, type SearchSpace } from '../../src-shared/search/space';
+import { parseSpace, randomTrial, type ParamValue, type SearchSpace } from '../../src-shared/search/space';
 import { ParzenEstimator, defaultWeights, type ParzenDomain } from '../../src-main/search/tpe/parzen-estimator';
 import { defaultGamma, splitObservations, suggestTpe, tpeSpaceProblem, type TpeObservation } from '../../src-main/search/tpe/tpe-sampler';
 import { erf, erfc, logGaussMass, truncatedNormalDraw } from '../../src-main/search/tpe/truncated-normal';
@@ -20,7 +20,7 @@ function space(...params: string[]): SearchSpace {
   return parsed.value;
 }
 
-const complete = (params: Record<string, number | string>, value: number): TpeObservation => ({ params, state: 'complete', value });
+const complete = (params: Record<string, ParamValue>, value: number): TpeObservation => ({ params, state: 'complete', value });
 
 /** Runs a sequential search of `trials` on f, returning every x tried. */
 function search(f: (x: number) => number, trials: number, seed: number, suggest: (history: TpeObservation[], index: number) => number): number[] {
