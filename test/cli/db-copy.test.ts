@@ -11,6 +11,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src-main/store';
 import { checkpointDirectory } from '../../src-main/paths';
+import { LATEST_POSTGRES_SCHEMA_VERSION } from '../../src-main/store/postgres/postgres-migrations';
 import { POSTGRES_TEST_PASSWORD, adminQuery, postgresServer, postgresUrl, usePostgresDatabase } from '../helpers/stores';
 import { BIN, ROOT, assertCliIsBuilt, cliEnv, killAll, listRuns, makeTempDir, removeTempDirs, runCli, sha256, startCli, type CliResult } from './helpers';
 
@@ -238,7 +239,7 @@ describe.skipIf('reason' in server && !required)('runboard db copy with PostgreS
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/^runboard: --to: .*newer .*Runboard.*\n$/);
     } finally {
-      await adminQuery('UPDATE runboard_schema SET version = 3', database());
+      await adminQuery(`UPDATE runboard_schema SET version = ${LATEST_POSTGRES_SCHEMA_VERSION}`, database());
     }
     expect(await runsOf(url(), env)).toEqual(before);
   });
