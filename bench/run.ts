@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,cnn,fashion,webgpu,mlflow,import,pg]
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,tpe,cnn,fashion,webgpu,mlflow,import,pg]
  * [-- --fashion-epochs N]`: the speed targets, each measured
  * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
  * both sides alike. `pg` starts a throwaway PostgreSQL server (skipped, saying why, where PostgreSQL is not installed).
@@ -15,6 +15,7 @@ import { benchTrainingOverhead } from './training-overhead';
 import { benchImport, benchMlflowServers } from './mlflow';
 import { benchWebGpu } from './webgpu';
 import { benchPostgres } from './postgres';
+import { benchTpeVsOptuna } from './tpe-vs-optuna';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -49,6 +50,10 @@ if (wanted('sweeps')) {
   Object.assign(results, await benchSweepParallelism(Math.max(3, Math.min(rounds, 5))));
   Object.assign(results, await benchSweepBookkeeping(Math.max(3, Math.min(rounds, 5))));
   Object.assign(results, await benchAshaVsRandom([1, 2, 3]));
+}
+if (wanted('tpe')) {
+  say("tpe: Runboard's TPE vs Optuna's TPESampler (driving `runboard train`) vs random search, digits, 4 params, 30 trials x 5 epochs, 5 seeds (about 20 minutes)...");
+  Object.assign(results, await benchTpeVsOptuna([1, 2, 3, 4, 5]));
 }
 if (wanted('cnn')) {
   say('cnn: Runboard run of the cnn preset vs bare model.fit (Fashion-MNIST 6,000 images, wasm), and PyTorch on one thread...');

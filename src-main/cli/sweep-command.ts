@@ -17,6 +17,8 @@ export interface SweepFlags extends TrainFlags {
   parallel?: string;
   minEpochs?: string;
   reductionFactor?: string;
+  pruner?: string;
+  warmStart?: string;
   yes?: boolean;
   /** false with `--no-local`: the sweep is created for workers and nothing runs here. */
   local?: boolean;
@@ -109,6 +111,8 @@ export async function sweepCommand(action: string | undefined, sweepIdText: stri
             seed: number(flags.seed),
             min_epochs: number(flags.minEpochs),
             reduction_factor: number(flags.reductionFactor),
+            pruner: flags.pruner,
+            warm_start: flags.warmStart,
             yes: flags.yes === true,
           };
           return parseOrThrow(sweepRequestSchema, Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)), 'sweep options');

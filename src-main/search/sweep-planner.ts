@@ -7,6 +7,7 @@ import { parseOrThrow } from '../../src-shared/api/validation';
 import { randomSeed } from '../../src-shared/prng';
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import { checkTrainable } from '../training/host/preflight';
+import { tpeSpaceProblem } from './tpe/tpe-sampler';
 
 /** A sweep ready to create: every trial's params and everything the runner needs. */
 export interface SweepPlan {
@@ -16,6 +17,7 @@ export interface SweepPlan {
   space: SearchSpace;
   fixed: Record<string, unknown>;
   objective: Objective;
+  /** Every trial's params; empty for a trial whose params are drawn when it starts (TPE). */
   trials: Record<string, ParamValue>[];
   seed: number;
   parallel: number;
@@ -55,26 +57,33 @@ export function planSweep(request: SweepRequest, datasets: DatasetCatalogue, cor
   const logged = loggedMetrics(base);
   if (!logged.includes(objective.metric)) refuse('objective', `${objective.metric} is never logged by these trials; one of ${logged.join(', ')}`);
 
+  if (request.warm_start !== undefined && request.strategy !== 'tpe') refuse('warm_start', `only TPE learns from earlier runs: use --strategy tpe, not ${request.strategy}`);
   const seed = request.seed ?? randomSeed();
   let trials: Record<string, ParamValue>[];
-  let asha: AshaSettings | null = null;
   if (request.strategy === 'grid') {
     const grid = gridTrials(space);
     if (!grid.ok) refuse('params', grid.message);
     const size = gridSize(space);
     if (size > GRID_CONFIRM_LIMIT && !request.yes) refuse('yes', `this grid has ${size} trials, more than ${GRID_CONFIRM_LIMIT}: pass --yes to run them all`);
     trials = grid.value;
+  } else if (request.strategy === 'tpe') {
+    const problem = tpeSpaceProblem(space);
+    if (problem) refuse('params', problem);
+    // Drawn when each trial starts, from the trials before it (`trial-params.ts`).
+    trials = Array.from({ length: request.trials ?? 10 }, () => ({}));
   } else {
     const count = request.trials ?? 10;
     trials = Array.from({ length: count }, (_, i) => randomTrial(space, seed, i));
-    if (request.strategy === 'asha') {
-      if (objective.metric.startsWith('test_')) refuse('objective', 'successive halving compares trials epoch by epoch: choose a metric logged every epoch');
-      if (request.min_epochs >= base.epochs) refuse('min_epochs', `the first rung (${request.min_epochs}) must come before the last epoch (${base.epochs})`);
-      asha = { min_epochs: request.min_epochs, max_epochs: base.epochs, reduction_factor: request.reduction_factor };
-      if (ashaRungs(asha).length === 0) refuse('min_epochs', 'no rung fits below the last epoch');
-    }
+  }
+  let asha: AshaSettings | null = null;
+  if (request.strategy === 'asha' || request.pruner === 'asha') {
+    if (objective.metric.startsWith('test_')) refuse('objective', 'successive halving compares trials epoch by epoch: choose a metric logged every epoch');
+    if (request.min_epochs >= base.epochs) refuse('min_epochs', `the first rung (${request.min_epochs}) must come before the last epoch (${base.epochs})`);
+    asha = { min_epochs: request.min_epochs, max_epochs: base.epochs, reduction_factor: request.reduction_factor };
+    if (ashaRungs(asha).length === 0) refuse('min_epochs', 'no rung fits below the last epoch');
   }
   trials.forEach((params, i) => {
+    if (Object.keys(params).length === 0) return;
     const result = trainConfigSchema.safeParse(applyParams(fixedInput, params));
     if (!result.success) refuse('params', `trial ${i + 1} (${JSON.stringify(params)}) is not a valid configuration: ${result.error.issues[0]?.message}`);
     // What the schema cannot see (a split that leaves no data, augmentation on tabular data...), trial by trial.

@@ -5,11 +5,13 @@ import { fromMetricValue, type RunStatus } from '../../src-shared/entities/run';
 import { ashaRungs, type SweepDetail, type SweepRequest, type SweepStatus } from '../../src-shared/entities/sweep';
 import type { DatasetCatalogue } from '../datasets/catalogue';
 import type { RunStore } from '../store/run-store';
-import { DONE_TRIAL_STATUSES } from '../store/sweep-store';
+import { DONE_TRIAL_STATUSES, summaryOf } from '../store/sweep-store';
 import type { RungJudge, TrainerHost } from '../training/host/trainer-host';
 import { Rungs } from './asha';
 import type { ParamValue } from '../../src-shared/search/space';
 import { describeSpace, planSweep, trialConfig } from './sweep-planner';
+import { paramsForTrial } from './trial-params';
+import { collectWarmStart } from './warm-start';
 
 interface ActiveSweep {
   sweepId: number;
@@ -74,6 +76,7 @@ export class SweepRunner {
 
   private async create(request: SweepRequest, workers: boolean): Promise<number> {
     const plan = planSweep(request, this.options.datasets, this.options.cores ?? availableParallelism());
+    const warmStart = request.warm_start === undefined ? null : await collectWarmStart(this.options.store, request.warm_start, plan.space, plan.objective);
     return this.options.store.sweeps.create({
       name: plan.name,
       experiment: plan.experiment,
@@ -86,6 +89,7 @@ export class SweepRunner {
       parallel: plan.parallel,
       asha: plan.asha,
       workers,
+      warmStart,
     });
   }
 
@@ -224,7 +228,9 @@ export class SweepRunner {
       let runId: number;
       sweep.starting++;
       try {
-        const config = trialConfig(sweep.detail.fixed, trial.params as Record<string, ParamValue>, sweep.detail.seed, trialNumber, sweep.detail.experiment);
+        // A TPE trial's params are drawn now, from what the trials before it reached.
+        const params = Object.keys(trial.params).length > 0 ? (trial.params as Record<string, ParamValue>) : await paramsForTrial(this.options.store, sweep.sweepId, trialNumber);
+        const config = trialConfig(sweep.detail.fixed, params, sweep.detail.seed, trialNumber, sweep.detail.experiment);
         const rungs = this.rungJudge(sweep);
         runId = (await this.options.trainer.start(config, { sweepId: sweep.sweepId, trial: trialNumber, ...(rungs ? { rungs } : {}) })).run_id;
       } catch (error) {
@@ -302,8 +308,7 @@ export class SweepRunner {
     return this.options.store.sweeps.get(sweepId).then(
       (detail) => {
         if (!detail) return;
-        const { trials: _trials, ...summary } = detail;
-        this.options.emit({ event: 'sweep/updated', payload: { sweep: summary } });
+        this.options.emit({ event: 'sweep/updated', payload: { sweep: summaryOf(detail) } });
       },
       (error: unknown) => console.error(`runboard: could not read sweep ${sweepId}:`, error),
     );

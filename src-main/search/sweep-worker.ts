@@ -7,6 +7,7 @@ import type { ClaimedTrial, RunStore, StaleTrial } from '../store/run-store';
 import { DONE_TRIAL_STATUSES } from '../store/sweep-store';
 import type { RungJudge, TrainerHost } from '../training/host/trainer-host';
 import { trialConfig } from './sweep-planner';
+import { paramsForTrial } from './trial-params';
 
 /** How often an idle worker looks for work when nobody tells it (SQLite cannot tell; PostgreSQL's NOTIFY may be missed). */
 export const WORKER_POLL_MS = 2000;
@@ -165,7 +166,9 @@ export class SweepWorker {
     this.starting++;
     this.sweepsWorkedOn.add(claim.sweepId);
     try {
-      const config = trialConfig(claim.fixed, claim.params, claim.seed, claim.trial, claim.experiment);
+      // A TPE trial's params are drawn now, from what every machine's trials reached so far.
+      const params = Object.keys(claim.params).length > 0 ? claim.params : await paramsForTrial(store, claim.sweepId, claim.trial);
+      const config = trialConfig(claim.fixed, params, claim.seed, claim.trial, claim.experiment);
       const rungs = this.rungJudge(claim);
       const run = await trainer.start(backend ? { ...config, backend } : config, { sweepId: claim.sweepId, trial: claim.trial, ...(rungs ? { rungs } : {}) });
       this.inHand.set(run.run_id, { claim, runId: run.run_id, stopping: false });

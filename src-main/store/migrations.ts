@@ -302,6 +302,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    description: "TPE sweeps: the 'tpe' strategy, and the earlier runs that warm-start one",
+    up(db) {
+      db.exec(`
+        -- A CHECK cannot be altered: the strategy column is replaced by one that also allows 'tpe'.
+        ALTER TABLE sweeps ADD COLUMN strategy_v11 TEXT NOT NULL DEFAULT 'random' CHECK (strategy_v11 IN ('grid','random','asha','tpe'));
+        UPDATE sweeps SET strategy_v11 = strategy;
+        ALTER TABLE sweeps DROP COLUMN strategy;
+        ALTER TABLE sweeps RENAME COLUMN strategy_v11 TO strategy;
+        -- JSON {from, runs: [{run_id, params, value}]}: the finished runs that fed a TPE sweep's sampler before its
+        -- first trial (--warm-start), kept with the sweep so that every process drawing its trials sees the same ones.
+        -- A TPE trial's params are '{}' until it starts: they are drawn then, from the trials before it.
+        ALTER TABLE sweeps ADD COLUMN warm_start TEXT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -192,6 +192,12 @@ export interface SweepStore {
    */
   recoverInterrupted(isAlive?: (pid: number) => boolean): Promise<number[]>;
   /** The trials of worker sweeps, as `runboard worker` processes claim them. */
+  /**
+   * Records the params drawn for a trial whose params are drawn when it starts (TPE), unless it has some already (a
+   * trial handed on, or drawn by another process meanwhile). @returns the trial's params as stored, or null when
+   * there is no such trial.
+   */
+  setTrialParams(sweepId: number, trial: number, params: Record<string, SampledValue>): Promise<Record<string, SampledValue> | null>;
   readonly claims: TrialClaims;
 }
 

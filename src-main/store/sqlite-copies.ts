@@ -6,7 +6,7 @@ import { isProcessAlive } from './stored-values';
 import { copyLockedMessage, localIdOf, originOf, type CopiedRun, type CopiedRunRow, type CopiedSweep, type CopiedSweepRow, type CopyLanding, type StoreCopies } from './store-copies';
 
 const RUN_COLUMNS = 'name, status, kind, backend, device, seed, config, outcome, trial, created_at, started_at, ended_at, error, owner_host, owner_pid, notes, archived, deleted_at, source, external_id, heard_at';
-const SWEEP_COLUMNS = 'name, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, error, created_at, ended_at, owner_host, owner_pid';
+const SWEEP_COLUMNS = 'name, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, warm_start, status, error, created_at, ended_at, owner_host, owner_pid';
 
 /** The named parameters of a row's columns, for an INSERT (`@name, @status...`). */
 const named = (columns: string) => columns.split(', ').map((c) => `@${c}`).join(', ');

@@ -63,6 +63,7 @@ export interface CopiedSweepRow {
   parallel: number;
   asha: string | null;
   on_workers: number;
+  warm_start: string | null;
   status: string;
   error: string | null;
   created_at: number;

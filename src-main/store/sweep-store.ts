@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import type { ParamValue } from '../../src-shared/search/space';
-import type { AshaSettings, Objective, Strategy, SweepDetail, SweepStatus, SweepSummary, Trial } from '../../src-shared/entities/sweep';
+import type { AshaSettings, Objective, Strategy, SweepDetail, SweepStatus, SweepSummary, Trial, WarmStartRun } from '../../src-shared/entities/sweep';
 import type { RunStatus } from '../../src-shared/entities/run';
 import type { SweepStore } from './run-store';
 import type { SqliteTrialClaims } from './trial-claims';
@@ -14,13 +14,22 @@ export interface CreateSweepInput {
   space: { name: string; distribution: string }[];
   fixed: Record<string, unknown>;
   objective: Objective;
-  /** The params of every planned trial, in trial order (trial 1 first). */
+  /** The params of every planned trial, in trial order (trial 1 first); empty for a trial drawn when it starts (TPE). */
   trials: Record<string, ParamValue>[];
   seed: number;
   parallel: number;
   asha: AshaSettings | null;
   /** Run by `runboard worker` processes (`runboard sweep --no-local`), not by the process that creates it. */
   workers?: boolean;
+  /** TPE: the earlier runs that feed the sampler before the first trial, and where they came from. */
+  warmStart?: WarmStart | null;
+}
+
+/** A TPE sweep's warm start, stored with the sweep (JSON) so every process that draws its trials sees the same runs. */
+export interface WarmStart {
+  /** Where the runs came from, as shown: `experiment NAME`, `sweep ID`. */
+  from: string;
+  runs: WarmStartRun[];
 }
 
 /** A sweep's row as the sweep queries return it. */
@@ -38,6 +47,8 @@ export type SweepRow = {
   parallel: number;
   asha: string | null;
   on_workers: number;
+  /** JSON `WarmStart`, or null. */
+  warm_start: string | null;
   status: SweepStatus;
   error: string | null;
   created_at: number;
@@ -51,7 +62,10 @@ export type TrialRow = { trial: number; params: string; run_id: number | null; s
 export const DONE_TRIAL_STATUSES: readonly RunStatus[] = ['finished', 'pruned', 'failed', 'diverged'];
 
 export const SWEEP_COLUMNS = `s.id, s.name, e.name AS experiment, s.strategy, s.space, s.fixed, s.objective_metric, s.objective_direction, s.trials,
-  s.seed, s.parallel, s.asha, s.on_workers, s.status, s.error, s.created_at, s.ended_at`;
+  s.seed, s.parallel, s.asha, s.on_workers, s.warm_start, s.status, s.error, s.created_at, s.ended_at`;
+
+/** A TPE trial that has not started: its params are drawn when it starts (`setTrialParams`). */
+export const UNDRAWN_PARAMS = '{}';
 
 /**
  * A sweep's trials with their latest run's status, objective value, epochs and the host that trained it (the same SQL
@@ -106,10 +120,12 @@ export class SweepTable implements SweepStore {
       insertExperiment: db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
       experimentId: db.prepare('SELECT id FROM experiments WHERE name = ?').pluck(),
       insertSweep: db.prepare(
-        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, created_at, owner_host, owner_pid, owner_started, owner_boot)
-         VALUES (@name, @experiment_id, @strategy, @space, @fixed, @metric, @direction, @trials, @seed, @parallel, @asha, @on_workers, 'running', @created_at, @owner_host, @owner_pid, @owner_started, @owner_boot)`,
+        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, warm_start, status, created_at, owner_host, owner_pid, owner_started, owner_boot)
+         VALUES (@name, @experiment_id, @strategy, @space, @fixed, @metric, @direction, @trials, @seed, @parallel, @asha, @on_workers, @warm_start, 'running', @created_at, @owner_host, @owner_pid, @owner_started, @owner_boot)`,
       ),
       insertTrial: db.prepare('INSERT INTO sweep_trials (sweep_id, trial, params, claim_state) VALUES (?, ?, ?, ?)'),
+      drawParams: db.prepare(`UPDATE sweep_trials SET params = ? WHERE sweep_id = ? AND trial = ? AND params = '${UNDRAWN_PARAMS}'`),
+      trialParams: db.prepare('SELECT params FROM sweep_trials WHERE sweep_id = ? AND trial = ?').pluck(),
       rename: db.prepare('UPDATE sweeps SET name = ? WHERE id = ?'),
       sweep: db.prepare(`SELECT ${SWEEP_COLUMNS} FROM sweeps s JOIN experiments e ON e.id = s.experiment_id WHERE s.id = ?`),
       sweeps: db.prepare(`SELECT ${SWEEP_COLUMNS} FROM sweeps s JOIN experiments e ON e.id = s.experiment_id ORDER BY s.id DESC`),
@@ -142,6 +158,7 @@ export class SweepTable implements SweepStore {
         parallel: input.parallel,
         asha: input.asha ? JSON.stringify(input.asha) : null,
         on_workers: input.workers ? 1 : 0,
+        warm_start: input.warmStart ? JSON.stringify(input.warmStart) : null,
         created_at: Date.now(),
         ...thisProcessOwner(),
       });
@@ -159,14 +176,18 @@ export class SweepTable implements SweepStore {
   private read(id: number): SweepDetail | null {
     const row = this.s.sweep.get(id) as SweepRow | undefined;
     if (!row) return null;
-    const trials = (this.s.trials.all(id) as TrialRow[]).map(trialFromRow);
-    return { ...summariseSweep(row, trials, this.s.epochsTrained.get(row.id) as number), trials };
+    return sweepDetail(row, (this.s.trials.all(id) as TrialRow[]).map(trialFromRow), this.s.epochsTrained.get(row.id) as number);
   }
 
   async list(): Promise<SweepSummary[]> {
-    return (this.s.sweeps.all() as SweepRow[]).map((row) => {
-      const { trials: _trials, ...summary } = this.read(row.id) as SweepDetail;
-      return summary;
+    return (this.s.sweeps.all() as SweepRow[]).map((row) => summaryOf(this.read(row.id) as SweepDetail));
+  }
+
+  async setTrialParams(sweepId: number, trial: number, params: Record<string, ParamValue>): Promise<Record<string, ParamValue> | null> {
+    return this.write(() => {
+      this.s.drawParams.run(JSON.stringify(params), sweepId, trial);
+      const stored = this.s.trialParams.get(sweepId, trial) as string | undefined;
+      return stored === undefined ? null : (JSON.parse(stored) as Record<string, ParamValue>);
     });
   }
 
@@ -201,6 +222,18 @@ export class SweepTable implements SweepStore {
   }
 }
 
+/** A sweep with its trials and warm-start runs, from its row (the same on every engine). */
+export function sweepDetail(row: SweepRow, trials: Trial[], epochsTrained: number): SweepDetail {
+  const warmStart = row.warm_start ? (JSON.parse(row.warm_start) as WarmStart) : null;
+  return { ...summariseSweep(row, trials, epochsTrained), trials, warm_start_runs: warmStart?.runs ?? [] };
+}
+
+/** A sweep's summary: its detail without the trials and warm-start runs. */
+export function summaryOf(detail: SweepDetail): SweepSummary {
+  const { trials: _trials, warm_start_runs: _warm, ...summary } = detail;
+  return summary;
+}
+
 /** A sweep's summary from its row, its trials and the epochs its runs trained (the same on every engine). */
 export function summariseSweep(row: SweepRow, trials: Trial[], epochsTrained: number): SweepSummary {
   const counts = { pending: 0, running: 0, finished: 0, pruned: 0, failed: 0 };
@@ -211,6 +244,7 @@ export function summariseSweep(row: SweepRow, trials: Trial[], epochsTrained: nu
     else if (t.status === 'running' || t.status === 'queued') counts.running++;
     else counts.pending++;
   }
+  const warmStart = row.warm_start ? (JSON.parse(row.warm_start) as WarmStart) : null;
   const better = (a: number, b: number) => (row.objective_direction === 'max' ? a > b : a < b);
   let best: Trial | null = null;
   for (const t of trials) if (typeof t.value === 'number' && (best === null || better(t.value, best.value as number))) best = t;
@@ -228,6 +262,7 @@ export function summariseSweep(row: SweepRow, trials: Trial[], epochsTrained: nu
     seed: row.seed,
     parallel: row.parallel,
     asha: row.asha ? (JSON.parse(row.asha) as AshaSettings) : null,
+    warm_start: warmStart ? { from: warmStart.from, runs: warmStart.runs.length } : null,
     workers: row.on_workers === 1,
     created_at: row.created_at,
     ended_at: row.ended_at,

@@ -6,7 +6,7 @@ import { defaultFormValues, FORM_FIELDS, groupFieldErrors, toTrainConfig, type F
 import { rowText, type SpaceRow } from './sweep-space';
 
 /** The sweep's own settings, as the request names them (and its field errors do). */
-export const SWEEP_FIELDS = ['name', 'experiment', 'trials', 'parallel', 'seed', 'objective', 'min_epochs', 'reduction_factor', 'yes'] as const;
+export const SWEEP_FIELDS = ['name', 'experiment', 'trials', 'parallel', 'seed', 'objective', 'min_epochs', 'reduction_factor', 'warm_start', 'yes'] as const;
 export type SweepField = (typeof SWEEP_FIELDS)[number];
 /** The sweep settings typed as text. */
 export type SweepValues = Record<Exclude<SweepField, 'objective' | 'yes'>, string>;
@@ -41,12 +41,15 @@ export interface SweepInputs {
   fixed: Partial<TrainConfigInput>;
   objective: string;
   confirmLarge: boolean;
+  /** TPE: prune its trials by successive halving (the asha strategy always does). */
+  prune: boolean;
 }
 
 /** The `sweeps/start` input: empty settings are left out so that the host's defaults apply. */
 export function sweepRequest(inputs: SweepInputs): SweepRequestInput {
   const { strategy, values } = inputs;
-  const asha = strategy === 'asha';
+  const tpe = strategy === 'tpe';
+  const asha = strategy === 'asha' || (tpe && inputs.prune);
   const request: Record<string, unknown> = {
     name: values.name.trim() === '' ? undefined : values.name.trim(),
     experiment: values.experiment.trim() === '' ? 'default' : values.experiment.trim(),
@@ -59,6 +62,8 @@ export function sweepRequest(inputs: SweepInputs): SweepRequestInput {
     seed: numberOrNone(values.seed),
     min_epochs: asha ? numberOrNone(values.min_epochs) : undefined,
     reduction_factor: asha ? numberOrNone(values.reduction_factor) : undefined,
+    pruner: tpe && inputs.prune ? 'asha' : undefined,
+    warm_start: tpe && values.warm_start.trim() !== '' ? values.warm_start.trim() : undefined,
     yes: inputs.confirmLarge,
   };
   for (const key of Object.keys(request)) if (request[key] === undefined) delete request[key];
@@ -78,7 +83,7 @@ export function settingErrors(request: SweepRequestInput, epochs: number, gridSi
       if ((SWEEP_FIELDS as readonly string[]).includes(head)) errors[head] ??= message;
     }
   }
-  if (request.strategy === 'asha' && request.min_epochs !== undefined && request.min_epochs >= epochs) {
+  if ((request.strategy === 'asha' || request.pruner === 'asha') && request.min_epochs !== undefined && request.min_epochs >= epochs) {
     errors.min_epochs ??= `the first rung must come before the last epoch (${epochs})`;
   }
   if (request.strategy === 'grid' && gridSize > GRID_CONFIRM_LIMIT && !request.yes) errors.yes = `more than ${GRID_CONFIRM_LIMIT} trials: confirm to run them all`;

@@ -130,7 +130,7 @@ export function commandLine(request: SweepRequestInput): string {
   if (request.trials !== undefined) parts.push(`--trials ${request.trials}`);
   for (const param of request.params) parts.push(`--param ${quote(param)}`);
   if (request.objective !== undefined) parts.push(`--objective ${request.objective}`);
-  for (const key of ['parallel', 'seed', 'min_epochs', 'reduction_factor', 'name', 'experiment'] as const) {
+  for (const key of ['pruner', 'warm_start', 'parallel', 'seed', 'min_epochs', 'reduction_factor', 'name', 'experiment'] as const) {
     const value = request[key];
     if (value !== undefined && !(key === 'experiment' && value === 'default')) parts.push(`${flag(key)} ${quote(String(value))}`);
   }

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { metricValueSchema, paramValueSchema, runStatusSchema } from './run';
 
-export const STRATEGIES = ['grid', 'random', 'asha'] as const;
+/**
+ * How a sweep chooses its trials: every combination (`grid`), independent random draws (`random`), random draws
+ * pruned by successive halving (`asha`), or Optuna's Tree-structured Parzen Estimator (`tpe`), which draws each trial's
+ * params when it starts, from what the trials before it reached.
+ */
+export const STRATEGIES = ['grid', 'random', 'asha', 'tpe'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export const SWEEP_STATUSES = ['running', 'finished', 'stopped', 'interrupted', 'failed'] as const;
@@ -39,6 +44,7 @@ export function ashaRungs(settings: AshaSettings): number[] {
 export const trialSchema = z.object({
   /** Trial number, from 1. */
   trial: z.number().int(),
+  /** The trial's values; empty for a TPE trial that has not started yet (TPE draws them when it starts). */
   params: z.record(z.string(), paramValueSchema),
   run_id: z.number().int().nullable(),
   /** The trial's run status, or `pending` before it has a run. */
@@ -68,6 +74,8 @@ export const sweepSummarySchema = z.object({
   seed: z.number().int(),
   parallel: z.number().int(),
   asha: ashaSchema.nullable(),
+  /** A TPE sweep warm-started from earlier runs: where they came from (`experiment NAME`, `sweep ID`) and how many fed it. */
+  warm_start: z.object({ from: z.string(), runs: z.number().int() }).nullable(),
   /** Run by `runboard worker` processes on any number of machines (`runboard sweep --no-local`), not by the process that started it. */
   workers: z.boolean(),
   created_at: z.number(),
@@ -80,7 +88,11 @@ export const sweepSummarySchema = z.object({
 });
 export type SweepSummary = z.infer<typeof sweepSummarySchema>;
 
-export const sweepDetailSchema = sweepSummarySchema.extend({ trials: z.array(trialSchema) });
+/** A finished run that fed a TPE sweep before its first trial (`--warm-start`): its searched params and objective. */
+export const warmStartRunSchema = z.object({ run_id: z.number().int(), params: z.record(z.string(), paramValueSchema), value: z.number() });
+export type WarmStartRun = z.infer<typeof warmStartRunSchema>;
+
+export const sweepDetailSchema = sweepSummarySchema.extend({ trials: z.array(trialSchema), warm_start_runs: z.array(warmStartRunSchema) });
 export type SweepDetail = z.infer<typeof sweepDetailSchema>;
 
 /**
@@ -106,6 +118,13 @@ export const sweepRequestSchema = z
       .min(0, { error: 'seed must be at least 0' })
       .max(2 ** 32 - 1, { error: 'seed must be below 2^32' })
       .optional(),
+    /** Prunes trials by successive halving (ASHA) with any strategy but grid; the `asha` strategy always does. */
+    pruner: z.enum(['none', 'asha'], { error: 'pruner must be none or asha' }).default('none'),
+    /**
+     * TPE only: the finished runs of this experiment or sweep (`experiment:NAME`, `sweep:ID`, or a bare name or id)
+     * that have every searched param inside the space feed the sampler before the first trial.
+     */
+    warm_start: z.string().trim().min(1).max(200).optional(),
     /** asha: the first rung (epochs) and the reduction factor; the last rung is `fixed.epochs`. */
     min_epochs: z.number().int().min(1, { error: 'min_epochs must be at least 1' }).default(1),
     reduction_factor: z.number().int().min(2, { error: 'reduction_factor must be at least 2' }).max(10).default(3),

@@ -26,6 +26,7 @@ function summary(overrides: Partial<Omit<SweepSummary, 'counts'>> & { counts?: P
     seed: 7,
     parallel: 2,
     asha: null,
+    warm_start: null,
     workers: false,
     created_at: T0,
     ended_at: null,

@@ -257,6 +257,39 @@ describe('runboard sweep --strategy random (the issue\'s Done-when)', () => {
   }, 180_000);
 });
 
+describe('runboard sweep --strategy tpe (issue 16)', () => {
+  it('runs 14 trials 2 at once with ASHA pruning: every trial drawn inside the space as it started, some pruned at a rung, and the sweep says tpe', async () => {
+    const db = join(makeTempDir(), 'x.db');
+    const result = await runCli(
+      [
+        'sweep', '--dataset', 'iris', '--hidden', '8', '--backend', 'wasm', '--strategy', 'tpe', '--pruner', 'asha', '--trials', '14', '--epochs', '3',
+        '--param', 'lr=loguniform(1e-3,1)', '--param', 'momentum=uniform(0.5,0.99)', '--param', 'optimizer=choice(sgd,adam)', '--param', 'batch_size=int(8,64)',
+        '--objective', 'val_loss:min', '--parallel', '2', '--seed', '3', '--json', '--db', db,
+      ],
+      { timeoutMs: 150_000 },
+    );
+    const sweep = parseSweepJson(result);
+    expect(sweep).toMatchObject({ status: 'finished', strategy: 'tpe', objective: 'val_loss:min' });
+    expect(sweep.trials).toHaveLength(14);
+    for (const t of sweep.trials) {
+      expect(['finished', 'pruned']).toContain(t.status);
+      expect(t.params.lr).toBeGreaterThanOrEqual(1e-3);
+      expect(t.params.lr).toBeLessThanOrEqual(1);
+      expect(t.params.momentum).toBeGreaterThanOrEqual(0.5);
+      expect(t.params.momentum).toBeLessThanOrEqual(0.99);
+      expect(['sgd', 'adam']).toContain(t.params.optimizer);
+      expect(Number.isInteger(t.params.batch_size)).toBe(true);
+      expect(t.params.batch_size).toBeGreaterThanOrEqual(8);
+      expect(t.params.batch_size).toBeLessThanOrEqual(64);
+    }
+    expect(sweep.trials.some((t) => t.status === 'pruned'), 'ASHA pruned some').toBe(true);
+    const runs = await sweepRuns(db, sweep.sweep_id);
+    for (const t of sweep.trials) expect(runs.find((r) => r.run_id === t.run_id)?.params.batch_size).toBe(t.params.batch_size);
+    const [summary] = await listSweeps(db);
+    expect(summary).toMatchObject({ strategy: 'tpe', asha: { min_epochs: 1, max_epochs: 3, reduction_factor: 3 } });
+  }, 180_000);
+});
+
 describe('runboard sweeps and runboard export --sweep', () => {
   it('an empty database has no sweeps: a hint in text, [] in JSON', async () => {
     const db = join(makeTempDir(), 'x.db');

@@ -81,15 +81,17 @@ async function fill(store: RunStore, prefix = ''): Promise<void> {
   const sweepId = await store.sweeps.create({
     name: `${prefix}search`,
     experiment: 'tuning',
-    strategy: 'asha',
+    // TPE with successive halving, warm-started: its second trial is not drawn yet.
+    strategy: 'tpe',
     space: [{ name: 'lr', distribution: 'loguniform(0.0001,0.1)' }],
     fixed: { dataset: 'iris', epochs: 3 },
     objective: { metric: 'val_loss', direction: 'min' },
-    trials: [{ lr: 0.1 }, { lr: 0.01 }],
+    trials: [{ lr: 0.1 }, {}],
     seed: 17,
     parallel: 2,
     asha: { min_epochs: 1, max_epochs: 3, reduction_factor: 3 },
     workers: true,
+    warmStart: { from: 'experiment earlier', runs: [{ run_id: 7, params: { lr: 0.05 }, value: 0.4 }] },
   });
   const claimed = await store.sweeps.claims.claimTrial('host:1', sweepId, 5000);
   expect(claimed?.trial).toBe(1);
@@ -160,6 +162,7 @@ describeStores('db copy', ({ engine, open, location, sql }) => {
 
     const original = await contents(local);
     expect(Object.keys(original.runs).sort()).toEqual(['child', 'external', 'parent', 'trashed', 'trial']);
+    expect(original.sweeps.search).toMatchObject({ strategy: 'tpe', warm_start: { from: 'experiment earlier', runs: 1 }, warm_start_runs: [{ run_id: 7, params: { lr: 0.05 }, value: 0.4 }] });
     expect(await contents(remote)).toEqual(original);
     expect(await contents(back)).toEqual(original);
     const claims = localRows(local, CLAIMS_SQL);

@@ -114,6 +114,23 @@ describe('schema migrations', () => {
     store.close();
   });
 
+  it("upgrade a version-8 database's sweeps keeping their strategy, and allow TPE sweeps with a warm start", async () => {
+    const path = join(tempDir(), 'v8.db');
+    const v8 = openDatabase({ path, explicit: true }, { migrations: MIGRATIONS.slice(0, 8) });
+    v8.db.exec(`INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, status, created_at)
+      VALUES ('old', 1, 'asha', '[]', '{}', 'val_loss', 'min', 1, 1, 1, '{"min_epochs":1,"max_epochs":3,"reduction_factor":3}', 'finished', 1)`);
+    v8.db.exec("INSERT INTO sweep_trials (sweep_id, trial, params) VALUES (1, 1, '{\"lr\":0.1}')");
+    expect(() => v8.db.exec("UPDATE sweeps SET strategy = 'tpe'")).toThrow(/CHECK constraint failed/);
+    v8.db.close();
+    const store = SqliteStore.open({ path, explicit: true });
+    expect(await store.sweeps.get(1)).toMatchObject({ name: 'old', strategy: 'asha', asha: { min_epochs: 1 }, warm_start: null, warm_start_runs: [], trials: [{ params: { lr: 0.1 } }] });
+    const warmStart = { from: 'sweep 1', runs: [{ run_id: 4, params: { lr: 0.1 }, value: 0.5 }] };
+    const id = await store.sweeps.create({ name: '', experiment: 'default', strategy: 'tpe', space: [{ name: 'lr', distribution: 'loguniform(0.001,1)' }], fixed: {}, objective: { metric: 'val_loss', direction: 'min' }, trials: [{}], seed: 1, parallel: 1, asha: null, warmStart });
+    expect(await store.sweeps.get(id)).toMatchObject({ strategy: 'tpe', warm_start: { from: 'sweep 1', runs: 1 }, warm_start_runs: warmStart.runs, trials: [{ params: {} }] });
+    expect(() => store.connection.exec("UPDATE sweeps SET strategy = 'bayes'")).toThrow(/CHECK constraint failed/);
+    store.close();
+  });
+
   it('mark a Runboard database with its application id', () => {
     const opened = openDatabase({ path: join(tempDir(), 'mine.db'), explicit: true });
     expect(opened.db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);

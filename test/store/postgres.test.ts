@@ -90,6 +90,28 @@ describePostgres('PostgresStore', () => {
     expect((await store.connection.query('SELECT claim_state FROM sweep_trials')).rows).toEqual([{ claim_state: null }]);
   });
 
+  it("upgrades a version-3 database's sweeps keeping their strategy, and allows TPE sweeps with a warm start", async () => {
+    const schema = await freshSchema();
+    const pool = new pg.Pool({ connectionString: urlOf(schema) });
+    try {
+      expect(await migratePostgres(pool, 'the test database', POSTGRES_MIGRATIONS.slice(0, 3))).toBe(3);
+      await pool.query(`INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, status, created_at)
+        VALUES ('old', 1, 'random', '[]', '{}', 'val_loss', 'min', 1, 1, 1, 'finished', 1)`);
+      await expect(pool.query("UPDATE sweeps SET strategy = 'tpe'")).rejects.toThrow(/sweeps_strategy_check/);
+    } finally {
+      await pool.end();
+    }
+    const store = await open(urlOf(schema));
+    expect(store.schemaVersion).toBe(LATEST_POSTGRES_SCHEMA_VERSION);
+    expect(await store.sweeps.get(1)).toMatchObject({ name: 'old', strategy: 'random', warm_start: null, warm_start_runs: [] });
+    const warmStart = { from: 'experiment prior', runs: [{ run_id: 4, params: { lr: 0.1 }, value: 0.5 }] };
+    const id = await store.sweeps.create({ name: '', experiment: 'default', strategy: 'tpe', space: [{ name: 'lr', distribution: 'loguniform(0.001,1)' }], fixed: {}, objective: { metric: 'val_loss', direction: 'min' }, trials: [{}, {}], seed: 1, parallel: 1, asha: null, warmStart });
+    expect(await store.sweeps.get(id)).toMatchObject({ strategy: 'tpe', warm_start: { from: 'experiment prior', runs: 1 }, warm_start_runs: warmStart.runs });
+    expect(await store.sweeps.setTrialParams(id, 2, { lr: 0.2 })).toEqual({ lr: 0.2 });
+    expect(await store.sweeps.setTrialParams(id, 2, { lr: 0.3 })).toEqual({ lr: 0.2 });
+    expect(await store.sweeps.setTrialParams(id, 3, { lr: 0.3 })).toBeNull();
+  });
+
   it('refuses a database of a newer Runboard schema and leaves it unchanged', async () => {
     const schema = await freshSchema();
     await (await open(urlOf(schema))).close();

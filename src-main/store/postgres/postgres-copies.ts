@@ -4,7 +4,7 @@ import { copyLockedMessage, localIdOf, originOf, type CopiedRun, type CopiedRunR
 import { arrays, query, value, type Queryable } from './session';
 
 const RUN_COLUMNS = 'name, status, kind, backend, device, seed, config, outcome, trial, created_at, started_at, ended_at, error, owner_host, owner_pid, notes, archived, deleted_at, source, external_id, heard_at';
-const SWEEP_COLUMNS = 'name, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, error, created_at, ended_at, owner_host, owner_pid';
+const SWEEP_COLUMNS = 'name, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, warm_start, status, error, created_at, ended_at, owner_host, owner_pid';
 
 /** `?, ?, ...` for a list of columns. */
 const marks = (columns: string) => columns.split(', ').map(() => '?').join(', ');
@@ -107,7 +107,7 @@ export class PostgresCopies implements StoreCopies {
       const id = (await value<number>(
         client,
         `INSERT INTO sweeps (experiment_id, copied_from, ${SWEEP_COLUMNS}) VALUES (?, ?, ${marks(SWEEP_COLUMNS)}) RETURNING id`,
-        [experimentId, sweep.origin, r.name, r.strategy, r.space, r.fixed, r.objective_metric, r.objective_direction, r.trials, r.seed, r.parallel, r.asha, r.on_workers, r.status, r.error, r.created_at, r.ended_at, r.owner_host, r.owner_pid],
+        [experimentId, sweep.origin, r.name, r.strategy, r.space, r.fixed, r.objective_metric, r.objective_direction, r.trials, r.seed, r.parallel, r.asha, r.on_workers, r.warm_start, r.status, r.error, r.created_at, r.ended_at, r.owner_host, r.owner_pid],
       )) as number;
       const t = sweep.trials;
       await query(

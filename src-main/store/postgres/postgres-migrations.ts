@@ -202,6 +202,17 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: "TPE sweeps: the 'tpe' strategy, and the earlier runs that warm-start one (SQLite's schema 11)",
+    async up(client) {
+      await client.query(`
+        ALTER TABLE sweeps DROP CONSTRAINT sweeps_strategy_check;
+        ALTER TABLE sweeps ADD CONSTRAINT sweeps_strategy_check CHECK (strategy IN ('grid','random','asha','tpe'));
+        ALTER TABLE sweeps ADD COLUMN warm_start TEXT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

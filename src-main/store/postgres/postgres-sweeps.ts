@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
+import type { ParamValue } from '../../../src-shared/search/space';
 import type { SweepDetail, SweepStatus, SweepSummary } from '../../../src-shared/entities/sweep';
 import type { SweepStore } from '../run-store';
 import { orphanedRuns, thisProcessOwner, type ProcessOwner } from '../process-owner';
-import { CLAIM_SWEEP_SQL, EPOCHS_TRAINED_SQL, REQUEST_SWEEP_STOP_SQL, RUNNING_LOCAL_SWEEPS_SQL, SWEEP_STOP_REQUESTED_SQL, SWEEP_COLUMNS, TRIALS_SQL, summariseSweep, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
+import { CLAIM_SWEEP_SQL, EPOCHS_TRAINED_SQL, REQUEST_SWEEP_STOP_SQL, RUNNING_LOCAL_SWEEPS_SQL, SWEEP_STOP_REQUESTED_SQL, SWEEP_COLUMNS, TRIALS_SQL, UNDRAWN_PARAMS, summaryOf, sweepDetail, trialFromRow, type CreateSweepInput, type SweepRow, type TrialRow } from '../sweep-store';
 import { PostgresTrialClaims, type PostgresWrite } from './postgres-trial-claims';
 import { query, value, type Queryable } from './session';
 
@@ -23,8 +24,8 @@ export class PostgresSweeps implements SweepStore {
       await query(client, 'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [input.experiment, Date.now()]);
       const id = (await value<number>(
         client,
-        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, status, created_at, owner_host, owner_pid, owner_started, owner_boot)
-         VALUES (?, (SELECT id FROM experiments WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?) RETURNING id`,
+        `INSERT INTO sweeps (name, experiment_id, strategy, space, fixed, objective_metric, objective_direction, trials, seed, parallel, asha, on_workers, warm_start, status, created_at, owner_host, owner_pid, owner_started, owner_boot)
+         VALUES (?, (SELECT id FROM experiments WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?) RETURNING id`,
         [
           input.name,
           input.experiment,
@@ -38,6 +39,7 @@ export class PostgresSweeps implements SweepStore {
           input.parallel,
           input.asha ? JSON.stringify(input.asha) : null,
           input.workers ? 1 : 0,
+          input.warmStart ? JSON.stringify(input.warmStart) : null,
           Date.now(),
           owner.owner_host,
           owner.owner_pid,
@@ -62,7 +64,7 @@ export class PostgresSweeps implements SweepStore {
     if (!row) return null;
     const trials = (await query<TrialRow>(this.read, TRIALS_SQL, [id])).map(trialFromRow);
     const epochs = (await value<number>(this.read, EPOCHS_TRAINED_SQL, [id])) ?? 0;
-    return { ...summariseSweep(row, trials, epochs), trials };
+    return sweepDetail(row, trials, epochs);
   }
 
   async list(): Promise<SweepSummary[]> {
@@ -71,8 +73,7 @@ export class PostgresSweeps implements SweepStore {
     for (const { id } of ids) {
       const detail = await this.get(id);
       if (!detail) continue;
-      const { trials: _trials, ...summary } = detail;
-      out.push(summary);
+      out.push(summaryOf(detail));
     }
     return out;
   }
@@ -110,5 +111,13 @@ export class PostgresSweeps implements SweepStore {
       await this.write((client) => query(client, "UPDATE sweeps SET status = 'interrupted', ended_at = ? WHERE id = ANY(?::bigint[]) AND status = 'running'", [Date.now(), orphaned.map((r) => r.id)]));
     }
     return orphaned.map((r) => r.id);
+  }
+
+  async setTrialParams(sweepId: number, trial: number, params: Record<string, ParamValue>): Promise<Record<string, ParamValue> | null> {
+    return this.write(async (client) => {
+      await query(client, `UPDATE sweep_trials SET params = ? WHERE sweep_id = ? AND trial = ? AND params = '${UNDRAWN_PARAMS}'`, [JSON.stringify(params), sweepId, trial]);
+      const stored = await value<string>(client, 'SELECT params FROM sweep_trials WHERE sweep_id = ? AND trial = ?', [sweepId, trial]);
+      return stored === undefined || stored === null ? null : (JSON.parse(stored) as Record<string, ParamValue>);
+    });
   }
 }

@@ -19,7 +19,8 @@ export class SweepForm {
   #nextId = 1;
   #rows = $state<SpaceRow[]>([]);
   #strategy = $state<Strategy>('random');
-  #values = $state<SweepValues>({ name: '', experiment: 'default', trials: '10', parallel: '', seed: '', min_epochs: '1', reduction_factor: '3' });
+  #values = $state<SweepValues>({ name: '', experiment: 'default', trials: '10', parallel: '', seed: '', min_epochs: '1', reduction_factor: '3', warm_start: '' });
+  #prune = $state(false);
   #metric = $state('val_accuracy');
   #direction = $state<'max' | 'min'>('max');
   #confirmLarge = $state(false);
@@ -42,6 +43,7 @@ export class SweepForm {
       fixed: this.#fixedConfig,
       objective: `${this.#metric}:${this.#direction}`,
       confirmLarge: this.#confirmLarge,
+      prune: this.#prune,
     }),
   );
   #clientErrors = $derived.by(() => settingErrors(this.#request, Number(this.fixed.values.epochs.trim() || 10), this.gridSize));
@@ -60,6 +62,18 @@ export class SweepForm {
   set strategy(value: Strategy) {
     this.#strategy = value;
     this.#clearServer('form');
+  }
+  /** TPE: prune its trials by successive halving. */
+  get prune(): boolean {
+    return this.#prune;
+  }
+  set prune(value: boolean) {
+    this.#prune = value;
+    this.#clearServer('form');
+  }
+  /** Whether successive halving prunes this sweep's trials: the asha strategy, or TPE with pruning. */
+  get prunes(): boolean {
+    return this.#strategy === 'asha' || (this.#strategy === 'tpe' && this.#prune);
   }
   get metric(): string {
     return this.#metric;
@@ -101,7 +115,7 @@ export class SweepForm {
   /** Metrics the trials log every epoch, and the test set's when there is one (not for successive halving). */
   get objectiveMetrics(): string[] {
     const testSplit = Number(this.fixed.values.test_split || 0);
-    return EPOCH_METRICS.filter((m) => m !== 'lr' && (!m.startsWith('test_') || (testSplit > 0 && this.#strategy !== 'asha')));
+    return EPOCH_METRICS.filter((m) => m !== 'lr' && (!m.startsWith('test_') || (testSplit > 0 && !this.prunes)));
   }
   /** Rung epochs of a successive-halving sweep, when its settings are valid. */
   get rungs(): number[] {
