@@ -251,7 +251,11 @@ async function benchClaimLatency(server: BenchServer, rounds: number): Promise<R
  * The PostgreSQL benchmarks on a throwaway server, stopped at the end, also on an error or Ctrl+C. Without
  * PostgreSQL they are skipped, and the one result says why.
  */
-export async function benchPostgres(rounds: number, say: (text: string) => void): Promise<Record<string, number | string>> {
+/** The parts of `--only pg`, each of which `--pg-parts` may pick alone (the runs table seeds 10,000 runs first). */
+export const PG_PARTS = ['logging', 'table', 'claims', 'distributed'] as const;
+export type PgPart = (typeof PG_PARTS)[number];
+
+export async function benchPostgres(rounds: number, say: (text: string) => void, parts: ReadonlySet<PgPart> = new Set(PG_PARTS)): Promise<Record<string, number | string>> {
   const server = await startPostgres();
   const { socketDir, port, reason } = server.info;
   if (socketDir === null || port === null) return { pg_skipped: reason ?? 'no PostgreSQL server' };
@@ -264,14 +268,22 @@ export async function benchPostgres(rounds: number, say: (text: string) => void)
   try {
     const bench = new BenchServer(socketDir, port);
     const results: Record<string, number> = {};
-    say('  pg logging: logBatch vs raw INSERT ... unnest of the same batches...');
-    Object.assign(results, await benchPgLogging(bench, rounds));
-    say('  pg runs table: queryRuns vs raw SQL, first page of 10,000 runs sorted by a metric (seeding first)...');
-    Object.assign(results, await benchPgRunsTable(bench, rounds));
-    say('  pg claims: three workers claiming the trials of one sweep...');
-    Object.assign(results, await benchClaimLatency(bench, rounds));
-    say('  pg distributed sweep: two runboard workers vs one, beside two bare model.fit processes vs one...');
-    Object.assign(results, await benchDistributedSweep(bench, Math.max(3, Math.min(rounds, 5))));
+    if (parts.has('logging')) {
+      say('  pg logging: logBatch vs raw INSERT ... unnest of the same batches...');
+      Object.assign(results, await benchPgLogging(bench, rounds));
+    }
+    if (parts.has('table')) {
+      say('  pg runs table: queryRuns vs raw SQL, first page of 10,000 runs sorted by a metric (seeding first)...');
+      Object.assign(results, await benchPgRunsTable(bench, rounds));
+    }
+    if (parts.has('claims')) {
+      say('  pg claims: three workers claiming the trials of one sweep...');
+      Object.assign(results, await benchClaimLatency(bench, rounds));
+    }
+    if (parts.has('distributed')) {
+      say('  pg distributed sweep: two runboard workers vs one, beside two bare model.fit processes vs one...');
+      Object.assign(results, await benchDistributedSweep(bench, Math.max(3, Math.min(rounds, 5))));
+    }
     return results;
   } finally {
     process.off('SIGINT', onSignal);

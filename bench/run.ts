@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --json] [-- --rounds N] [-- --only logging,training,table,scale,sweeps,tpe,cnn,fashion,webgpu,mlflow,import,pg]
- * [-- --fashion-epochs N]`: the speed targets, each measured
+ * [-- --fashion-epochs N] [-- --pg-parts logging,table,claims,distributed]`: the speed targets, each measured
  * side by side with its anchor in this one process (alternating rounds, medians), so shared-machine noise hits
  * both sides alike. `pg` starts a throwaway PostgreSQL server (skipped, saying why, where PostgreSQL is not installed).
  * Prints one JSON object with --json.
@@ -14,7 +14,7 @@ import { benchCnnOverhead, benchFashionAccuracy, benchPytorchCnn } from './cnn-t
 import { benchTrainingOverhead } from './training-overhead';
 import { benchImport, benchMlflowServers } from './mlflow';
 import { benchWebGpu } from './webgpu';
-import { benchPostgres } from './postgres';
+import { PG_PARTS, benchPostgres, type PgPart } from './postgres';
 import { benchTpeVsOptuna } from './tpe-vs-optuna';
 
 const args = process.argv.slice(2);
@@ -74,7 +74,14 @@ if (wanted('import')) {
 }
 if (wanted('pg')) {
   say('pg: the PostgreSQL store on a throwaway server: logging, the runs table, claim latency and a sweep on two workers vs one...');
-  Object.assign(results, await benchPostgres(rounds, say));
+  const partsArg = args.indexOf('--pg-parts');
+  const parts = partsArg >= 0 ? (args[partsArg + 1] ?? '').split(',') : [...PG_PARTS];
+  const unknown = parts.filter((part) => !(PG_PARTS as readonly string[]).includes(part));
+  if (unknown.length) {
+    process.stderr.write(`--pg-parts: no part named ${unknown.join(', ')}; the parts are ${PG_PARTS.join(', ')}\n`);
+    process.exit(2);
+  }
+  Object.assign(results, await benchPostgres(rounds, say, new Set(parts as PgPart[])));
 }
 if (wanted('fashion')) {
   const epochsArg = args.indexOf('--fashion-epochs');
