@@ -94,7 +94,8 @@ export function describePostgresError(error: unknown, where: string): unknown {
   const message = (error as Error).message ?? String(error);
   if (code === '23503') return new AppError('NOT_FOUND', `A run, sweep or experiment it refers to does not exist (${message}).`);
   if (code === '23514' || code === '22P02' || code === '22003') return new AppError('BAD_INPUT', `The database refused a value: ${message}.`);
-  if (code === '53100') return new AppError('IO_ERROR', `The disk of ${where} is full; nothing was written.`);
+  // disk_full: the same DISK_FULL a local file's full disk gives, so a run ends failed saying so at once.
+  if (code === '53100') return new AppError('DISK_FULL', `The disk is full on the server of ${where} (PostgreSQL 53100): nothing of this write was stored. Free some space on the server and try again.`);
   if (isConnectionFailure(code, message)) return new AppError('DB_UNREACHABLE', `Lost the connection to ${where}: ${message}`);
   if (error instanceof pg.DatabaseError) return new AppError('INTERNAL', `Database error on ${where}: ${message}`);
   return error;
