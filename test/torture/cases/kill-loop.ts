@@ -154,7 +154,9 @@ async function iteration(engine: KillEngine, index: number, seed: number, option
       kill(train.pid);
       kill(sweep.pid);
     } else {
-      [...trainWorkers, ...sweepWorkers, train.pid, sweep.pid].forEach(kill);
+      // Hosts first: a host that outlived its worker by a moment (this harness preempted between two kills) would
+      // rightly record the run failed by the worker's kill, and the case checks what a kill of both leaves.
+      [train.pid, sweep.pid, ...trainWorkers, ...sweepWorkers].forEach(kill);
     }
     const ended = (cli: RunningCli) => cli.child.exitCode !== null || cli.child.signalCode !== null;
     const hostsGone = await until(() => ended(train) && ended(sweep), 60_000);
