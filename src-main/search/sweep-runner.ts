@@ -52,6 +52,11 @@ export interface SweepRunnerOptions {
  */
 export class SweepRunner {
   private readonly active = new Map<number, ActiveSweep>();
+  /**
+   * Sweeps settled here whose final status is still being written: `wait` resolves with their status once it is, and
+   * `dispose` waits for those writes (a resumed sweep whose trials had all ended settles before `resume` returns).
+   */
+  private readonly settling = new Map<number, Promise<SweepStatus>>();
   private readonly unsubscribe: () => void;
   private disposed = false;
 
@@ -140,6 +145,8 @@ export class SweepRunner {
   async wait(sweepId: number): Promise<SweepStatus> {
     const sweep = this.active.get(sweepId);
     if (sweep) return sweep.done;
+    const settling = this.settling.get(sweepId);
+    if (settling) return settling;
     const detail = await this.options.store.sweeps.get(sweepId);
     if (!detail) throw new AppError('NOT_FOUND', `Sweep ${sweepId} does not exist.`);
     return detail.status;
@@ -154,7 +161,7 @@ export class SweepRunner {
     this.disposed = true;
     const sweeps = [...this.active.values()];
     for (const sweep of sweeps) this.stop(sweep.sweepId);
-    await Promise.all(sweeps.map((s) => s.done));
+    await Promise.all([...sweeps.map((s) => s.done), ...this.settling.values()]);
     this.unsubscribe();
   }
 
@@ -266,6 +273,10 @@ export class SweepRunner {
   private settle(sweep: ActiveSweep): void {
     if (!this.active.has(sweep.sweepId)) return;
     this.active.delete(sweep.sweepId);
+    this.settling.set(sweep.sweepId, sweep.done);
+    void sweep.done.then(() => {
+      if (this.settling.get(sweep.sweepId) === sweep.done) this.settling.delete(sweep.sweepId);
+    });
     this.options.trainer.releaseWorkers(sweep.sweepId);
     const status: SweepStatus = sweep.failure ? 'failed' : sweep.stopping ? 'stopped' : 'finished';
     // The sweep is done once its status is written: `wait` resolves after, whatever the write's outcome.

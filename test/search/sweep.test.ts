@@ -279,6 +279,26 @@ describe('stopping and resuming', () => {
   });
 });
 
+describe('resuming a sweep whose trials had all ended', () => {
+  it('waits for the sweep to be recorded finished, however slowly the store writes it (a host killed between its last trial and the sweep)', async () => {
+    const { core } = await newCore();
+    const sweep = await core.sweeps.start(request({ trials: 2, parallel: 1, fixed: { dataset: 'iris', hidden: [8], epochs: 1, backend: 'wasm' } }));
+    expect(await core.sweeps.wait(sweep.sweep_id)).toBe('finished');
+    // As a kill -9 leaves it: every trial done, the sweep not marked (then found interrupted by the next process).
+    await core.store.sweeps.setStatus(sweep.sweep_id, 'interrupted', Date.now());
+    const sweeps = core.store.sweeps;
+    const setStatus = sweeps.setStatus.bind(sweeps);
+    // A store that takes its time to write (a PostgreSQL server across a network does).
+    sweeps.setStatus = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return setStatus(...args);
+    };
+    await core.sweeps.resume(sweep.sweep_id);
+    expect(await core.sweeps.wait(sweep.sweep_id)).toBe('finished');
+    expect((await core.store.sweeps.get(sweep.sweep_id))?.status).toBe('finished');
+  });
+});
+
 describe('bad sweep requests are refused before any trial starts, naming the parameter', () => {
   const cases: [string, Partial<SweepRequestInput>, RegExp][] = [
     ['loguniform with a bound <= 0', { params: ['lr=loguniform(0,1e-2)'] }, /lr: loguniform\(0,1e-2\): both bounds must be above 0/],
